@@ -1,0 +1,28 @@
+"""The `journal` command: one entry point; each part adds the commands it drives."""
+from __future__ import annotations
+
+import click
+from peewee import OperationalError
+
+from models.base import RuleError
+from models.cli import register as register_models
+
+
+class JournalGroup(click.Group):
+    """Turns rule errors and unreachable databases into clear messages and exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except RuleError as exc:
+            raise click.ClickException(exc.message) from None
+        except OperationalError as exc:
+            raise click.ClickException(f"Не удалось открыть базу данных: {exc}") from None
+
+
+@click.group(cls=JournalGroup)
+def main() -> None:
+    """Электронный журнал и дневник школы."""
+
+
+register_models(main)

@@ -1,0 +1,27 @@
+"""The school's data: Peewee models, the rules of the regulations, the database binding.
+
+Nothing here imports Flask or Pelican; the panel, the CLI and the builder share it.
+"""
+from .audit import AuditEntry, acting_as
+from .base import BaseModel, RuleError, db
+from .classes import Movement, SchoolClass, Subgroup, SubgroupMember
+from .curriculum import Subject, WorkType
+from .journal import Attendance, Lesson, Mark, PeriodMark, TeacherComment
+from .news import News
+from .people import Guardian, Staff, Student, StudentGuardian
+from .school import AcademicYear, Bell, Holiday, Period, SchoolSettings
+from .timetable import PlanTopic, TeachingAssignment, TimetableSlot
+
+# In order of dependency, for creating and dropping tables.
+ALL_MODELS = [
+    SchoolSettings, AcademicYear, Period, Holiday, Bell,
+    Staff, Student, Guardian, StudentGuardian,
+    Subject, WorkType,
+    SchoolClass, Movement, Subgroup, SubgroupMember,
+    TeachingAssignment, PlanTopic, TimetableSlot,
+    Lesson, Mark, Attendance, TeacherComment, PeriodMark,
+    News, AuditEntry,
+]
+
+__all__ = [m.__name__ for m in ALL_MODELS] + [
+    "ALL_MODELS", "BaseModel", "RuleError", "db", "acting_as"]

@@ -1,0 +1,137 @@
+"""CLI commands for the database: init, migrate, demo, user, backup."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from pathlib import Path
+
+import click
+
+from . import database
+from .base import RuleError
+from .people import ROLES, Staff
+from .school import SchoolSettings
+
+# Crockford's base32: no O, I, L or U, so nothing in it is mistaken for something else.
+READABLE = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def readable_password(groups: int = 3) -> str:
+    """A password easy to read aloud, like K7QM-2XDP-9FHT: 5 bits a character, 60 in all."""
+    return "-".join("".join(secrets.choice(READABLE) for _ in range(4)) for _ in range(groups))
+
+
+@click.command("init")
+def init_command() -> None:
+    """Создать новую пустую базу данных."""
+    database.bind()
+    database.create_schema()
+    SchoolSettings.current()
+    applied, _ = database.schema_status()
+    click.echo(f"База данных создана (версия схемы {applied}): {database.database_url()}")
+
+
+@click.command("migrate")
+def migrate_command() -> None:
+    """Обновить схему базы данных до текущей версии."""
+    database.bind()
+    before, known = database.schema_status()
+    applied = database.migrate()
+    for name in applied:
+        click.echo(f"применена миграция {name}")
+    click.echo(f"Версия схемы: {before} → {database.schema_status()[0]} (последняя {known}).")
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Перезаписать существующий файл.")
+def backup_command(dest: Path, force: bool) -> None:
+    """Сделать резервную копию базы SQLite в файл DEST (онлайн, без остановки)."""
+    if dest.exists() and not force:
+        raise RuleError(f"Файл {dest} уже существует; добавьте --force, чтобы перезаписать.")
+    if not dest.parent.is_dir():
+        raise RuleError(f"Папка {dest.parent} не существует.")
+    database.bind()
+    database.backup(dest)
+    click.echo(f"Резервная копия записана: {dest} ({dest.stat().st_size // 1024} КБ)")
+
+
+@click.group("user")
+def user_group() -> None:
+    """Учётные записи сотрудников."""
+
+
+def _name_parts(full_name: str) -> list[str]:
+    parts = full_name.split()
+    if not 2 <= len(parts) <= 3:
+        raise RuleError("Укажите ФИО: фамилию, имя и (необязательно) отчество.")
+    return parts + [""] * (3 - len(parts))
+
+
+@user_group.command("add")
+@click.argument("login")
+@click.option("--name", "full_name", required=True, help="Фамилия Имя Отчество.")
+@click.option("--role", "roles", multiple=True, default=["teacher"], show_default=True,
+              type=click.Choice(list(ROLES)), help="Роль; можно указать несколько раз.")
+@click.option("--password", help="Пароль; без него будет создан и напечатан новый.")
+def user_add(login: str, full_name: str, roles: tuple[str, ...], password: str | None) -> None:
+    """Создать учётную запись сотрудника LOGIN."""
+    database.bind()
+    if Staff.get_or_none(Staff.login == login):
+        raise RuleError(f"Пользователь {login} уже существует.")
+    last, first, middle = _name_parts(full_name)
+    user = Staff(login=login, last_name=last, first_name=first, middle_name=middle,
+                 roles=",".join(roles))
+    shown = password or readable_password()
+    user.set_password(shown)
+    user.save()
+    click.echo(f"Создан {login} ({', '.join(ROLES[r] for r in roles)})"
+               + ("" if password else f", пароль: {shown}"))
+
+
+@user_group.command("passwd")
+@click.argument("login")
+@click.option("--password", help="Новый пароль; без него будет создан и напечатан новый.")
+def user_passwd(login: str, password: str | None) -> None:
+    """Сменить пароль сотрудника LOGIN (его другие сеансы завершатся)."""
+    database.bind()
+    user = Staff.get_or_none(Staff.login == login)
+    if user is None:
+        raise RuleError(f"Пользователь {login} не найден.")
+    shown = password or readable_password()
+    user.set_password(shown)
+    user.failed_logins, user.locked_until = 0, None
+    user.save()
+    click.echo(f"Пароль {login} изменён" + ("." if password else f": {shown}"))
+
+
+@user_group.command("list")
+def user_list() -> None:
+    """Список сотрудников с ролями."""
+    database.bind()
+    for user in Staff.select().order_by(Staff.last_name, Staff.first_name):
+        state = "" if user.is_active else " [отключён]"
+        roles = ", ".join(ROLES[r] for r in sorted(user.role_set))
+        click.echo(f"{user.login:<24} {user.full_name:<40} {roles}{state}")
+
+
+@click.command("demo")
+@click.option("--students", default=150, show_default=True, type=click.IntRange(11, 20_000),
+              help="Сколько учеников (классы 1–11, параллели по 25 человек).")
+@click.option("--seed", default=1, show_default=True, help="Одно и то же число — та же школа.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="«Сегодня» демо-школы (ГГГГ-ММ-ДД); по умолчанию сегодняшняя дата.")
+@click.option("--force", is_flag=True, help="Удалить все данные в существующей базе.")
+def demo_command(students: int, seed: int, today: dt.datetime | None, force: bool) -> None:
+    """Создать демонстрационную школу (уроки с 1 сентября по «сегодня»)."""
+    from .demo import build_demo
+
+    database.bind()
+    day = today.date() if today else SchoolSettings().today()
+    build_demo(students=students, seed=seed, today=day, force=force, echo=click.echo)
+
+
+def register(group: click.Group) -> None:
+    """Add the database commands to the `journal` group."""
+    for command in (init_command, migrate_command, backup_command, user_group, demo_command):
+        group.add_command(command)

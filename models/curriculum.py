@@ -1,0 +1,37 @@
+"""What is taught and how it is marked: subjects, work types and grading scales."""
+from __future__ import annotations
+
+from peewee import CharField, FloatField, IntegerField
+
+from .base import BaseModel, RuleError
+
+GRADING_SCALES = {
+    "five": "пятибалльная",
+    "pass": "зачёт/незачёт",
+}
+
+
+class Subject(BaseModel):
+    """A school subject, e.g. «Русский язык»."""
+
+    name = CharField(unique=True)
+    short_name = CharField(default="")
+    sort_order = IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkType(BaseModel):
+    """A kind of work (устный ответ, контрольная работа) and its weight in the average."""
+
+    name = CharField(unique=True)
+    short_name = CharField(default="")
+    weight = FloatField(default=1.0)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def validate(self) -> None:
+        if not 0 < self.weight <= 10:
+            raise RuleError("Вес вида работы должен быть больше 0 и не больше 10.")

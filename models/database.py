@@ -1,0 +1,123 @@
+"""Binding the database: SQLite by default, PostgreSQL by DATABASE_URL; schema and backup."""
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+
+from peewee import Database, SqliteDatabase
+from playhouse import db_url
+from playhouse.migrations import Runner
+
+from . import ALL_MODELS
+from .base import RuleError, db
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+    "synchronous": "normal",
+    "cache_size": -32_000,
+}
+
+
+def instance_path() -> Path:
+    """The private folder for the database, secrets and printouts (JOURNAL_INSTANCE)."""
+    return Path(os.environ.get("JOURNAL_INSTANCE", "instance"))
+
+
+def database_url() -> str:
+    """DATABASE_URL, or the SQLite file in the instance folder."""
+    default = f"sqlite:///{instance_path() / 'journal.sqlite3'}"
+    return os.environ.get("DATABASE_URL") or default
+
+
+def open_database(url: str) -> Database:
+    """A peewee database for the URL; SQLite gets WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///"):]
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
+    if url.split(":", 1)[0] not in ("postgres", "postgresql", "postgres+pool", "postgresql+pool"):
+        raise RuleError(f"Неподдерживаемый адрес базы данных: {url.split(':', 1)[0]}. "
+                        "Используйте sqlite:///файл или postgresql://…")
+    return db_url.connect(url)
+
+
+def bind(url: str | None = None) -> Database:
+    """Bind the models' proxy to the database at the URL (default: database_url())."""
+    database = open_database(url or database_url())
+    db.initialize(database)
+    return database
+
+
+def init_app(app) -> None:
+    """Bind for a Flask app: a connection per request, closed on teardown."""
+    bind(app.config.get("DATABASE_URL") or None)
+    app.before_request(lambda: db.connect(reuse_if_open=True) and None)
+    app.teardown_appcontext(lambda exc: db.close() if not db.is_closed() else None)
+
+
+def _runner() -> Runner:
+    return Runner(db.obj, directory=str(MIGRATIONS_DIR))
+
+
+def schema_status() -> tuple[int, int]:
+    """(applied, known) migrations; applied is 0 for an empty database."""
+    status = _runner().status()
+    return sum(1 for m in status if m.applied), len(status)
+
+
+def is_empty() -> bool:
+    return not any(m._meta.table_name in db.get_tables() for m in ALL_MODELS)
+
+
+def create_schema() -> None:
+    """Create every table of an empty database and record all migrations as applied."""
+    if not is_empty():
+        raise RuleError("База данных уже создана. Для обновления схемы выполните journal migrate.")
+    with db.atomic():
+        db.create_tables(ALL_MODELS)
+        _runner().fake()
+
+
+@contextlib.contextmanager
+def _foreign_keys_off():
+    """SQLite rebuilds tables in some migrations; with foreign keys on, that can cascade."""
+    sqlite = isinstance(db.obj, SqliteDatabase)
+    if sqlite:
+        db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+        if sqlite and db.execute_sql("PRAGMA foreign_key_check").fetchall():
+            raise RuleError("После миграции нарушены внешние ключи; база не изменена.")
+    finally:
+        if sqlite:
+            db.execute_sql("PRAGMA foreign_keys = ON")
+
+
+def migrate() -> list[str]:
+    """Apply pending migrations in order, each in a transaction; returns their names."""
+    if is_empty():
+        raise RuleError("База данных пуста. Сначала выполните journal init.")
+    with _foreign_keys_off():
+        return _runner().up()
+
+
+def backup(dest: Path) -> None:
+    """Copy the live SQLite database with the online backup API, atomically."""
+    if not isinstance(db.obj, SqliteDatabase):
+        raise RuleError("Для PostgreSQL используйте pg_dump, например: "
+                        "pg_dump -Fc -f journal.dump \"$DATABASE_URL\".")
+    tmp = dest.with_name(f".{dest.name}.part")
+    try:
+        target = sqlite3.connect(tmp)
+        with target:
+            db.connection().backup(target)
+        target.close()
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,164 @@
+"""The journal itself: lessons, marks, attendance, comments and period marks."""
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+
+from peewee import CharField, DateField, ForeignKeyField, IntegerField, TextField, fn
+
+from . import rules
+from .audit import AuditedModel
+from .base import RuleError
+from .classes import Movement, SchoolClass, Subgroup
+from .curriculum import Subject, WorkType
+from .people import Staff, Student
+from .school import Period, SchoolSettings
+from .timetable import PlanTopic, TeachingAssignment
+
+PERIOD_MARK_KINDS = {
+    "period": "за период",
+    "year": "годовая",
+    "exam": "экзаменационная",
+    "final": "итоговая",
+}
+
+
+class Lesson(AuditedModel):
+    """A column of the journal: a lesson given to a class (or subgroup) on a date."""
+
+    school_class = ForeignKeyField(SchoolClass, backref="lessons")
+    subject = ForeignKeyField(Subject, backref="lessons")
+    subgroup = ForeignKeyField(Subgroup, null=True, backref="lessons")
+    date = DateField()
+    number = IntegerField(default=1)
+    topic = CharField(max_length=500, default="")
+    homework = TextField(default="")
+    work_type = ForeignKeyField(WorkType, null=True)
+    teacher = ForeignKeyField(Staff, backref="lessons_taught")
+    plan_topic = ForeignKeyField(PlanTopic, null=True, on_delete="SET NULL")
+
+    class Meta:
+        indexes = ((("school_class", "subject", "date"), False),
+                   (("teacher", "date"), False))
+
+    def __str__(self) -> str:
+        return f"{self.date:%d.%m} {self.number} урок"
+
+    def validate(self) -> None:
+        rules.check_lesson_date(self.date, SchoolSettings.current().today())
+        rules.check_homework_allowed(self.school_class.grade, self.homework or "")
+
+    def grading_scale(self) -> str:
+        """The grading scale of this class and subject (five-point unless set otherwise)."""
+        a = TeachingAssignment
+        row = (a.select(a.grading_scale)
+               .where((a.school_class == self.school_class_id) & (a.subject == self.subject_id))
+               .first())
+        return row.grading_scale if row else "five"
+
+    def check_student(self, student_id: int) -> None:
+        """Rule 8 for this lesson: the pupil is in its class (and subgroup) on its date."""
+        rules.check_enrolled(Movement.class_id_on(student_id, self.date), self.school_class_id,
+                             self.school_class.name, self.date,
+                             self.subgroup is None
+                             or self.subgroup.has_student_on(student_id, self.date))
+
+
+class Mark(AuditedModel):
+    """One mark of a pupil at a lesson; a pupil may get several at one lesson."""
+
+    lesson = ForeignKeyField(Lesson, backref="marks")
+    student = ForeignKeyField(Student, backref="marks")
+    value = CharField(max_length=4)
+    work_type = ForeignKeyField(WorkType, null=True)
+    comment = CharField(default="")
+
+    class Meta:
+        indexes = ((("lesson", "student"), False), (("student",), False))
+
+    def validate(self) -> None:
+        lesson = self.lesson
+        rules.check_marks_allowed(lesson.school_class.grade)
+        rules.check_mark_value(self.value, lesson.grading_scale(),
+                               SchoolSettings.current().uses_mark_one)
+        lesson.check_student(self.student_id)
+
+    @classmethod
+    def average(cls, student_id: int, school_class_id: int, subject_id: int,
+                start: dt.date, end: dt.date) -> Fraction | None:
+        """Rule 7: the pupil's weighted average in a subject between two dates."""
+        weight = WorkType.weight
+        rows = (cls.select(cls.value, weight)
+                .join(Lesson)
+                .join(WorkType, on=(WorkType.id == fn.COALESCE(cls.work_type, Lesson.work_type)),
+                      join_type="LEFT OUTER")
+                .where((cls.student == student_id) & (Lesson.school_class == school_class_id)
+                       & (Lesson.subject == subject_id) & Lesson.date.between(start, end))
+                .tuples())
+        return rules.weighted_average((v, w if w is not None else 1.0) for v, w in rows)
+
+
+class Attendance(AuditedModel):
+    """A pupil's absence or lateness at a lesson: Н, Б, У or ОП."""
+
+    lesson = ForeignKeyField(Lesson, backref="attendance")
+    student = ForeignKeyField(Student, backref="attendance")
+    code = CharField(max_length=2)
+
+    class Meta:
+        indexes = ((("lesson", "student"), True), (("student",), False))
+
+    def validate(self) -> None:
+        if self.code not in rules.ATTENDANCE_CODES:
+            raise RuleError(f"Код посещаемости «{self.code}» неизвестен; допустимы: "
+                            + ", ".join(rules.ATTENDANCE_CODES) + ".")
+        self.lesson.check_student(self.student_id)
+
+
+class TeacherComment(AuditedModel):
+    """A teacher's remark to a pupil and the parents about a lesson."""
+
+    lesson = ForeignKeyField(Lesson, backref="comments")
+    student = ForeignKeyField(Student, backref="comments")
+    author = ForeignKeyField(Staff)
+    text = TextField()
+
+    class Meta:
+        indexes = ((("lesson", "student"), False),)
+
+    def validate(self) -> None:
+        self.lesson.check_student(self.student_id)
+
+
+class PeriodMark(AuditedModel):
+    """A period, year, exam or final mark of a pupil in a subject."""
+
+    student = ForeignKeyField(Student, backref="period_marks")
+    school_class = ForeignKeyField(SchoolClass, backref="period_marks")
+    subject = ForeignKeyField(Subject)
+    kind = CharField(default="period")
+    period = ForeignKeyField(Period, null=True)
+    value = CharField(max_length=4)
+    set_by = ForeignKeyField(Staff, null=True)
+
+    class Meta:
+        indexes = ((("student", "subject", "kind", "period"), False),
+                   (("school_class", "subject"), False))
+
+    def validate(self) -> None:
+        if self.kind not in PERIOD_MARK_KINDS:
+            raise RuleError(f"Неизвестный вид итоговой отметки «{self.kind}».")
+        if (self.kind == "period") != (self.period_id is not None):
+            raise RuleError("Отметка за период указывается с периодом, остальные — без него.")
+        rules.check_marks_allowed(self.school_class.grade)
+        allowed = rules.NUMERIC_MARKS[1:] + rules.PASS_MARKS + ("ОСВ",) + rules.PERIOD_ONLY_MARKS
+        if self.value not in allowed:
+            raise RuleError(f"Отметка «{self.value}» недопустима; допустимы: "
+                            + ", ".join(allowed) + ".")
+        pm = PeriodMark
+        twin = pm.select().where((pm.student == self.student_id) & (pm.subject == self.subject_id)
+                                 & (pm.school_class == self.school_class_id)
+                                 & (pm.kind == self.kind) & (pm.id != (self.id or 0)))
+        twin = twin.where(pm.period == self.period_id) if self.period_id else twin
+        if twin.exists():
+            raise RuleError("Такая отметка этому ученику по предмету уже выставлена.")

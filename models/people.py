@@ -1,0 +1,113 @@
+"""People: staff with roles, pupils and their guardians."""
+from __future__ import annotations
+
+import secrets
+
+from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
+                    IntegerField)
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .base import BaseModel, RuleError
+
+ROLES = {
+    "admin": "администратор",
+    "director": "директор",
+    "deputy": "заместитель директора",
+    "teacher": "учитель",
+}
+# scrypt with N=2^15, r=8, p=3: one of OWASP's equivalent scrypt settings (32 MiB),
+# werkzeug's default N with the parallelism raised to reach OWASP's bar.
+PASSWORD_METHOD = "scrypt:32768:8:3"
+MIN_PASSWORD_LENGTH = 8
+
+
+class Person(BaseModel):
+    """Full-name fields shared by staff, pupils and guardians."""
+
+    last_name = CharField()
+    first_name = CharField()
+    middle_name = CharField(default="")
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    @property
+    def short_name(self) -> str:
+        initials = "".join(f"{p[0]}." for p in (self.first_name, self.middle_name) if p)
+        return f"{self.last_name} {initials}".strip()
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+def hash_password(password: str) -> str:
+    """The stored hash of a staff password."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise RuleError(f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов.")
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+class Staff(Person):
+    """A personal staff account; roles are a comma-separated subset of ROLES."""
+
+    login = CharField(unique=True)
+    roles = CharField(default="teacher")
+    password_hash = CharField(default="")
+    is_active = BooleanField(default=True)
+    failed_logins = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    session_token = CharField(default=lambda: secrets.token_urlsafe(24))
+    compromised_at = DateTimeField(null=True)
+    email = CharField(default="")
+    phone = CharField(default="")
+
+    @property
+    def role_set(self) -> set[str]:
+        return {r.strip() for r in self.roles.split(",") if r.strip()}
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_set & set(roles))
+
+    def set_password(self, password: str) -> None:
+        """Hash and keep a new password; other sessions end (the token rotates)."""
+        self.password_hash = hash_password(password)
+        self.session_token = secrets.token_urlsafe(24)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def validate(self) -> None:
+        unknown = self.role_set - set(ROLES)
+        if unknown or not self.role_set:
+            raise RuleError("Роль должна быть одной из: " + ", ".join(ROLES) + ".")
+        if not self.login or not self.login.replace(".", "").replace("_", "").isalnum():
+            raise RuleError("Логин может содержать только буквы, цифры, точку и подчёркивание.")
+
+
+class Student(Person):
+    """A pupil; the class and dates of study come from the movement book."""
+
+    birth_date = DateField(null=True)
+    gender = CharField(max_length=1, default="")
+    # A comment for the class teacher's card (health group, notes).
+    notes = CharField(default="")
+
+
+class Guardian(Person):
+    """A parent or legal guardian of one or more pupils."""
+
+    phone = CharField(default="")
+    email = CharField(default="")
+    wants_paper_sheet = BooleanField(default=False)
+
+
+class StudentGuardian(BaseModel):
+    """Links a guardian to a pupil, with the relation (мать, отец, опекун)."""
+
+    student = ForeignKeyField(Student, backref="guardian_links", on_delete="CASCADE")
+    guardian = ForeignKeyField(Guardian, backref="student_links", on_delete="CASCADE")
+    relation = CharField(default="")
+
+    class Meta:
+        indexes = ((("student", "guardian"), True),)

@@ -1,0 +1,95 @@
+"""The rules of the regulations that belong to the data (DESIGN section 3).
+
+Plain functions with no Flask or Pelican import: the panel, the CLI and the builder
+call them, and the models call them before saving.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+from typing import Iterable
+
+from .base import RuleError
+
+NUMERIC_MARKS = ("1", "2", "3", "4", "5")
+PASS_MARKS = ("ЗЧ", "НЗ")
+# Освобождён, and the «точка»: a mark is owed. Both count in no average.
+SPECIAL_MARKS = ("ОСВ", "•")
+PERIOD_ONLY_MARKS = ("Н/А",)  # не аттестован
+ATTENDANCE_CODES = {
+    "Н": "отсутствовал",
+    "Б": "болел",
+    "У": "отсутствовал по уважительной причине",
+    "ОП": "опоздал",
+}
+
+
+def check_lesson_date(day: dt.date, today: dt.date) -> None:
+    """Rule 1: no lesson may be recorded for a date after today (001)."""
+    if day > today:
+        raise RuleError(f"Нельзя записать урок на {day:%d.%m.%Y}: эта дата ещё не наступила. "
+                        "Делать записи об уроках заранее запрещено.", rule=1)
+
+
+def check_marks_allowed(grade: int) -> None:
+    """Rule 2: pupils of grade 1 get no marks (001, 2.10)."""
+    if grade == 1:
+        raise RuleError("В 1 классе отметки не ставятся: обучение безотметочное.", rule=2)
+
+
+def check_homework_allowed(grade: int, homework: str) -> None:
+    """Rule 2: grade 1 gets no homework (001, 2.10)."""
+    if grade == 1 and homework.strip():
+        raise RuleError("В 1 классе домашние задания не задаются.", rule=2)
+
+
+def allowed_marks(scale: str, uses_mark_one: bool = False) -> tuple[str, ...]:
+    """The mark values a lesson on this grading scale accepts."""
+    if scale == "pass":
+        return PASS_MARKS + SPECIAL_MARKS
+    numeric = NUMERIC_MARKS if uses_mark_one else NUMERIC_MARKS[1:]
+    return numeric + SPECIAL_MARKS
+
+
+def check_mark_value(value: str, scale: str, uses_mark_one: bool = False) -> None:
+    """A mark must belong to the subject's grading scale."""
+    allowed = allowed_marks(scale, uses_mark_one)
+    if value not in allowed:
+        raise RuleError(f"Отметка «{value}» недопустима; допустимы: {', '.join(allowed)}.")
+
+
+def check_enrolled(enrolled_class_id: int | None, class_id: int, class_name: str,
+                   day: dt.date, in_subgroup: bool = True) -> None:
+    """Rule 8: marks and attendance only for pupils of that class (and subgroup) that day."""
+    if enrolled_class_id != class_id:
+        raise RuleError(f"Ученик не числится в {class_name} классе на {day:%d.%m.%Y}: "
+                        "отметки и пропуски ставятся только ученикам класса.", rule=8)
+    if not in_subgroup:
+        raise RuleError(f"Ученик не входит в эту подгруппу на {day:%d.%m.%Y}.", rule=8)
+
+
+def weighted_average(marks: Iterable[tuple[str, float]]) -> Fraction | None:
+    """Rule 7: the weighted average of the numeric marks, exact; None if there are none.
+
+    Pass/fail, «ОСВ» and the «точка» count in nothing.
+    """
+    total = weight_sum = Fraction(0)
+    for value, weight in marks:
+        if value in NUMERIC_MARKS:
+            w = Fraction(Decimal(str(weight)))
+            total += int(value) * w
+            weight_sum += w
+    return total / weight_sum if weight_sum else None
+
+
+def suggest_mark(average: Fraction | float | None,
+                 thresholds: tuple[float, float, float] = (2.5, 3.5, 4.5)) -> str | None:
+    """Rule 7: the period mark the average suggests, by the school's thresholds (003, 6.3)."""
+    if average is None:
+        return None
+    avg = Fraction(Decimal(str(average))) if isinstance(average, float) else Fraction(average)
+    for mark, threshold in zip(("5", "4", "3"), reversed(thresholds)):
+        if avg >= Fraction(Decimal(str(threshold))):
+            return mark
+    return "2"

@@ -1,0 +1,130 @@
+"""The school itself: its settings, academic years, periods, holidays and bells."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from peewee import (BooleanField, CharField, DateField, FloatField, ForeignKeyField,
+                    IntegerField, TimeField)
+
+from .base import BaseModel, RuleError
+
+PERIOD_SCHEMES = {
+    "quarter": ("четверть", 4),
+    "trimester": ("триместр", 3),
+    "half": ("полугодие", 2),
+}
+
+
+class SchoolSettings(BaseModel):
+    """One row: the school's name, clock, diary address and rounding thresholds (rule 7)."""
+
+    name = CharField(default="Школа")
+    timezone = CharField(default="Europe/Moscow")
+    diary_base_url = CharField(default="")
+    threshold_3 = FloatField(default=2.5)
+    threshold_4 = FloatField(default=3.5)
+    threshold_5 = FloatField(default=4.5)
+    uses_mark_one = BooleanField(default=False)
+
+    @classmethod
+    def current(cls) -> "SchoolSettings":
+        """The settings row, created with defaults on first use."""
+        row = cls.select().order_by(cls.id).first()
+        return row if row is not None else cls.create()
+
+    @property
+    def thresholds(self) -> tuple[float, float, float]:
+        return (self.threshold_3, self.threshold_4, self.threshold_5)
+
+    def today(self) -> dt.date:
+        """Today's date on the school's clock."""
+        return dt.datetime.now(ZoneInfo(self.timezone)).date()
+
+    def validate(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise RuleError(f"Неизвестный часовой пояс «{self.timezone}».") from None
+        if not 2 <= self.threshold_3 < self.threshold_4 < self.threshold_5 <= 5:
+            raise RuleError("Пороги округления должны возрастать: «3» < «4» < «5», "
+                            "в пределах от 2 до 5.")
+
+
+class AcademicYear(BaseModel):
+    """An academic year such as 2026/2027."""
+
+    name = CharField(unique=True)
+    start = DateField()
+    end = DateField()
+    closed = BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def on(cls, day: dt.date) -> "AcademicYear | None":
+        """The year that contains the day."""
+        return cls.select().where((cls.start <= day) & (cls.end >= day)).first()
+
+    def validate(self) -> None:
+        if self.start >= self.end:
+            raise RuleError("Начало учебного года должно быть раньше его конца.")
+
+
+class Period(BaseModel):
+    """A quarter, trimester or half-year of one scheme in one year."""
+
+    year = ForeignKeyField(AcademicYear, backref="periods", on_delete="CASCADE")
+    scheme = CharField(choices=[(k, v[0]) for k, v in PERIOD_SCHEMES.items()])
+    number = IntegerField()
+    start = DateField()
+    end = DateField()
+
+    class Meta:
+        indexes = ((("year", "scheme", "number"), True),)
+
+    def __str__(self) -> str:
+        return f"{self.number}-я {PERIOD_SCHEMES[self.scheme][0]}"
+
+    def validate(self) -> None:
+        if self.scheme not in PERIOD_SCHEMES:
+            raise RuleError(f"Неизвестная схема периодов «{self.scheme}».")
+        if self.start > self.end:
+            raise RuleError("Начало периода должно быть не позже его конца.")
+
+
+class Holiday(BaseModel):
+    """Days without lessons: vacations and public holidays."""
+
+    year = ForeignKeyField(AcademicYear, backref="holidays", on_delete="CASCADE")
+    name = CharField()
+    start = DateField()
+    end = DateField()
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def days_off(cls, year: AcademicYear) -> set[dt.date]:
+        """Every date covered by the year's holidays."""
+        days: set[dt.date] = set()
+        for h in cls.select().where(cls.year == year):
+            days.update(h.start + dt.timedelta(n) for n in range((h.end - h.start).days + 1))
+        return days
+
+
+class Bell(BaseModel):
+    """When lesson N starts and ends, valid between two dates."""
+
+    number = IntegerField()
+    starts = TimeField()
+    ends = TimeField()
+    valid_from = DateField()
+    valid_to = DateField(null=True)
+
+    class Meta:
+        indexes = ((("number", "valid_from"), True),)
+
+    def __str__(self) -> str:
+        return f"{self.number} урок {self.starts:%H:%M}–{self.ends:%H:%M}"
