@@ -19,7 +19,7 @@ from .classes import Movement, SchoolClass, Subgroup, SubgroupMember
 from .curriculum import Subject, WorkType
 from .journal import Attendance, Lesson, Mark, PeriodMark, TeacherComment
 from .news import News
-from .people import Guardian, Staff, Student, StudentGuardian, hash_password
+from .people import Guardian, Staff, Student, StudentGuardian, fold_name, hash_password
 from .school import AcademicYear, Bell, Holiday, Period, SchoolSettings
 from .timetable import PlanTopic, TeachingAssignment, TimetableSlot
 
@@ -108,6 +108,11 @@ class DemoSchool:
         return dict(last_name=f.last_name_female(), first_name=f.first_name_female(),
                     middle_name=f.middle_name_female())
 
+    def add_person(self, model: type, p: dict, **values) -> int:
+        """A bulk row of a Person model, with its search column filled as save() would."""
+        folded = fold_name(p["last_name"], p["first_name"], p["middle_name"])
+        return self.rows.add(model, search_name=folded, **p, **values)
+
     def staff(self, roles: str) -> int:
         p = self.person(self.rng.choice("МЖЖЖ"))
         base = data.translit(p["last_name"]) + "." + data.translit(
@@ -120,7 +125,7 @@ class DemoSchool:
         password = "-".join("".join(self.rng.choice(PASSWORD_ALPHABET) for _ in range(4))
                             for _ in range(3))
         self.passwords.append((login, password, roles))
-        return self.rows.add(Staff, login=login, roles=roles, password_hash="", **p)
+        return self.add_person(Staff, p, login=login, roles=roles, password_hash="")
 
     # -- calendar ----------------------------------------------------------------
     def build_calendar(self) -> None:
@@ -171,7 +176,7 @@ class DemoSchool:
         gender = self.rng.choice("МЖ")
         p = self.person(gender)
         born = dt.date(self.y - 6 - grade, 1, 1) + dt.timedelta(self.rng.randrange(365))
-        sid = self.rows.add(Student, birth_date=born, gender=gender, **p)
+        sid = self.add_person(Student, p, birth_date=born, gender=gender)
         self.guardians(sid, p["last_name"], gender)
         ability = min(4.9, max(2.7, self.rng.gauss(3.9, 0.5)))
         return Pupil(sid, cid, start, ability=ability)
@@ -188,8 +193,8 @@ class DemoSchool:
             if relation == "отец":
                 p["last_name"] = surname[:-1] if gender == "Ж" and surname.endswith("а") \
                     else surname
-            gid = self.rows.add(Guardian, phone=self.fake.phone_number(),
-                                wants_paper_sheet=self.rng.random() < 0.08, **p)
+            gid = self.add_person(Guardian, p, phone=self.fake.phone_number(),
+                                  wants_paper_sheet=self.rng.random() < 0.08)
             self.rows.add(StudentGuardian, student=sid, guardian=gid, relation=relation)
 
     def add_movements(self) -> None:

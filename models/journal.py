@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
-from peewee import CharField, DateField, ForeignKeyField, IntegerField, TextField, fn
+from peewee import JOIN, CharField, DateField, ForeignKeyField, IntegerField, TextField, fn
 
 from . import rules
 from .audit import AuditedModel
@@ -91,7 +91,7 @@ class Mark(AuditedModel):
         rows = (cls.select(cls.value, weight)
                 .join(Lesson)
                 .join(WorkType, on=(WorkType.id == fn.COALESCE(cls.work_type, Lesson.work_type)),
-                      join_type="LEFT OUTER")
+                      join_type=JOIN.LEFT_OUTER)
                 .where((cls.student == student_id) & (Lesson.school_class == school_class_id)
                        & (Lesson.subject == subject_id) & Lesson.date.between(start, end))
                 .tuples())

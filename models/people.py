@@ -21,12 +21,28 @@ PASSWORD_METHOD = "scrypt:32768:8:3"
 MIN_PASSWORD_LENGTH = 8
 
 
+def fold_name(*parts: str) -> str:
+    """A name folded for search: lower case with ё as е, the same in SQLite and PostgreSQL."""
+    return " ".join(p for p in parts if p).casefold().replace("ё", "е")
+
+
 class Person(BaseModel):
     """Full-name fields shared by staff, pupils and guardians."""
 
     last_name = CharField()
     first_name = CharField()
     middle_name = CharField(default="")
+    # Filled on save: SQLite's LOWER()/LIKE fold only ASCII, so search this column.
+    search_name = CharField(default="", index=True)
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold_name(self.last_name, self.first_name, self.middle_name)
+        return super().save(*args, **kwargs)
+
+    @classmethod
+    def search(cls, text: str):
+        """Rows whose name contains the text, whatever its case (Cyrillic included)."""
+        return cls.select().where(cls.search_name.contains(fold_name(text)))
 
     @property
     def full_name(self) -> str:

@@ -1,0 +1,64 @@
+"""Fixtures: a real database (SQLite file, and PostgreSQL when the test command started one),
+a click runner, and a small school built by readable helpers."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from models import database, db
+from tests.school import SmallSchool
+
+PG_URL = os.environ.get("JOURNAL_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+
+if os.environ.get("CI") and not PG_URL:
+    raise RuntimeError("CI must run the suite on PostgreSQL too: run it with scripts/test.")
+
+
+def empty_database_url(backend: str, tmp_path) -> str:
+    """The URL of an empty database of that backend, for this test alone."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'journal.sqlite3'}"
+    database.bind(PG_URL)
+    db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    db.close()
+    return PG_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_url(request, tmp_path, monkeypatch):
+    """An empty database's URL, also set as DATABASE_URL for the CLI."""
+    url = empty_database_url(request.param, tmp_path)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("JOURNAL_INSTANCE", str(tmp_path / "instance"))
+    yield url
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture
+def fresh_db(backend_url):
+    """A bound database with the current schema and no rows."""
+    database.bind(backend_url)
+    database.create_schema()
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def today():
+    from models import SchoolSettings
+    return SchoolSettings().today()
+
+
+@pytest.fixture
+def school(fresh_db, today) -> SmallSchool:
+    """A school with 5А (with an English subgroup) and 1А, pupils enrolled on 1 September."""
+    return SmallSchool.build(today)
+
+
+@pytest.fixture
+def runner(monkeypatch) -> CliRunner:
+    return CliRunner()
