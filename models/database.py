@@ -6,7 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from peewee import Database, SqliteDatabase
+from peewee import Database, PostgresqlDatabase, SqliteDatabase
 from playhouse import db_url
 from playhouse.migrations import Runner
 
@@ -59,6 +59,15 @@ def init_app(app) -> None:
     bind(app.config.get("DATABASE_URL") or None)
     app.before_request(lambda: db.connect(reuse_if_open=True) and None)
     app.teardown_appcontext(lambda exc: db.close() if not db.is_closed() else None)
+
+
+def reset_sequences() -> None:
+    """After rows were inserted with explicit ids, move PostgreSQL's id sequences past them."""
+    if isinstance(db.obj, PostgresqlDatabase):
+        for model in ALL_MODELS:
+            table = model._meta.table_name
+            db.execute_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                           f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)")
 
 
 def _runner() -> Runner:

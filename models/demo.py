@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from faker import Faker
-from peewee import PostgresqlDatabase
 
 from . import ALL_MODELS, database, demo_data as data, rules
 from .base import RuleError, db
@@ -48,11 +47,7 @@ class Rows:
                 rows = self.rows.get(model, [])
                 for i in range(0, len(rows), 500):
                     model.insert_many(rows[i:i + 500]).execute()
-            if isinstance(db.obj, PostgresqlDatabase):
-                for model in ALL_MODELS:
-                    table = model._meta.table_name
-                    db.execute_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                   f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)")
+            database.reset_sequences()
 
 
 @dataclass

@@ -16,3 +16,9 @@ def up(migrator, db):
         for row_id, last, first, middle in rows.fetchall():
             db.execute_sql(f"UPDATE {table} SET search_name = %s WHERE id = %s"
                            .replace("%s", db.param), (fold_name(last, first, middle), row_id))
+
+
+def down(migrator, db):
+    for table in TABLES:
+        migrator.migrate(migrator.drop_index(table, f"{table}_search_name"),
+                         migrator.drop_column(table, "search_name"))
