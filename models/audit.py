@@ -21,7 +21,8 @@ class Actor:
     address: str = ""
 
 
-_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("actor", default=Actor())
+# Actor is frozen, so sharing one default instance is safe.
+_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("actor", default=Actor())  # noqa: B039
 
 
 @contextlib.contextmanager

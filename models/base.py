@@ -10,7 +10,7 @@ db = DatabaseProxy()
 
 def utcnow() -> dt.datetime:
     """Now in UTC, naive, as stored in every timestamp column."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class RuleError(ValueError):

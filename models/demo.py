@@ -6,13 +6,14 @@ import math
 import random
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
 
 from faker import Faker
 
-from . import ALL_MODELS, database, demo_data as data, rules
+from . import ALL_MODELS, database, rules
+from . import demo_data as data
 from .base import RuleError, db
 from .classes import Movement, SchoolClass, Subgroup, SubgroupMember
 from .curriculum import Subject, WorkType
@@ -217,12 +218,12 @@ class DemoSchool:
 
     # -- staff and assignments ---------------------------------------------------
     def build_staff(self) -> None:
-        hours: dict[str, float] = defaultdict(float)
-        for cid, grade in self.classes:
+        hours: dict[int, float] = defaultdict(float)  # per specialty
+        for _, grade in self.classes:
             for subject, per_grade in data.CURRICULUM.items():
                 if grade in per_grade and (grade > 4 or subject in data.SPECIALIST_IN_PRIMARY):
                     split = 2 if subject in data.SPLIT_SUBJECTS else 1
-                    hours[subject] += per_grade[grade] * split
+                    hours[data.SPECIALTY[subject]] += per_grade[grade] * split
         self.subject_ids = {}
         for order, subject in enumerate(data.CURRICULUM, 1):
             self.subject_ids[subject] = self.rows.add(Subject, name=subject, sort_order=order)
@@ -231,20 +232,16 @@ class DemoSchool:
             self.work_types[name] = self.rows.add(WorkType, name=name, short_name=short,
                                                   weight=weight)
         self.director = self.staff("director,teacher")
-        n_deputies = 2 + self.n_students // 700
-        self.deputies = [self.staff("deputy,teacher") for _ in range(n_deputies)]
-        self.pool: dict[str, list[int]] = {}
-        for subject in data.CURRICULUM:
-            if hours[subject]:
-                self.pool[subject] = [self.staff("teacher")
-                                      for _ in range(max(1, math.ceil(hours[subject] / 26)))]
-        senior = ["История", "Математика", "Русский язык", "Физика", "Биология"]
-        for person, subject in zip([self.director] + self.deputies, senior * 4):
-            key = subject if subject in self.pool else "Алгебра"
-            self.pool[key].insert(0, person)
-        it = self.pool.get("Информатика") or self.pool["Физическая культура"]
-        self.set_roles(it[0], "admin,teacher")
+        self.deputies = [self.staff("deputy,teacher") for _ in range(2 + self.n_students // 700)]
+        self.pool: dict[int, list[int]] = {
+            s: [self.staff("teacher") for _ in range(max(1, math.ceil(h / 26)))]
+            for s, h in sorted(hours.items())}
+        # The director and deputies teach a few hours too (history, maths, Russian).
+        for n, person in enumerate([self.director] + self.deputies):
+            self.pool[(3, 1, 0)[n % 3]].insert(0, person)
+        self.set_roles(self.pool[data.SPECIALTY["Информатика"]][-1], "admin,teacher")
         self.load = defaultdict(float)
+        self.heads = {self.director, *self.deputies}
 
     def set_roles(self, staff_id: int, roles: str) -> None:
         self.rows.rows[Staff][staff_id - 1]["roles"] = roles
@@ -252,7 +249,10 @@ class DemoSchool:
         self.passwords[staff_id - 1] = (login, password, roles)
 
     def pick_teacher(self, subject: str, hours: float) -> int:
-        teacher = min(self.pool[subject], key=lambda t: (self.load[t], t))
+        pool = self.pool[data.SPECIALTY[subject]]
+        # The director and deputies take one class each; the others share out the rest.
+        free = [t for t in pool if self.load[t] == 0 or t not in self.heads] or pool
+        teacher = min(free, key=lambda t: (self.load[t], t))
         self.load[teacher] += hours
         return teacher
 
@@ -316,7 +316,8 @@ class DemoSchool:
                 units[g.subject].append(g)
             per_day: list[list[list[Group]]] = [[] for _ in range(5)]
             offset = 0
-            for subject, groups in sorted(units.items(), key=lambda kv: -data.CURRICULUM[kv[0]][grade]):
+            by_hours = sorted(units.items(), key=lambda kv: -data.CURRICULUM[kv[0]][grade])
+            for subject, groups in by_hours:
                 h = int(data.CURRICULUM[subject][grade])
                 for k in range(h):
                     day = (offset + k * 5 // h) % 5
@@ -364,7 +365,7 @@ class DemoSchool:
         self.sick_spells()
         self.period_marks_seen: dict[tuple, list] = defaultdict(list)
         plan_rows = self.rows.rows[PlanTopic]
-        for i, (cid, grade) in enumerate(self.classes, 1):
+        for i, (cid, _) in enumerate(self.classes, 1):
             for day in self.school_days:
                 for number, groups in self.slots.get((cid, day.isoweekday()), []):
                     for g in groups:
@@ -397,8 +398,9 @@ class DemoSchool:
                 n=rng.randint(1, 60), q=rng.randint(3, 8), p=rng.randint(5, 180),
                 p2=rng.randint(181, 200), m=rng.randint(61, 120))
         teacher = g.teacher_id
-        if rng.random() < 0.01 and len(self.pool.get(g.subject, [])) > 1:
-            teacher = rng.choice([t for t in self.pool[g.subject] if t != g.teacher_id])
+        colleagues = [t for t in self.pool.get(data.SPECIALTY.get(g.subject), []) if t != teacher]
+        if rng.random() < 0.01 and colleagues:  # a substitute teacher
+            teacher = rng.choice(colleagues)
         lid = self.rows.add(Lesson, school_class=g.class_id, subject=g.subject_id,
                             subgroup=g.subgroup_id, date=day, number=number, topic=topic,
                             homework=homework, teacher=teacher, plan_topic=topic_id,

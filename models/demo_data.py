@@ -29,6 +29,18 @@ CURRICULUM: dict[str, dict[int, float]] = {
     "Физическая культура": {g: 2 for g in range(1, 12)},
     "Индивидуальный проект": {10: 1},
 }
+# What one teacher is qualified to teach: a small school's teacher takes several subjects.
+SPECIALTIES = [
+    ["Русский язык", "Литература"],
+    ["Математика", "Алгебра", "Геометрия", "Вероятность и статистика"],
+    ["Физика", "Информатика"],
+    ["История", "Обществознание", "ОРКСЭ", "Индивидуальный проект"],
+    ["Биология", "Химия", "География"],
+    ["Иностранный язык (английский)"],
+    ["Изобразительное искусство", "Музыка", "Труд (технология)"],
+    ["Физическая культура", "Основы безопасности и защиты Родины"],
+]
+SPECIALTY = {subject: i for i, group in enumerate(SPECIALTIES) for subject in group}
 PASS_FAIL_SUBJECTS = {"ОРКСЭ", "Индивидуальный проект"}
 SPLIT_SUBJECTS = {"Иностранный язык (английский)"}  # taught in two subgroups
 # In grades 1–4 the class's own teacher teaches everything but these.

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import secrets
 
-from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
-                    IntegerField)
+from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .base import BaseModel, RuleError

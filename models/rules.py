@@ -6,9 +6,9 @@ call them, and the models call them before saving.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Iterable
 
 from .base import RuleError
 

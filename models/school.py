@@ -4,8 +4,15 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from peewee import (BooleanField, CharField, DateField, FloatField, ForeignKeyField,
-                    IntegerField, TimeField)
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    TimeField,
+)
 
 from .base import BaseModel, RuleError
 
@@ -28,7 +35,7 @@ class SchoolSettings(BaseModel):
     uses_mark_one = BooleanField(default=False)
 
     @classmethod
-    def current(cls) -> "SchoolSettings":
+    def current(cls) -> SchoolSettings:
         """The settings row, created with defaults on first use."""
         row = cls.select().order_by(cls.id).first()
         return row if row is not None else cls.create()
@@ -63,7 +70,7 @@ class AcademicYear(BaseModel):
         return self.name
 
     @classmethod
-    def on(cls, day: dt.date) -> "AcademicYear | None":
+    def on(cls, day: dt.date) -> AcademicYear | None:
         """The year that contains the day."""
         return cls.select().where((cls.start <= day) & (cls.end >= day)).first()
 

@@ -4,8 +4,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from models import (AcademicYear, Lesson, Movement, Period, SchoolClass, SchoolSettings, Staff,
-                    Student, Subgroup, SubgroupMember, Subject, TeachingAssignment, WorkType)
+from models import (
+    AcademicYear,
+    Lesson,
+    Movement,
+    Period,
+    SchoolClass,
+    SchoolSettings,
+    Staff,
+    Student,
+    Subgroup,
+    SubgroupMember,
+    Subject,
+    TeachingAssignment,
+    WorkType,
+)
 
 
 def staff(login: str, roles: str = "teacher") -> Staff:
@@ -33,7 +46,7 @@ class SmallSchool:
     pupil6: Student
 
     @classmethod
-    def build(cls, today: dt.date) -> "SmallSchool":
+    def build(cls, today: dt.date) -> SmallSchool:
         SchoolSettings.current()
         start = today - dt.timedelta(days=60)
         year = AcademicYear.create(name="Тестовый год", start=start,

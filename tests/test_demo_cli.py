@@ -1,0 +1,45 @@
+"""`journal demo` as a command: the same seed gives the same school; data is never replaced
+unasked; the date rule holds."""
+from __future__ import annotations
+
+import datetime as dt
+
+from journal_cli import main
+from models import ALL_MODELS, Mark, SchoolSettings, Student, db
+from tests.test_demo import TODAY, run_demo
+
+
+def table_dump() -> dict[str, list]:
+    skip = {"password_hash", "session_token", "created_at", "updated_at"}
+    dump = {}
+    for model in ALL_MODELS:
+        fields = [f for f in model._meta.sorted_fields if f.name not in skip]
+        dump[model.__name__] = list(model.select(*fields).order_by(model.id).tuples())
+    return dump
+
+
+def test_the_same_seed_gives_the_same_school(tmp_path, runner, monkeypatch):
+    dumps = []
+    for name, seed in (("a", "5"), ("b", "5"), ("c", "6")):
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / name}.sqlite3")
+        run_demo(runner, "--seed", seed)
+        dumps.append(table_dump())
+        db.close()
+    assert dumps[0] == dumps[1]
+    assert dumps[0]["Student"] != dumps[2]["Student"]
+
+
+def test_demo_does_not_replace_data_without_force(backend_url, runner):
+    run_demo(runner)
+    marks = Mark.select().count()
+    refused = runner.invoke(main, ["demo", "--students", "20", "--today", TODAY])
+    assert refused.exit_code == 1 and "--force" in refused.output
+    assert Mark.select().count() == marks
+    run_demo(runner, "--force", "--seed", "2")
+    assert Student.select().count() == 40
+
+
+def test_demo_refuses_a_future_today(backend_url, runner):
+    future = (SchoolSettings().today() + dt.timedelta(days=1)).isoformat()
+    result = runner.invoke(main, ["demo", "--today", future])
+    assert result.exit_code == 1 and "в будущем" in result.output
