@@ -1,7 +1,6 @@
 """Binding the database: SQLite by default, PostgreSQL by DATABASE_URL; schema and backup."""
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
 from pathlib import Path
@@ -14,6 +13,13 @@ from . import ALL_MODELS
 from .base import RuleError, db
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# The environment variables the journal reads: name, default, meaning (all in README).
+ENVIRONMENT = [
+    ("DATABASE_URL", "sqlite:///$JOURNAL_INSTANCE/journal.sqlite3",
+     "the database: sqlite:///path/to/file.sqlite3 or postgresql://user:password@host/dbname"),
+    ("JOURNAL_INSTANCE", "instance",
+     "the private folder for the SQLite database, secrets and printouts; never published"),
+]
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
@@ -93,27 +99,15 @@ def create_schema() -> None:
         _runner().fake()
 
 
-@contextlib.contextmanager
-def _foreign_keys_off():
-    """SQLite rebuilds tables in some migrations; with foreign keys on, that can cascade."""
-    sqlite = isinstance(db.obj, SqliteDatabase)
-    if sqlite:
-        db.execute_sql("PRAGMA foreign_keys = OFF")
-    try:
-        yield
-        if sqlite and db.execute_sql("PRAGMA foreign_key_check").fetchall():
-            raise RuleError("После миграции нарушены внешние ключи; база не изменена.")
-    finally:
-        if sqlite:
-            db.execute_sql("PRAGMA foreign_keys = ON")
-
-
 def migrate() -> list[str]:
-    """Apply pending migrations in order, each in a transaction; returns their names."""
+    """Apply pending migrations in order, each in a transaction; returns their names.
+
+    The runner's migration context turns SQLite's foreign keys off while a migration runs,
+    so a table rebuilt by a migration does not cascade-delete its children.
+    """
     if is_empty():
         raise RuleError("База данных пуста. Сначала выполните journal init.")
-    with _foreign_keys_off():
-        return _runner().up()
+    return _runner().up()
 
 
 def backup(dest: Path) -> None:

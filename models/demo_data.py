@@ -85,8 +85,11 @@ HOMEWORK = ["§ {n}, вопросы 1–{q}", "Упр. {n}, с. {p}", "№ {n}, 
 
 
 def year_start(today: dt.date) -> int:
-    """The calendar year in which the academic year containing `today` began."""
-    return today.year if today.month >= 7 else today.year - 1
+    """The calendar year in which the latest academic year up to `today` began.
+
+    In the summer that is the year just finished, so the demo has a whole year of lessons.
+    """
+    return today.year if today.month >= 9 else today.year - 1
 
 
 def calendar(y: int) -> dict:
