@@ -41,14 +41,13 @@ class Rows:
         rows.append(values)
         return values["id"]
 
-    def flush(self, echo: Callable[[str], None]) -> None:
-        """Write every table in dependency order, in batches, in one transaction."""
-        with db.atomic():
-            for model in ALL_MODELS:
-                rows = self.rows.get(model, [])
-                for i in range(0, len(rows), 500):
-                    model.insert_many(rows[i:i + 500]).execute()
-            database.reset_sequences()
+    def flush(self) -> None:
+        """Write every table in dependency order, in batches."""
+        for model in ALL_MODELS:
+            rows = self.rows.get(model, [])
+            for i in range(0, len(rows), 500):
+                model.insert_many(rows[i:i + 500]).execute()
+        database.reset_sequences()
 
 
 @dataclass
@@ -493,15 +492,23 @@ def _hash_all(passwords: list[str]) -> list[str]:
         return list(pool.map(hash_password, passwords, chunksize=4))
 
 
-def reset_database(force: bool) -> None:
-    """Make the bound database empty with the current schema; refuse to drop data unasked."""
-    if not database.is_empty():
-        if Staff.select().exists() or Student.select().exists():
-            if not force:
-                raise RuleError("В базе уже есть данные. Чтобы заменить их демо-школой, "
-                                "добавьте --force (все данные будут удалены).")
-        db.drop_tables(ALL_MODELS + [database._runner().History])
-    database.create_schema()
+def check_replaceable(force: bool) -> None:
+    """Refuse to replace a database that holds data unless asked to."""
+    if database.is_empty() or not (Staff.select().exists() or Student.select().exists()):
+        return
+    if not force:
+        raise RuleError("В базе уже есть данные. Чтобы заменить их демо-школой, "
+                        "добавьте --force (все данные будут удалены).")
+
+
+def replace_database(rows: Rows, settings: SchoolSettings) -> None:
+    """In one transaction: empty the schema, then write the demo; a failure changes nothing."""
+    with db.atomic():
+        if not database.is_empty():
+            db.drop_tables(ALL_MODELS + [database._runner().History])
+        database.create_schema()
+        rows.flush()
+        settings.save()
 
 
 def build_demo(students: int, seed: int, today: dt.date, force: bool = False,
@@ -510,7 +517,7 @@ def build_demo(students: int, seed: int, today: dt.date, force: bool = False,
     started = time.monotonic()
     if not dt.date(2000, 1, 1) <= today <= SchoolSettings().today():
         raise RuleError("«Сегодня» демо-школы не может быть в будущем (правило 1).")
-    reset_database(force)
+    check_replaceable(force)
     school = DemoSchool(students, seed, today, echo)
     school.build()
     settings = SchoolSettings(name=f"МБОУ «{school.fake.city_name()} СОШ»",
@@ -521,8 +528,7 @@ def build_demo(students: int, seed: int, today: dt.date, force: bool = False,
     for row, hashed in zip(school.rows.rows[Staff], hashes):
         row["password_hash"] = hashed
     echo("Записываю в базу…")
-    school.rows.flush(echo)
-    settings.save()
+    replace_database(school.rows, settings)
     counts = {m._meta.table_name: m.select().count() for m in ALL_MODELS}
     echo("\nСотрудники (логин, пароль, роли):")
     for login, password, roles in school.passwords:

@@ -43,3 +43,17 @@ def test_demo_refuses_a_future_today(backend_url, runner):
     future = (SchoolSettings().today() + dt.timedelta(days=1)).isoformat()
     result = runner.invoke(main, ["demo", "--today", future])
     assert result.exit_code == 1 and "в будущем" in result.output
+
+
+def test_a_failing_demo_leaves_the_old_data(backend_url, runner, monkeypatch):
+    run_demo(runner)
+    students = [s.last_name for s in Student.select().order_by(Student.id)]
+
+    def broken_flush(self):
+        Student.insert(last_name="Недописанный", first_name="Ученик").execute()
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("models.demo.Rows.flush", broken_flush)
+    result = runner.invoke(main, ["demo", "--students", "20", "--today", TODAY, "--force"])
+    assert result.exit_code != 0
+    assert [s.last_name for s in Student.select().order_by(Student.id)] == students
