@@ -2,23 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from pathlib import Path
 
 import click
 
 from . import database
 from .base import RuleError
-from .people import ROLES, Staff
+from .people import ROLES, Staff, readable_password
 from .school import SchoolSettings
-
-# Crockford's base32: no O, I, L or U, so nothing in it is mistaken for something else.
-READABLE = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def readable_password(groups: int = 3) -> str:
-    """A password easy to read aloud, like K7QM-2XDP-9FHT: 5 bits a character, 60 in all."""
-    return "-".join("".join(secrets.choice(READABLE) for _ in range(4)) for _ in range(groups))
 
 
 @click.command("init")

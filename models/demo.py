@@ -19,14 +19,21 @@ from .classes import Movement, SchoolClass, Subgroup, SubgroupMember
 from .curriculum import Subject, WorkType
 from .journal import Attendance, Lesson, Mark, PeriodMark, TeacherComment
 from .news import News
-from .people import Guardian, Staff, Student, StudentGuardian, fold_name, hash_password
+from .people import (
+    Guardian,
+    Staff,
+    Student,
+    StudentGuardian,
+    fold_name,
+    hash_password,
+    readable_password,
+)
 from .school import AcademicYear, Bell, Holiday, Period, SchoolSettings
 from .timetable import PlanTopic, TeachingAssignment, TimetableSlot
 
 LETTERS = "АБВГДЕЖИКЛМНОПРСТУФХЦЧШЭЮЯ"
 CLASS_SIZE = 25
 DAY_LENGTH = {1: 4, 2: 5, 3: 5, 4: 5, 5: 6, 6: 6, 7: 7, 8: 7, 9: 7, 10: 7, 11: 7}
-PASSWORD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 class Rows:
@@ -117,8 +124,7 @@ class DemoSchool:
             n += 1
             login = f"{base}{n}"
         self.logins.add(login)
-        password = "-".join("".join(self.rng.choice(PASSWORD_ALPHABET) for _ in range(4))
-                            for _ in range(3))
+        password = readable_password(self.rng)
         self.passwords.append((login, password, roles))
         return self.add_person(Staff, p, login=login, roles=roles, password_hash="")
 

@@ -1,6 +1,7 @@
 """People: staff with roles, pupils and their guardians."""
 from __future__ import annotations
 
+import random
 import secrets
 
 from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField
@@ -18,6 +19,14 @@ ROLES = {
 # werkzeug's default N with the parallelism raised to reach OWASP's bar.
 PASSWORD_METHOD = "scrypt:32768:8:3"
 MIN_PASSWORD_LENGTH = 8
+# Crockford's base32: no O, I, L or U, so no character is mistaken for another.
+READABLE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def readable_password(rng: random.Random | None = None) -> str:
+    """A password easy to read aloud, like K7QM-2XDP-9FHT: 12 characters of 5 bits, 60 bits."""
+    rng = rng or secrets.SystemRandom()
+    return "-".join("".join(rng.choice(READABLE_ALPHABET) for _ in range(4)) for _ in range(3))
 
 
 def fold_name(*parts: str) -> str:

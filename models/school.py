@@ -69,11 +69,6 @@ class AcademicYear(BaseModel):
     def __str__(self) -> str:
         return self.name
 
-    @classmethod
-    def on(cls, day: dt.date) -> AcademicYear | None:
-        """The year that contains the day."""
-        return cls.select().where((cls.start <= day) & (cls.end >= day)).first()
-
     def validate(self) -> None:
         if self.start >= self.end:
             raise RuleError("Начало учебного года должно быть раньше его конца.")
@@ -111,14 +106,6 @@ class Holiday(BaseModel):
 
     def __str__(self) -> str:
         return self.name
-
-    @classmethod
-    def days_off(cls, year: AcademicYear) -> set[dt.date]:
-        """Every date covered by the year's holidays."""
-        days: set[dt.date] = set()
-        for h in cls.select().where(cls.year == year):
-            days.update(h.start + dt.timedelta(n) for n in range((h.end - h.start).days + 1))
-        return days
 
 
 class Bell(BaseModel):

@@ -21,7 +21,7 @@ from models import (
     db,
 )
 from models.base import utcnow
-from models.people import fold_name
+from models.people import READABLE_ALPHABET, fold_name, readable_password
 
 
 def test_sqlite_connections_get_wal_foreign_keys_and_busy_timeout(tmp_path):
@@ -112,3 +112,13 @@ def test_timestamps_of_creation_and_change(school):
     fetched = type(lesson).get_by_id(lesson.id)
     assert fetched.created_at == created and fetched.updated_at >= created
     assert abs(fetched.updated_at - utcnow()) < dt.timedelta(minutes=1)
+
+
+def test_readable_passwords_have_60_bits_and_no_look_alikes():
+    assert len(set(READABLE_ALPHABET)) == 32 and not set("OILU") & set(READABLE_ALPHABET)
+    passwords = {readable_password() for _ in range(200)}
+    assert len(passwords) == 200
+    for password in passwords:
+        groups = password.split("-")
+        assert [len(g) for g in groups] == [4, 4, 4]
+        assert set("".join(groups)) <= set(READABLE_ALPHABET)

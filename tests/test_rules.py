@@ -167,3 +167,18 @@ def test_marks_follow_the_grading_scale(school):
     settings.save()
     Mark.create(lesson=lesson, student=school.pupils5[0], value="1")
     Mark.create(lesson=lesson, student=school.pupils5[0], value="•")
+
+
+def test_class_roster_follows_the_movement_book(school):
+    """The roster the journal grid shows is the one rule 8 checks against."""
+    day = school.today - 3 * DAY
+    names = [s.last_name for s in school.c5.students_on(day)]
+    assert names == ["Иванов", "Петрова", "Сидоров"]
+    Movement.create(student=school.pupils5[1], kind="left", date=day, school_class=None)
+    Movement.create(student=school.pupil6, kind="moved", date=day, school_class=school.c5)
+    assert [s.last_name for s in school.c5.students_on(day)] == ["Иванов", "Сидоров",
+                                                                 "Шестаков"]
+    assert [s.last_name for s in school.c5.students_on(day - DAY)] == names
+    assert school.c6.student_ids_on(day) == []
+    assert school.c5.period_on(day) == school.period
+    assert school.c5.period_on(school.start - DAY) is None
