@@ -1,13 +1,14 @@
 """People: staff with roles, pupils and their guardians."""
 from __future__ import annotations
 
+import datetime as dt
 import random
 import secrets
 
 from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .base import BaseModel, RuleError
+from .base import BaseModel, RuleError, utcnow
 
 ROLES = {
     "admin": "администратор",
@@ -19,6 +20,12 @@ ROLES = {
 # werkzeug's default N with the parallelism raised to reach OWASP's bar.
 PASSWORD_METHOD = "scrypt:32768:8:3"
 MIN_PASSWORD_LENGTH = 8
+# Five wrong passwords in a row lock the account for 15 minutes; kept in the database,
+# so the lockout holds across server processes.
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+# A hash checked when the login is unknown, so both failures take the same time.
+_DUMMY_HASH = generate_password_hash("unknown-login", method=PASSWORD_METHOD)
 # Crockford's base32: no O, I, L or U, so no character is mistaken for another.
 READABLE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -96,10 +103,54 @@ class Staff(Person):
     def set_password(self, password: str) -> None:
         """Hash and keep a new password; other sessions end (the token rotates)."""
         self.password_hash = hash_password(password)
-        self.session_token = secrets.token_urlsafe(24)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    # Flask-Login's user protocol, by duck typing (models import no Flask). The id it keeps
+    # in the session is the session token, so rotating the token ends every session.
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def end_sessions(self) -> None:
+        """Invalidate every signed session cookie issued for this account."""
+        self.session_token = secrets.token_urlsafe(24)
+
+    @classmethod
+    def authenticate(cls, login: str, password: str, now: dt.datetime | None = None) -> Staff:
+        """The account for a login and password; RuleError (in Russian) when refused."""
+        now = now or utcnow()
+        user = cls.get_or_none(cls.login == login.strip())
+        if user is None:
+            check_password_hash(_DUMMY_HASH, password)
+            raise RuleError("Неверный логин или пароль.")
+        if not user.is_active:
+            raise RuleError("Учётная запись отключена. Обратитесь к администратору журнала.")
+        if user.locked_until and user.locked_until > now:
+            raise RuleError(user._locked_message(now))
+        if not user.check_password(password):
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.failed_logins, user.locked_until = 0, now + LOCKOUT
+            user.save(only=[cls.failed_logins, cls.locked_until, cls.updated_at])
+            if user.locked_until and user.locked_until > now:
+                raise RuleError(user._locked_message(now))
+            left = MAX_FAILED_LOGINS - user.failed_logins
+            raise RuleError(f"Неверный логин или пароль. Осталось попыток до блокировки: {left}.")
+        if user.failed_logins or user.locked_until:
+            user.failed_logins, user.locked_until = 0, None
+            user.save(only=[cls.failed_logins, cls.locked_until, cls.updated_at])
+        return user
+
+    def _locked_message(self, now: dt.datetime) -> str:
+        minutes = max(1, -(-int((self.locked_until - now).total_seconds()) // 60))
+        return (f"После {MAX_FAILED_LOGINS} неверных паролей вход заблокирован на "
+                f"{int(LOCKOUT.total_seconds() // 60)} минут. Попробуйте снова через "
+                f"{minutes} мин. или попросите администратора сменить пароль.")
 
     def validate(self) -> None:
         unknown = self.role_set - set(ROLES)

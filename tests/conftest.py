@@ -62,3 +62,25 @@ def school(fresh_db, today) -> SmallSchool:
 @pytest.fixture
 def runner(monkeypatch) -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def people(school):
+    """Staff of the small school, one per role (see tests/panel.py)."""
+    from tests.panel import Staffing
+    return Staffing.build(school)
+
+
+@pytest.fixture
+def app(people, backend_url, tmp_path):
+    """The panel over the small school's database, CSRF on as in production."""
+    from admin import create_app
+    return create_app({"TESTING": True, "DATABASE_URL": backend_url,
+                       "SECRET_KEY": "test-secret"})
+
+
+@pytest.fixture
+def browser(app):
+    """An HTTP client that logs in and posts with CSRF tokens, like a real browser."""
+    from tests.panel import Browser
+    return Browser(app.test_client())

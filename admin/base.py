@@ -1,0 +1,196 @@
+"""The one place that owns access checks: every panel view inherits from these classes.
+
+`GuardedView` decides who may open a view at all (Flask-Admin runs `is_accessible` before
+every exposed endpoint). `SecureModelView` adds the row level: the list query, the
+single-row fetch behind edit/details/delete, bulk actions, form choices and export all go
+through `scope()`, because Flask-Admin's peewee backend reads rows directly in `get_one`
+and in its bulk delete (PITFALLS, flask-admin #1739).
+"""
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_admin.actions import action
+from flask_admin.contrib.peewee import ModelView
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from peewee import IntegrityError
+
+from models import RuleError, db
+from models.access import READ_ALL, SETUP
+
+# A cell starting with one of these is a formula to a spreadsheet program.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def staff():
+    """The logged-in staff member (a models.Staff row)."""
+    return current_user._get_current_object()
+
+
+def wants_json() -> bool:
+    return request.is_json or request.path.rstrip("/").split("/")[-2:-1] == ["api"] or (
+        request.accept_mimetypes.best == "application/json")
+
+
+def refuse(authenticated: bool):
+    """Anonymous users go to the login page (or get 401 as JSON); others get 403."""
+    if wants_json():
+        message = "Недостаточно прав." if authenticated else "Войдите в систему."
+        return jsonify(error=message), 403 if authenticated else 401
+    if authenticated:
+        abort(403)
+    return redirect(url_for("login.index", next=request.full_path))
+
+
+class GuardedView:
+    """Mixin: only logged-in staff holding one of `roles` (or passing `allow`) get in."""
+
+    roles: tuple[str, ...] = ()
+
+    def allow(self, user) -> bool:
+        return user.has_role(*self.roles)
+
+    def is_accessible(self) -> bool:
+        return bool(current_user.is_authenticated) and self.allow(staff())
+
+    def inaccessible_callback(self, name, **kwargs):
+        return refuse(bool(current_user.is_authenticated))
+
+
+class SecureView(GuardedView, BaseView):
+    """A panel page that is a process, not a table (the journal grid, the breach page)."""
+
+
+class SecureModelView(GuardedView, ModelView):
+    """A table in the panel, with rows filtered per user.
+
+    `read_roles` read every row, `write_roles` also create, edit and delete. Anyone else
+    reaches only the rows `scope()` returns (None: no rows, no view) and may do there
+    only the `owner_actions`; `owns()` checks a row they save.
+    """
+
+    read_roles: tuple[str, ...] = READ_ALL
+    write_roles: tuple[str, ...] = SETUP
+    owner_actions: frozenset[str] = frozenset()
+    # Foreign-key form fields whose choices must be limited to the user's own rows:
+    # field name -> method name returning the query of allowed choices.
+    scoped_choices: dict[str, str] = {}
+
+    form_base_class = FlaskForm  # carries the CSRF token CSRFProtect checks
+    can_view_details = True
+    can_set_page_size = True
+    page_size = 50
+    export_max_rows = 5000
+    export_types = ["csv"]
+
+    # --- who may do what ---------------------------------------------------------
+
+    def scope(self, query, user):
+        """The rows of `query` a user without read or write roles may reach, or None."""
+        return None
+
+    def owns(self, row, user) -> bool:
+        """Whether a row a user outside write_roles creates or saves is within their reach."""
+        return False
+
+    def reads_everything(self, user) -> bool:
+        return user.has_role(*self.read_roles, *self.write_roles)
+
+    def allow(self, user) -> bool:
+        return self.reads_everything(user) or self.scope(self.model.select(), user) is not None
+
+    def _may(self, what: str) -> bool:
+        if not current_user.is_authenticated:
+            return False
+        user = staff()
+        return user.has_role(*self.write_roles) or (
+            what in self.owner_actions and self.scope(self.model.select(), user) is not None)
+
+    can_create = property(lambda self: self._may("create"))
+    can_edit = property(lambda self: self._may("edit"))
+    can_delete = property(lambda self: self._may("delete"))
+    can_export = property(lambda self: current_user.is_authenticated
+                          and self.reads_everything(staff()))
+
+    # --- rows ---------------------------------------------------------------------
+
+    def scoped(self, query):
+        user = staff()
+        if self.reads_everything(user):
+            return query
+        limited = self.scope(query, user)
+        return limited if limited is not None else query.where(False)
+
+    def get_query(self):
+        return self.scoped(super().get_query())
+
+    def get_one(self, id):
+        pk = self.model._meta.primary_key
+        try:
+            return self.scoped(self.model.select()).where(pk == int(id)).first()
+        except (TypeError, ValueError):
+            return None
+
+    def on_model_change(self, form, model, is_created):
+        user = staff()
+        if not user.has_role(*self.write_roles) and not self.owns(model, user):
+            raise RuleError("Недостаточно прав: запись вне вашего класса или предмета.")
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, RuleError):
+            flash(exc.message, "error")
+            return True
+        if isinstance(exc, IntegrityError):
+            flash("Запись не сохранена: такая уже есть или на неё ссылаются другие данные.",
+                  "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    def _scope_form(self, form):
+        for field_name, method in self.scoped_choices.items():
+            if field_name in form and not staff().has_role(*self.write_roles):
+                getattr(form, field_name).query = getattr(self, method)(staff())
+        return form
+
+    def create_form(self, obj=None):
+        return self._scope_form(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._scope_form(super().edit_form(obj))
+
+    # --- deleting: never cascade into journal data ----------------------------------
+
+    def delete_model(self, model) -> bool:
+        if not self.can_delete or self.get_one(model.id) is None:
+            flash("Недостаточно прав для удаления.", "error")
+            return False
+        try:
+            with db.atomic():
+                self.on_model_delete(model)
+                model.delete_instance()
+        except IntegrityError:
+            flash("Нельзя удалить: с этой записью связаны другие данные журнала "
+                  "(уроки, отметки, ученики). Сначала удалите или перенесите их.", "error")
+            return False
+        self.after_model_delete(model)
+        return True
+
+    @action("delete", "Удалить", "Удалить выбранные записи?")
+    def action_delete(self, ids):
+        deleted = sum(1 for row in self.scoped(self.model.select())
+                      .where(self.model._meta.primary_key.in_([int(i) for i in ids]))
+                      if self.delete_model(row))
+        if deleted:
+            flash(f"Удалено записей: {deleted}.", "success")
+
+    # --- export: values, not formulas ------------------------------------------------
+
+    def get_export_value(self, model, name):
+        value = super().get_export_value(model, name)
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            return "'" + value
+        return value
+
+
+__all__ = ["SecureView", "SecureModelView", "GuardedView", "expose", "refuse", "staff"]

@@ -1,0 +1,13 @@
+"""Every view of the panel, added in menu order."""
+from __future__ import annotations
+
+from flask_admin import Admin
+
+
+def register(panel: Admin) -> None:
+    from . import audit, journal, myclass, setup
+
+    journal.register(panel)
+    myclass.register(panel)
+    setup.register(panel)
+    audit.register(panel)

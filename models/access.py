@@ -1,0 +1,107 @@
+"""Who may read and change what: rules 3–6 of DESIGN section 3 as plain functions.
+
+The panel calls these on every view and endpoint; nothing here imports Flask.
+Rule 6 (pupils and parents have no access to the journal) holds because only staff
+have accounts.
+"""
+from __future__ import annotations
+
+from peewee import fn
+
+from .base import RuleError
+from .classes import SchoolClass
+from .journal import Lesson
+from .people import Staff
+from .timetable import TeachingAssignment
+
+# Rule 5: the director and deputies see everything (001 3.1–3.3).
+READ_ALL = ("director", "deputy")
+# Rule 5: deputies set up the year, classes, subjects, assignments, timetable, grading.
+SETUP = ("deputy",)
+# Rule 5: the admin manages accounts and settings.
+ACCOUNTS = ("admin",)
+# Who reads the audit log and may act on a breach (rule 10).
+AUDIT = ("admin", "director", "deputy")
+
+DENIED = "Недостаточно прав: этот журнал ведёт другой учитель."
+
+
+def reads_all(staff: Staff) -> bool:
+    return staff.has_role(*READ_ALL)
+
+
+def teaches(staff: Staff, class_id: int, subject_id: int, subgroup_id: int | None = None) -> bool:
+    """Rule 3: the staff member has an assignment for this class and subject (and subgroup).
+
+    An assignment for the whole class covers its subgroups; one for a subgroup covers
+    only that subgroup (and the whole-class view of the journal, to read).
+    """
+    a = TeachingAssignment
+    query = a.select().where((a.teacher == staff.id) & (a.school_class == class_id)
+                             & (a.subject == subject_id))
+    if subgroup_id is not None:
+        query = query.where(a.subgroup.is_null() | (a.subgroup == subgroup_id))
+    return query.exists()
+
+
+def substituted(staff: Staff, class_id: int, subject_id: int) -> bool:
+    """Rule 3: the staff member taught at least one lesson of this journal as a substitute."""
+    return (Lesson.select().where((Lesson.teacher == staff.id) & (Lesson.school_class == class_id)
+                                  & (Lesson.subject == subject_id)).exists())
+
+
+def is_class_teacher(staff: Staff, class_id: int) -> bool:
+    return (SchoolClass.select().where((SchoolClass.id == class_id)
+                                       & (SchoolClass.class_teacher == staff.id)).exists())
+
+
+def own_class_ids(staff: Staff) -> list[int]:
+    """Rule 4: the classes whose class teacher this staff member is."""
+    return [c.id for c in SchoolClass.select(SchoolClass.id)
+            .where(SchoolClass.class_teacher == staff.id)]
+
+
+def can_read_journal(staff: Staff, class_id: int, subject_id: int) -> bool:
+    """Rules 3–5: who may open the journal of a class and subject."""
+    return (reads_all(staff) or is_class_teacher(staff, class_id)
+            or teaches(staff, class_id, subject_id) or substituted(staff, class_id, subject_id))
+
+
+def can_edit_lesson(staff: Staff, lesson: Lesson) -> bool:
+    """Rule 3: the lesson's own teacher (a substitute too) or the journal's teacher.
+
+    Class teachers, the director and deputies read but do not change subject teachers'
+    entries (rule 4).
+    """
+    return lesson.teacher_id == staff.id or teaches(
+        staff, lesson.school_class_id, lesson.subject_id, lesson.subgroup_id)
+
+
+def can_set_period_mark(staff: Staff, class_id: int, subject_id: int) -> bool:
+    """Rule 4: the subject's teacher, or the class teacher in every subject of their class."""
+    return is_class_teacher(staff, class_id) or teaches(staff, class_id, subject_id)
+
+
+def require(allowed: bool, message: str = DENIED) -> None:
+    """Raise the Russian refusal unless allowed."""
+    if not allowed:
+        raise RuleError(message)
+
+
+def journals_for(staff: Staff):
+    """The (class, subject, subgroup) journals the staff member may open, as assignments.
+
+    For the director and deputies every assignment; for a class teacher every assignment
+    of their class; for a subject teacher their own, plus journals they substituted in.
+    """
+    a = TeachingAssignment
+    query = a.select(a, SchoolClass).join(SchoolClass)
+    if not reads_all(staff):
+        substitute = (Lesson.select(fn.DISTINCT(Lesson.school_class), Lesson.subject)
+                      .where(Lesson.teacher == staff.id).tuples())
+        pairs = [(c, s) for c, s in substitute]
+        visible = (a.teacher == staff.id) | (SchoolClass.class_teacher == staff.id)
+        for class_id, subject_id in pairs:
+            visible |= (a.school_class == class_id) & (a.subject == subject_id)
+        query = query.where(visible)
+    return query.order_by(SchoolClass.grade, SchoolClass.letter, a.subject, a.subgroup)
