@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 from peewee import OperationalError
 
+from admin.cli import register as register_admin
 from models.base import RuleError
 from models.cli import register as register_models
 
@@ -26,3 +27,4 @@ def main() -> None:
 
 
 register_models(main)
+register_admin(main)

@@ -1,12 +1,12 @@
 """The staff panel: the app factory, and the wiring of login, CSRF, Babel and Flask-Admin."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
 from flask_login import current_user
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import models.database
@@ -14,7 +14,7 @@ from models import acting_as
 
 from . import config
 from .auth import LoginView, SessionInterface, login_manager
-from .base import GuardedView, staff
+from .base import GuardedView, staff, wants_json
 
 csrf = CSRFProtect()
 
@@ -45,13 +45,38 @@ class HomeView(GuardedView, AdminIndexView):
         return self.render("admin/home.html", user=staff())
 
 
+ERRORS = {
+    400: "Запрос не понят. Обновите страницу и повторите.",
+    403: "Недостаточно прав для этой страницы.",
+    404: "Такой страницы или записи нет.",
+    405: "Так к этой странице обращаться нельзя.",
+    413: "Слишком большой запрос.",
+}
+
+
+def register_errors(app: Flask) -> None:
+    """Errors in Russian: JSON for the grid's calls, a short page otherwise."""
+
+    def answer(status: int, message: str):
+        if wants_json():
+            return jsonify(error=message), status
+        return render_template("admin/error.html", status=status, message=message), status
+
+    for status, message in ERRORS.items():
+        app.register_error_handler(status, lambda exc, s=status, m=message: answer(s, m))
+    app.register_error_handler(
+        CSRFError, lambda exc: answer(400, "Форма устарела или отправлена не со страницы "
+                                           "журнала. Обновите страницу (F5) и повторите."))
+
+
 def init_app(app: Flask) -> None:
     """Wire login, CSRF, Russian UI and the panel's views into one app."""
     login_manager.init_app(app)
     csrf.init_app(app)
     Babel(app, locale_selector=lambda: "ru",
           timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
-    panel = Admin(app, name="Школьный журнал", url="/", theme=Bootstrap4Theme(base_template="admin/journal_base.html", fluid=True),
+    theme = Bootstrap4Theme(base_template="admin/journal_base.html", fluid=True)
+    panel = Admin(app, name="Школьный журнал", url="/", theme=theme,
                   index_view=HomeView(name="Главная", url="/"))
     panel.add_view(LoginView(name="Вход", url="/login", endpoint="login"))
     from . import views
@@ -69,6 +94,8 @@ def init_app(app: Flask) -> None:
         actor = g.pop("actor", None)
         if actor is not None:
             actor.__exit__(None, None, None)
+
+    register_errors(app)
 
     @app.after_request
     def security_headers(response):

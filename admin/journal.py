@@ -1,5 +1,179 @@
-"""placeholder"""
+"""«Журнал»: the grid where teachers type marks and attendance, saved cell by cell."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, jsonify, request, url_for
+
+from models import (
+    Lesson,
+    Mark,
+    Period,
+    RuleError,
+    SchoolClass,
+    SchoolSettings,
+    Staff,
+    Subgroup,
+    Subject,
+    WorkType,
+    access,
+    gradebook,
+)
+from models.rules import suggest_mark
+
+from .base import SecureView, expose, staff
 
 
-def register(panel):
-    pass
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def rule_error(exc: RuleError):
+    """A refused save as JSON: 403 for rights (rules 3–6), 422 for the data's rules."""
+    status = 403 if isinstance(exc, access.AccessDenied) else 422
+    return jsonify(error=exc.message, rule=exc.rule), status
+
+
+def average_text(value) -> str:
+    return "" if value is None else f"{float(value):.2f}".replace(".", ",")
+
+
+class JournalView(SecureView):
+    """Pick a journal; read it as a grid; save lessons, cells and period marks as JSON."""
+
+    roles = ("teacher", *access.READ_ALL)
+
+    @expose("/")
+    def index(self):
+        journals = access.journals_for(staff())
+        return self.render("admin/journal/index.html", journals=journals)
+
+    @expose("/grid")
+    def grid(self):
+        user = staff()
+        class_id, subject_id, subgroup_id, period_id = (
+            _int(request.args.get(k)) for k in ("class_id", "subject_id", "subgroup_id",
+                                                "period_id"))
+        if not class_id or not subject_id:
+            abort(404)
+        if not access.can_read_journal(user, class_id, subject_id, subgroup_id):
+            abort(403)
+        today = SchoolSettings.current().today()
+        try:
+            page = gradebook.JournalPage.open(class_id, subject_id, subgroup_id,
+                                              period_id, today)
+        except RuleError as exc:
+            return self.render("admin/journal/missing.html", message=exc.message), 404
+        teaches = access.teaches(user, class_id, subject_id, subgroup_id)
+        return self.render(
+            "admin/journal/grid.html", page=page, today=today, teaches=teaches,
+            can_create=teaches or user.has_role(*access.SETUP),
+            editable={x.id for x in page.lessons if teaches or x.teacher_id == user.id},
+            can_period_mark=access.can_set_period_mark(user, class_id, subject_id),
+            work_types=list(WorkType.select().order_by(WorkType.name)),
+            teachers=(list(Staff.select().where(Staff.is_active == True)  # noqa: E712
+                           .order_by(Staff.last_name)) if user.has_role(*access.SETUP) else []),
+            periods=list(page.school_class.periods()), average_text=average_text,
+            thresholds=SchoolSettings.current().thresholds,
+            api={name: url_for(f".{name}") for name in ("cell", "lesson", "lesson_delete",
+                                                          "period_mark")})
+
+    # --- JSON endpoints: each checks the row through models.access -------------------
+
+    def _payload(self) -> dict:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            abort(400)
+        return data
+
+    def _lesson(self, lesson_id) -> Lesson:
+        lesson = Lesson.get_or_none(Lesson.id == _int(lesson_id))
+        if lesson is None:
+            abort(404)
+        return lesson
+
+    @expose("/api/cell", methods=("POST",))
+    def cell(self):
+        data = self._payload()
+        lesson, student_id = self._lesson(data.get("lesson")), _int(data.get("student"))
+        if student_id is None:
+            abort(400)
+        try:
+            saved = gradebook.save_cell(staff(), lesson, student_id, str(data.get("value", "")))
+        except RuleError as exc:
+            return rule_error(exc)
+        period = lesson.school_class.period_on(lesson.date)
+        average = period and Mark.average(
+            student_id, lesson.school_class_id, lesson.subject_id, period.start, period.end)
+        return jsonify(text=saved.text, average=average_text(average),
+                       suggested=suggest_mark(average, SchoolSettings.current().thresholds) or "")
+
+    @expose("/api/lesson", methods=("POST",))
+    def lesson(self):
+        data = self._payload()
+        school_class = SchoolClass.get_or_none(SchoolClass.id == _int(data.get("class_id")))
+        subject = Subject.get_or_none(Subject.id == _int(data.get("subject_id")))
+        subgroup = None
+        if _int(data.get("subgroup_id")):
+            subgroup = Subgroup.get_or_none((Subgroup.id == _int(data.get("subgroup_id")))
+                                            & (Subgroup.school_class == school_class))
+            if subgroup is None:
+                abort(404)
+        if school_class is None or subject is None:
+            abort(404)
+        lesson = self._lesson(data["lesson_id"]) if data.get("lesson_id") else None
+        if lesson is not None and (lesson.school_class_id, lesson.subject_id,
+                                   lesson.subgroup_id) != (school_class.id, subject.id,
+                                                           subgroup and subgroup.id):
+            abort(404)
+        try:
+            day = dt.date.fromisoformat(str(data.get("date", "")))
+        except ValueError:
+            return jsonify(error="Укажите дату урока."), 422
+        fields = {"date": day, "number": _int(data.get("number")) or 1,
+                  "topic": str(data.get("topic", "")).strip()[:500],
+                  "homework": str(data.get("homework", "")).strip(),
+                  "work_type": _int(data.get("work_type_id"))}
+        if not 1 <= fields["number"] <= 10:
+            return jsonify(error="Номер урока должен быть от 1 до 10."), 422
+        if fields["work_type"] and not WorkType.get_or_none(WorkType.id == fields["work_type"]):
+            return jsonify(error="Такого вида работы нет."), 422
+        if lesson is not None and lesson.plan_topic_id and lesson.topic != fields["topic"]:
+            fields["plan_topic"] = None
+        try:
+            saved = gradebook.save_lesson(staff(), school_class, subject, subgroup, lesson,
+                                          teacher_id=_int(data.get("teacher_id")), **fields)
+        except RuleError as exc:
+            return rule_error(exc)
+        return jsonify(id=saved.id)
+
+    @expose("/api/lesson/delete", methods=("POST",))
+    def lesson_delete(self):
+        try:
+            gradebook.delete_lesson(staff(), self._lesson(self._payload().get("lesson_id")))
+        except RuleError as exc:
+            return rule_error(exc)
+        return jsonify(ok=True)
+
+    @expose("/api/period-mark", methods=("POST",))
+    def period_mark(self):
+        data = self._payload()
+        school_class = SchoolClass.get_or_none(SchoolClass.id == _int(data.get("class_id")))
+        period = Period.get_or_none(Period.id == _int(data.get("period_id")))
+        subject_id, student_id = _int(data.get("subject_id")), _int(data.get("student"))
+        if school_class is None or period is None or not subject_id or not student_id \
+                or period.year_id != school_class.year_id:
+            abort(404)
+        try:
+            row = gradebook.set_period_mark(staff(), student_id, school_class, subject_id,
+                                            period, str(data.get("value", "")))
+        except RuleError as exc:
+            return rule_error(exc)
+        return jsonify(value=row.value if row else "")
+
+
+def register(panel) -> None:
+    panel.add_view(JournalView(name="Журнал", url="/journal", endpoint="journal"))

@@ -6,10 +6,11 @@ have accounts.
 """
 from __future__ import annotations
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from .base import RuleError
-from .classes import SchoolClass
+from .classes import SchoolClass, Subgroup
+from .curriculum import Subject
 from .journal import Lesson
 from .people import Staff
 from .timetable import TeachingAssignment
@@ -61,10 +62,12 @@ def own_class_ids(staff: Staff) -> list[int]:
             .where(SchoolClass.class_teacher == staff.id)]
 
 
-def can_read_journal(staff: Staff, class_id: int, subject_id: int) -> bool:
-    """Rules 3–5: who may open the journal of a class and subject."""
+def can_read_journal(staff: Staff, class_id: int, subject_id: int,
+                     subgroup_id: int | None = None) -> bool:
+    """Rules 3–5: who may open the journal of a class and subject (and subgroup)."""
     return (reads_all(staff) or is_class_teacher(staff, class_id)
-            or teaches(staff, class_id, subject_id) or substituted(staff, class_id, subject_id))
+            or teaches(staff, class_id, subject_id, subgroup_id)
+            or substituted(staff, class_id, subject_id))
 
 
 def can_edit_lesson(staff: Staff, lesson: Lesson) -> bool:
@@ -82,10 +85,14 @@ def can_set_period_mark(staff: Staff, class_id: int, subject_id: int) -> bool:
     return is_class_teacher(staff, class_id) or teaches(staff, class_id, subject_id)
 
 
+class AccessDenied(RuleError):
+    """The person may not do this (rules 3–6); the panel answers 403."""
+
+
 def require(allowed: bool, message: str = DENIED) -> None:
     """Raise the Russian refusal unless allowed."""
     if not allowed:
-        raise RuleError(message)
+        raise AccessDenied(message)
 
 
 def journals_for(staff: Staff):
@@ -95,7 +102,9 @@ def journals_for(staff: Staff):
     of their class; for a subject teacher their own, plus journals they substituted in.
     """
     a = TeachingAssignment
-    query = a.select(a, SchoolClass).join(SchoolClass)
+    query = (a.select(a, SchoolClass, Subject, Subgroup, Staff)
+             .join(SchoolClass).switch(a).join(Subject).switch(a)
+             .join(Subgroup, JOIN.LEFT_OUTER).switch(a).join(Staff))
     if not reads_all(staff):
         substitute = (Lesson.select(fn.DISTINCT(Lesson.school_class), Lesson.subject)
                       .where(Lesson.teacher == staff.id).tuples())
@@ -104,4 +113,5 @@ def journals_for(staff: Staff):
         for class_id, subject_id in pairs:
             visible |= (a.school_class == class_id) & (a.subject == subject_id)
         query = query.where(visible)
-    return query.order_by(SchoolClass.grade, SchoolClass.letter, a.subject, a.subgroup)
+    return query.order_by(SchoolClass.grade, SchoolClass.letter, Subject.sort_order,
+                          Subject.name, Subgroup.name)

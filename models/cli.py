@@ -113,13 +113,19 @@ def user_list() -> None:
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="«Сегодня» демо-школы (ГГГГ-ММ-ДД); по умолчанию сегодняшняя дата.")
 @click.option("--force", is_flag=True, help="Удалить все данные в существующей базе.")
-def demo_command(students: int, seed: int, today: dt.datetime | None, force: bool) -> None:
-    """Создать демонстрационную школу (уроки с 1 сентября по «сегодня»)."""
+@click.option("--no-serve", is_flag=True, help="Не запускать панель после создания (для скриптов).")
+@click.pass_context
+def demo_command(ctx: click.Context, students: int, seed: int, today: dt.datetime | None,
+                 force: bool, no_serve: bool) -> None:
+    """Создать демонстрационную школу (уроки с 1 сентября по «сегодня») и открыть панель."""
     from .demo import build_demo
 
     database.bind()
     day = today.date() if today else SchoolSettings().today()
     build_demo(students=students, seed=seed, today=day, force=force, echo=click.echo)
+    serve = ctx.find_root().command.commands.get("serve")
+    if not no_serve and serve is not None:
+        ctx.invoke(serve)
 
 
 def register(group: click.Group) -> None:

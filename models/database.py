@@ -63,8 +63,15 @@ def bind(url: str | None = None) -> Database:
 def init_app(app) -> None:
     """Bind for a Flask app: a connection per request, closed on teardown."""
     bind(app.config.get("DATABASE_URL") or None)
-    app.before_request(lambda: db.connect(reuse_if_open=True) and None)
-    app.teardown_appcontext(lambda exc: db.close() if not db.is_closed() else None)
+
+    @app.before_request
+    def connect() -> None:
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_appcontext
+    def close(exc) -> None:
+        if not db.is_closed():
+            db.close()
 
 
 def reset_sequences() -> None:

@@ -12,6 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from peewee import JOIN
+
 from . import access, rules
 from .base import RuleError, db
 from .classes import Movement, SchoolClass, Subgroup, SubgroupMember
@@ -156,8 +158,8 @@ def save_lesson(user: Staff, school_class: SchoolClass, subject: Subject,
         setattr(lesson, name, value)
     topic = (lesson.topic or "").strip()
     if topic and lesson.plan_topic_id is None:
-        lesson.plan_topic = next((t.id for t in JournalPage(school_class, subject, subgroup, None)
-                                  .plan_topics() if t.title == topic), None)
+        lesson.plan_topic = next((t.id for t in plan_topics(school_class, subject, subgroup)
+                                  if t.title == topic), None)
     lesson.save()
     return lesson
 
@@ -206,6 +208,7 @@ class JournalPage:
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
     period_marks: dict[int, str] = field(default_factory=dict)
     averages: dict[int, Fraction | None] = field(default_factory=dict)
+    thresholds: tuple[float, float, float] = (2.5, 3.5, 4.5)
 
     @classmethod
     def open(cls, class_id: int, subject_id: int, subgroup_id: int | None,
@@ -228,34 +231,36 @@ class JournalPage:
         current = next((p for p in periods if p.start <= today <= p.end), None)
         started = [p for p in periods if p.start <= today]
         period = chosen or current or (started[-1] if started else periods[0])
-        page = cls(school_class, subject, subgroup, period)
+        page = cls(school_class, subject, subgroup, period,
+                   thresholds=SchoolSettings.current().thresholds)
         page._read(min(today, period.end))
         return page
 
     def _read(self, last_day: dt.date) -> None:
         c, p = self.school_class, self.period
-        lessons = (Lesson.select().where((Lesson.school_class == c) & (Lesson.subject == self.subject)
-                                         & Lesson.date.between(p.start, p.end)))
+        # Work type and teacher come in the same query: the grid shows both per column.
+        lessons = (Lesson.select(Lesson, WorkType, Staff)
+                   .join(WorkType, JOIN.LEFT_OUTER, on=(Lesson.work_type == WorkType.id))
+                   .switch(Lesson).join(Staff, on=(Lesson.teacher == Staff.id)))
+        lessons = lessons.where((Lesson.school_class == c)
+                                        & (Lesson.subject == self.subject)
+                                        & Lesson.date.between(p.start, p.end))
         lessons = lessons.where(Lesson.subgroup == self.subgroup if self.subgroup
                                 else Lesson.subgroup.is_null())
         self.lessons = list(lessons.order_by(Lesson.date, Lesson.number, Lesson.id))
         self.pupils = self._read_pupils(last_day)
         ids = [x.student.id for x in self.pupils]
         lesson_ids = [x.id for x in self.lessons]
-        weights = {w.id: w.weight for w in WorkType.select()}
-        lesson_weight = {x.id: weights.get(x.work_type_id, 1.0) for x in self.lessons}
-        weighted: dict[int, list[tuple[str, float]]] = defaultdict(list)
         if lesson_ids and ids:
-            for m in (Mark.select(Mark.lesson, Mark.student, Mark.value, Mark.work_type)
+            for m in (Mark.select(Mark.lesson, Mark.student, Mark.value)
                       .where(Mark.lesson.in_(lesson_ids) & Mark.student.in_(ids))
                       .order_by(Mark.id)):
                 self.cells.setdefault((m.lesson_id, m.student_id), Cell()).marks.append(m.value)
-                w = weights.get(m.work_type_id) if m.work_type_id else lesson_weight[m.lesson_id]
-                weighted[m.student_id].append((m.value, w))
             for a in (Attendance.select(Attendance.lesson, Attendance.student, Attendance.code)
                       .where(Attendance.lesson.in_(lesson_ids) & Attendance.student.in_(ids))):
                 self.cells.setdefault((a.lesson_id, a.student_id), Cell()).code = a.code
-        self.averages = {sid: rules.weighted_average(weighted[sid]) for sid in ids}
+        # The average counts every mark in the subject this period (whole-class lessons too).
+        self.averages = Mark.averages(ids, c.id, self.subject.id, p.start, p.end)
         pm = PeriodMark
         self.period_marks = {r.student_id: r.value for r in pm.select(pm.student, pm.value).where(
             (pm.school_class == c) & (pm.subject == self.subject) & (pm.kind == "period")
@@ -292,13 +297,18 @@ class JournalPage:
 
     def suggested(self, student_id: int) -> str | None:
         """Rule 7: the period mark the pupil's weighted average suggests."""
-        return rules.suggest_mark(self.averages.get(student_id),
-                                  SchoolSettings.current().thresholds)
+        return rules.suggest_mark(self.averages.get(student_id), self.thresholds)
 
     def plan_topics(self) -> list[PlanTopic]:
-        a = TeachingAssignment
-        query = (PlanTopic.select(PlanTopic.id, PlanTopic.number, PlanTopic.title).join(a)
-                 .where((a.school_class == self.school_class) & (a.subject == self.subject)))
-        if self.subgroup:
-            query = query.where(a.subgroup == self.subgroup)
-        return list(query.order_by(PlanTopic.number))
+        return plan_topics(self.school_class, self.subject, self.subgroup)
+
+
+def plan_topics(school_class: SchoolClass, subject: Subject,
+                subgroup: Subgroup | None) -> list[PlanTopic]:
+    """The thematic plan (КТП) of a journal, in order."""
+    a = TeachingAssignment
+    query = (PlanTopic.select(PlanTopic.id, PlanTopic.number, PlanTopic.title).join(a)
+             .where((a.school_class == school_class) & (a.subject == subject)))
+    if subgroup:
+        query = query.where(a.subgroup == subgroup)
+    return list(query.order_by(PlanTopic.number))

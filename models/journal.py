@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from fractions import Fraction
 
 from peewee import JOIN, CharField, DateField, ForeignKeyField, IntegerField, TextField, fn
@@ -84,18 +85,31 @@ class Mark(AuditedModel):
         lesson.check_student(self.student_id)
 
     @classmethod
-    def average(cls, student_id: int, school_class_id: int, subject_id: int,
-                start: dt.date, end: dt.date) -> Fraction | None:
-        """Rule 7: the pupil's weighted average in a subject between two dates."""
+    def averages(cls, student_ids: list[int], school_class_id: int, subject_id: int,
+                 start: dt.date, end: dt.date) -> dict[int, Fraction | None]:
+        """Rule 7: each pupil's weighted average in a subject between two dates.
+
+        A mark's weight is its own work type's, else its lesson's, else 1.
+        """
         weight = WorkType.weight
-        rows = (cls.select(cls.value, weight)
+        rows = (cls.select(cls.student, cls.value, weight)
                 .join(Lesson)
                 .join(WorkType, on=(WorkType.id == fn.COALESCE(cls.work_type, Lesson.work_type)),
                       join_type=JOIN.LEFT_OUTER)
-                .where((cls.student == student_id) & (Lesson.school_class == school_class_id)
+                .where(cls.student.in_(student_ids) & (Lesson.school_class == school_class_id)
                        & (Lesson.subject == subject_id) & Lesson.date.between(start, end))
+                .order_by(cls.id)
                 .tuples())
-        return rules.weighted_average((v, w if w is not None else 1.0) for v, w in rows)
+        marks: dict[int, list[tuple[str, float]]] = defaultdict(list)
+        for student_id, value, w in rows:
+            marks[student_id].append((value, w if w is not None else 1.0))
+        return {sid: rules.weighted_average(marks[sid]) for sid in student_ids}
+
+    @classmethod
+    def average(cls, student_id: int, school_class_id: int, subject_id: int,
+                start: dt.date, end: dt.date) -> Fraction | None:
+        """Rule 7: the pupil's weighted average in a subject between two dates."""
+        return cls.averages([student_id], school_class_id, subject_id, start, end)[student_id]
 
 
 class Attendance(AuditedModel):

@@ -32,7 +32,8 @@ TODAY = "2026-11-20"
 
 
 def run_demo(runner, *extra):
-    result = runner.invoke(main, ["demo", "--students", "40", "--today", TODAY, *extra])
+    result = runner.invoke(main, ["demo", "--no-serve", "--students", "40", "--today", TODAY,
+                                  *extra])
     assert result.exit_code == 0, result.output
     database.bind()
     return result

@@ -32,7 +32,7 @@ def test_the_same_seed_gives_the_same_school(tmp_path, runner, monkeypatch):
 def test_demo_does_not_replace_data_without_force(backend_url, runner):
     run_demo(runner)
     marks = Mark.select().count()
-    refused = runner.invoke(main, ["demo", "--students", "20", "--today", TODAY])
+    refused = runner.invoke(main, ["demo", "--no-serve", "--students", "20", "--today", TODAY])
     assert refused.exit_code == 1 and "--force" in refused.output
     assert Mark.select().count() == marks
     run_demo(runner, "--force", "--seed", "2")
@@ -41,7 +41,7 @@ def test_demo_does_not_replace_data_without_force(backend_url, runner):
 
 def test_demo_refuses_a_future_today(backend_url, runner):
     future = (SchoolSettings().today() + dt.timedelta(days=1)).isoformat()
-    result = runner.invoke(main, ["demo", "--today", future])
+    result = runner.invoke(main, ["demo", "--no-serve", "--today", future])
     assert result.exit_code == 1 and "в будущем" in result.output
 
 
@@ -54,6 +54,7 @@ def test_a_failing_demo_leaves_the_old_data(backend_url, runner, monkeypatch):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr("models.demo.Rows.flush", broken_flush)
-    result = runner.invoke(main, ["demo", "--students", "20", "--today", TODAY, "--force"])
+    result = runner.invoke(main, ["demo", "--no-serve", "--students", "20", "--today", TODAY,
+                                  "--force"])
     assert result.exit_code != 0
     assert [s.last_name for s in Student.select().order_by(Student.id)] == students

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from journal_cli import main
+from admin.config import ENVIRONMENT as PANEL_ENVIRONMENT
 from models.database import ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,7 @@ def test_every_command_and_option_is_in_the_readme():
 
 
 def test_every_environment_variable_is_in_the_readme():
-    for name, default, _help in ENVIRONMENT:
+    for name, default, _help in ENVIRONMENT + PANEL_ENVIRONMENT:
         assert re.search(rf"^\| `{name}` \| `{re.escape(default)}` \|", README, re.M), name
 
 

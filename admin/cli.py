@@ -1,0 +1,39 @@
+"""`journal serve`: the panel on waitress, a production WSGI server."""
+from __future__ import annotations
+
+import click
+
+HOST, PORT = "127.0.0.1", 5000
+
+
+def serve(host: str = HOST, port: int = PORT, threads: int = 4) -> None:
+    """Run the panel until interrupted, telling where to log in."""
+    from waitress import serve as waitress_serve
+
+    from . import create_app
+
+    app = create_app()
+    click.echo(f"Панель журнала: http://{host}:{port}/ — войдите своим логином. "
+               "Остановить: Ctrl+C.")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="journal")
+
+
+@click.command("serve")
+@click.option("--host", default=HOST, show_default=True,
+              help="Адрес, на котором слушать (0.0.0.0 — для всей школьной сети).")
+@click.option("--port", default=PORT, show_default=True, type=click.IntRange(1, 65535),
+              help="Порт.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Сколько запросов обслуживать одновременно.")
+def serve_command(host: str, port: int, threads: int) -> None:
+    """Запустить панель журнала для сотрудников."""
+    from models import database
+
+    database.bind()
+    if database.is_empty():
+        raise click.ClickException("База данных пуста: выполните journal init или journal demo.")
+    serve(host, port, threads)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(serve_command)

@@ -1,0 +1,199 @@
+// The journal grid: type marks and attendance into cells, saved one cell at a time.
+// Plain JavaScript, no libraries; every message is Russian; nothing typed is lost on error.
+(function () {
+  "use strict";
+  const root = document.getElementById("journal");
+  if (!root) return;
+  const grid = document.getElementById("grid");
+  const status = document.getElementById("grid-status");
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const ids = {
+    class_id: root.dataset.classId, subject_id: root.dataset.subjectId,
+    subgroup_id: root.dataset.subgroupId, period_id: root.dataset.periodId,
+  };
+
+  function post(url, payload) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+      body: JSON.stringify(payload),
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (response.ok) return body;
+        let message = body.error;
+        if (!message && response.status === 400) message = "Сеанс устарел: обновите страницу (F5).";
+        if (!message && response.status === 401) message = "Сеанс завершён: войдите снова.";
+        throw new Error(message || "Ошибка сервера (" + response.status + "). Запись не сохранена.");
+      });
+    }, function () {
+      throw new Error("Нет связи с сервером: запись не сохранена. Проверьте сеть и повторите.");
+    });
+  }
+
+  function say(text, isError) {
+    status.textContent = text;
+    status.className = "small mb-1 " + (isError ? "text-danger" : "text-success");
+  }
+
+  // --- cell errors are shown right next to the cell --------------------------------
+  function showError(input, message) {
+    clearError(input);
+    input.classList.add("is-invalid");
+    input.setAttribute("aria-invalid", "true");
+    input.title = message;
+    const tip = document.createElement("div");
+    tip.className = "cell-error";
+    tip.setAttribute("role", "alert");
+    tip.textContent = message;
+    input.parentNode.appendChild(tip);
+    say(message, true);
+  }
+
+  function clearError(input) {
+    input.classList.remove("is-invalid");
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("title");
+    const tip = input.parentNode.querySelector(".cell-error");
+    if (tip) tip.remove();
+  }
+
+  // --- saving ----------------------------------------------------------------------
+  function saveCell(input) {
+    if (input.value === input.dataset.saved) return;
+    const value = input.value;
+    input.classList.add("saving");
+    post(root.dataset.apiCell, {lesson: input.dataset.lesson, student: input.dataset.student,
+                                 value: value})
+      .then(function (body) {
+        input.classList.remove("saving");
+        clearError(input);
+        if (input.value === value) input.value = body.text;
+        input.dataset.saved = body.text;
+        const row = input.closest("tr");
+        row.querySelector("[data-average]").textContent = body.average;
+        row.querySelector("[data-suggested]").textContent = body.suggested;
+        say("Сохранено.", false);
+      }, function (error) {
+        input.classList.remove("saving");
+        showError(input, error.message);
+      });
+  }
+
+  function savePeriodMark(input) {
+    if (input.value === input.dataset.saved) return;
+    const value = input.value;
+    post(root.dataset.apiPeriodMark, Object.assign({student: input.dataset.student, value: value}, ids))
+      .then(function (body) {
+        clearError(input);
+        input.value = body.value;
+        input.dataset.saved = body.value;
+        say("Отметка за период сохранена.", false);
+      }, function (error) { showError(input, error.message); });
+  }
+
+  // --- moving by keyboard ------------------------------------------------------------
+  const inputs = Array.from(grid.querySelectorAll("input.cell, input.pmark"));
+  inputs.forEach(function (input) { input.dataset.saved = input.value; });
+
+  function cellAt(row, column) {
+    const tr = grid.tBodies[0].rows[row];
+    if (!tr) return null;
+    const td = tr.cells[column];
+    return td ? td.querySelector("input") : null;
+  }
+
+  function move(input, dRow, dColumn) {
+    const td = input.closest("td");
+    let row = td.parentNode.sectionRowIndex;
+    let column = td.cellIndex;
+    for (let step = 0; step < 200; step++) {
+      row += dRow;
+      column += dColumn;
+      if (row < 0 || column < 1 || row >= grid.tBodies[0].rows.length) return;
+      if (column >= grid.tBodies[0].rows[row].cells.length) return;
+      const next = cellAt(row, column);
+      if (next) { next.focus(); next.select(); return; }
+    }
+  }
+
+  grid.addEventListener("keydown", function (event) {
+    const input = event.target;
+    if (!input.matches("input")) return;
+    const atStart = input.selectionStart === 0 && input.selectionEnd === 0;
+    const atEnd = input.selectionStart === input.value.length;
+    const all = input.selectionStart === 0 && input.selectionEnd === input.value.length;
+    switch (event.key) {
+      case "ArrowUp": move(input, -1, 0); break;
+      case "ArrowDown": case "Enter": move(input, 1, 0); break;
+      case "ArrowLeft": if (atStart || all) move(input, 0, -1); else return; break;
+      case "ArrowRight": if (atEnd || all) move(input, 0, 1); else return; break;
+      case "Escape": input.value = input.dataset.saved; clearError(input); break;
+      default: return;
+    }
+    event.preventDefault();
+  });
+  grid.addEventListener("focusin", function (event) {
+    if (event.target.matches("input")) event.target.select();
+  });
+  grid.addEventListener("focusout", function (event) {
+    const input = event.target;
+    if (input.matches("input.cell")) saveCell(input);
+    else if (input.matches("input.pmark")) savePeriodMark(input);
+  });
+
+  // Leaving the page with a cell still being typed into: save it first.
+  window.addEventListener("beforeunload", function (event) {
+    const active = document.activeElement;
+    if (active && active.matches && active.matches("#grid input") &&
+        active.value !== active.dataset.saved) {
+      active.blur();
+      event.preventDefault();
+    }
+  });
+
+  // --- the lesson form -----------------------------------------------------------------
+  const form = document.getElementById("lesson-form");
+  if (!form) return;
+  const title = document.getElementById("lesson-form-title");
+  const error = document.getElementById("lesson-error");
+  const remove = document.getElementById("lesson-delete");
+
+  function fill(head) {
+    form.elements.lesson_id.value = head ? head.dataset.lessonId : "";
+    form.elements.date.value = head ? head.dataset.date : form.elements.date.max;
+    form.elements.number.value = head ? head.dataset.number : 1;
+    form.elements.topic.value = head ? head.dataset.topic : "";
+    form.elements.homework.value = head ? head.dataset.homework : "";
+    form.elements.work_type_id.value = head ? head.dataset.workTypeId : "";
+    title.textContent = head ? "Урок " + head.dataset.date.split("-").reverse().join(".") : "Новый урок";
+    remove.hidden = !head;
+    error.textContent = "";
+  }
+
+  grid.querySelectorAll("th.lesson-head").forEach(function (head) {
+    head.querySelector(".lesson-btn").addEventListener("click", function () {
+      if (!head.classList.contains("editable")) {
+        say("Тема: " + (head.dataset.topic || "—") + ". Изменить урок может только его учитель.", false);
+        return;
+      }
+      fill(head);
+      form.scrollIntoView({behavior: "smooth", block: "nearest"});
+      form.elements.topic.focus();
+    });
+  });
+  document.getElementById("lesson-new").addEventListener("click", function () { fill(null); });
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const data = Object.fromEntries(new FormData(form).entries());
+    post(root.dataset.apiLesson, Object.assign({}, data, ids))
+      .then(function () { window.location.reload(); },
+            function (e) { error.textContent = e.message; });
+  });
+  remove.addEventListener("click", function () {
+    if (!window.confirm("Удалить урок вместе с его отметками и пропусками?")) return;
+    post(root.dataset.apiLessonDelete, {lesson_id: form.elements.lesson_id.value})
+      .then(function () { window.location.reload(); },
+            function (e) { error.textContent = e.message; });
+  });
+})();
