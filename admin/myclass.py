@@ -1,5 +1,115 @@
-"""placeholder"""
+"""«Мой класс»: the class teacher's page (rule 4): the day's attendance in every subject,
+absence reasons, pupils' and guardians' cards, and period marks in every subject."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, current_app, jsonify, request, url_for
+
+from models import (
+    Attendance,
+    Guardian,
+    Lesson,
+    Mark,
+    PeriodMark,
+    RuleError,
+    SchoolClass,
+    SchoolSettings,
+    StudentGuardian,
+    Subject,
+    TeachingAssignment,
+    access,
+    gradebook,
+)
+from models.rules import ATTENDANCE_CODES, suggest_mark
+
+from .base import SecureView, expose, staff
+from .journal import average_text, rule_error
 
 
-def register(panel):
-    pass
+def card_url(endpoint: str, row_id: int) -> str | None:
+    """The edit form of a pupil's or guardian's card, if this person may open it."""
+    view = next((v for v in current_app.extensions["admin"][0]._views
+                 if v.endpoint == endpoint), None)
+    if view is None or not view.is_accessible() or not view.can_edit:
+        return None
+    return url_for(f"{endpoint}.edit_view", id=row_id)
+
+
+class MyClassView(SecureView):
+    """Open to class teachers, for their own classes only."""
+
+    def allow(self, user) -> bool:
+        return bool(access.own_class_ids(user))
+
+    def _class(self) -> SchoolClass:
+        own = access.own_class_ids(staff())
+        class_id = request.args.get("class_id", type=int) or own[0]
+        if class_id not in own:
+            abort(403)
+        return SchoolClass.get_by_id(class_id)
+
+    @expose("/")
+    def index(self):
+        school_class = self._class()
+        settings = SchoolSettings.current()
+        today = settings.today()
+        day = request.args.get("day", type=dt.date.fromisoformat) or today
+        pupils = list(school_class.students_on(min(day, today)))
+        ids = [p.id for p in pupils]
+        lessons = list(Lesson.select(Lesson, Subject).join(Subject)
+                       .where((Lesson.school_class == school_class) & (Lesson.date == day))
+                       .order_by(Lesson.number, Subject.name))
+        absences = {(a.lesson_id, a.student_id): a for a in Attendance.select().where(
+            Attendance.lesson.in_([x.id for x in lessons]))} if lessons else {}
+        period = school_class.period_on(min(day, today)) or school_class.periods().first()
+        return self.render(
+            "admin/myclass.html", school_class=school_class, day=day, today=today,
+            own=SchoolClass.select().where(SchoolClass.id.in_(access.own_class_ids(staff()))),
+            pupils=pupils, lessons=lessons, absences=absences, codes=ATTENDANCE_CODES,
+            guardians=self._guardians(ids), period=period,
+            subjects=self._period_marks(school_class, period, ids, settings.thresholds),
+            average_text=average_text, card_url=card_url)
+
+    @staticmethod
+    def _guardians(ids: list[int]) -> dict[int, list[tuple[str, Guardian]]]:
+        found: dict[int, list] = {i: [] for i in ids}
+        for link in (StudentGuardian.select(StudentGuardian, Guardian).join(Guardian)
+                     .where(StudentGuardian.student.in_(ids))):
+            found[link.student_id].append((link.relation, link.guardian))
+        return found
+
+    @staticmethod
+    def _period_marks(school_class, period, ids, thresholds) -> list[dict]:
+        """Per subject of the class: each pupil's average, suggested and given period mark."""
+        if period is None:
+            return []
+        subjects = (Subject.select().join(TeachingAssignment)
+                    .where(TeachingAssignment.school_class == school_class)
+                    .distinct().order_by(Subject.sort_order, Subject.name))
+        pm = PeriodMark
+        given = {(r.subject_id, r.student_id): r.value for r in pm.select().where(
+            (pm.school_class == school_class) & (pm.kind == "period") & (pm.period == period))}
+        rows = []
+        for subject in subjects:
+            averages = Mark.averages(ids, school_class.id, subject.id, period.start, period.end)
+            rows.append({"subject": subject, "cells": {
+                sid: (averages[sid], suggest_mark(averages[sid], thresholds),
+                      given.get((subject.id, sid), "")) for sid in ids}})
+        return rows
+
+    @expose("/api/absence", methods=("POST",))
+    def absence(self):
+        data = request.get_json(silent=True) or {}
+        attendance = Attendance.get_or_none(Attendance.id == data.get("attendance"))
+        if attendance is None:
+            abort(404)
+        try:
+            gradebook.correct_absence(staff(), attendance, str(data.get("code", "")))
+        except RuleError as exc:
+            return rule_error(exc)
+        return jsonify(code=attendance.code)
+
+
+def register(panel) -> None:
+    panel.add_view(MyClassView(name="Мой класс", url="/my-class", endpoint="myclass"))

@@ -82,3 +82,74 @@ class AuditedModel(BaseModel):
         with self._meta.database.atomic():
             self._record("delete", snapshot(self), None)
             return super().delete_instance(*args, **kwargs)
+
+
+def _model_for(table_name: str):
+    from . import ALL_MODELS
+    return next(m for m in ALL_MODELS if m._meta.table_name == table_name)
+
+
+def _restore(model, data: dict):
+    """A model instance carrying the snapshot's values, converted back from JSON."""
+    row = model()
+    for name, value in data.items():
+        field = model._meta.fields.get(name)
+        if field is not None:
+            setattr(row, field.name, None if value is None else field.python_value(value))
+    return row
+
+
+def operations_since(staff_id: int, since) -> list[AuditEntry]:
+    """Rule 10: the account's journal changes from the moment of the breach, not yet reverted."""
+    return list(AuditEntry.select()
+                .where((AuditEntry.staff == staff_id) & (AuditEntry.at >= since)
+                       & AuditEntry.reverted_by.is_null())
+                .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
+
+
+def revert(entries: list[AuditEntry]) -> tuple[int, list[tuple[AuditEntry, str]]]:
+    """Undo journal changes, newest first; each undo is itself logged (rule 10, 001 4.3).
+
+    Returns how many were reverted and the ones that could not be, with the reason
+    (a row changed again since, or a rule that now refuses it); those stay listed.
+    """
+    from .base import RuleError, db
+
+    done, failed = 0, []
+    for entry in sorted(entries, key=lambda e: (e.at, e.id), reverse=True):
+        model = _model_for(entry.table_name)
+        try:
+            with db.atomic():
+                current = model.get_or_none(model.id == entry.row_id)
+                if entry.action == "create":
+                    if current is not None:
+                        current.delete_instance()
+                elif entry.action == "update":
+                    if current is None:
+                        raise RuleError("запись с тех пор удалена")
+                    before = _restore(model, json.loads(entry.before))
+                    for name in model._meta.sorted_field_names:
+                        if name not in ("id", "created_at"):
+                            setattr(current, name, getattr(before, name))
+                    current.save()
+                elif entry.action == "delete":
+                    if current is not None:
+                        raise RuleError("запись с тех пор создана заново")
+                    _restore(model, json.loads(entry.before)).save(force_insert=True)
+                undo = (AuditEntry.select().where((AuditEntry.table_name == entry.table_name)
+                                                  & (AuditEntry.row_id == entry.row_id))
+                        .order_by(AuditEntry.id.desc()).first())
+                entry.reverted_by = undo if undo and undo.id != entry.id else None
+                entry.save(only=[AuditEntry.reverted_by, AuditEntry.updated_at])
+                done += 1
+        except RuleError as exc:
+            failed.append((entry, exc.message))
+    return done, failed
+
+
+def declare_breach(staff: Staff, since) -> list[AuditEntry]:
+    """Rule 10: lock the account as compromised since a moment (UTC); list its operations."""
+    staff.compromised_at, staff.is_active = since, False
+    staff.end_sessions()
+    staff.save()
+    return operations_since(staff.id, since)

@@ -71,8 +71,10 @@ class Browser:
 
     def login(self, login: str, password: str = PASSWORD):
         self.get("/login/")
-        return self.client.post("/login/", data={"login": login, "password": password,
-                                                 "csrf_token": self.token})
+        response = self.client.post("/login/", data={"login": login, "password": password,
+                                                     "csrf_token": self.token})
+        self.token = ""  # logging in starts a fresh session, with a fresh CSRF token
+        return response
 
     def post(self, url: str, data: dict | None = None, **kwargs):
         if not self.token:
