@@ -79,5 +79,6 @@ class SmallSchool:
     def lesson(self, school_class: SchoolClass | None = None, day: dt.date | None = None,
                **fields) -> Lesson:
         fields.setdefault("subject", self.math)
-        return Lesson.create(school_class=school_class or self.c5, teacher=self.teacher,
+        fields.setdefault("teacher", self.teacher)
+        return Lesson.create(school_class=school_class or self.c5,
                              date=day or self.today - dt.timedelta(days=7), **fields)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from journal_cli import main
 from admin.config import ENVIRONMENT as PANEL_ENVIRONMENT
+from journal_cli import main
 from models.database import ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,198 @@
+"""Every endpoint of the panel, called as anonymous and as each role (rules 3–6).
+
+The table below says who may open each view. An endpoint added later with no line here
+fails the test; one added without an access check fails it for anonymous and the roles
+that must be refused. Row-level checks with another teacher's ids follow.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from models import (
+    ALL_MODELS,
+    Attendance,
+    Lesson,
+    Mark,
+    PlanTopic,
+    TeachingAssignment,
+)
+from tests.panel import Browser
+
+TEACHERS = {"teacher", "english", "other", "class_teacher"}
+EVERYONE = TEACHERS | {"deputy", "director", "admin"}
+READ_ALL = {"deputy", "director"}
+CLASS_TEACHERS = {"teacher", "class_teacher"}
+
+# Who may open each view (its blueprint); everyone else gets 403, anonymous the login page.
+OPENS = {
+    "admin": EVERYONE,
+    "journal": TEACHERS | READ_ALL,
+    "myclass": CLASS_TEACHERS,
+    "audit": READ_ALL | {"admin"},
+    "breach": {"admin"},
+    "plans": READ_ALL | TEACHERS,  # a teacher's own КТП (an empty list without assignments)
+    "students": READ_ALL | CLASS_TEACHERS,
+    "guardians": READ_ALL | CLASS_TEACHERS,
+    "settings": READ_ALL | {"admin"},
+    "staff": READ_ALL | {"admin"},
+    **{name: READ_ALL for name in (
+        "years", "periods", "holidays", "bells", "classes", "subgroups", "subgroup_members",
+        "student_guardians", "movements", "subjects", "work_types", "assignments",
+        "timetable", "news")},
+}
+# Endpoints about one row, called here with 5А's maths journal (taught by `teacher`).
+ROW_OPENS = {"journal.grid": {"teacher"} | READ_ALL}
+# Open to everybody: the login form, logging out, and static files.
+PUBLIC = {"static", "admin.static", "login.index", "login.logout"}
+
+
+def endpoints(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint not in PUBLIC:
+            yield rule
+
+
+def url_for_rule(rule, people, school) -> str:
+    values = {"staff_id": people.teacher.id, "export_type": "csv", "id": 1}
+    path = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
+    query = {"journal.grid": f"?class_id={school.c5.id}&subject_id={school.math.id}"}
+    return path + query.get(rule.endpoint, "")
+
+
+def row_counts() -> dict[str, int]:
+    return {m.__name__: m.select().count() for m in ALL_MODELS}
+
+
+def test_every_endpoint_has_an_access_rule(app):
+    missing = {r.endpoint for r in endpoints(app)
+               if r.endpoint.split(".")[0] not in OPENS}
+    assert not missing, f"endpoints with no line in OPENS: {sorted(missing)}"
+
+
+def test_anonymous_reaches_nothing_but_the_login_page(app, people, school):
+    client = Browser(app.test_client())
+    client.get("/login/")
+    for rule in endpoints(app):
+        url = url_for_rule(rule, people, school)
+        response = (client.client.get(url) if "GET" in rule.methods
+                    else client.post(url))
+        assert response.status_code in (302, 401), (rule.endpoint, response.status_code)
+        if response.status_code == 302:
+            assert response.headers["Location"].startswith("/login/"), rule.endpoint
+
+
+@pytest.mark.parametrize("role", sorted(EVERYONE))
+def test_each_role_opens_only_its_views(app, people, school, role):
+    lesson = school.lesson()
+    Mark.create(lesson=lesson, student=school.pupils5[0], value="4")
+    browser = Browser(app.test_client())
+    assert browser.login(getattr(people, role).login).status_code == 302
+    before = row_counts()
+    for rule in endpoints(app):
+        allowed = role in ROW_OPENS.get(rule.endpoint, OPENS[rule.endpoint.split(".")[0]])
+        url = url_for_rule(rule, people, school)
+        if "GET" in rule.methods:
+            response = browser.get(url)
+        else:
+            response = browser.post_json(url, {}) if "/api/" in url else browser.post(url)
+        refused = response.status_code == 403
+        assert refused != allowed, (role, rule.endpoint, url, response.status_code)
+        if not allowed:
+            assert row_counts() == before, (role, rule.endpoint, "changed data while refused")
+
+
+# --- row level: another teacher's ids ------------------------------------------------
+
+def test_rule_3_another_teachers_journal_is_closed(browser, people, school):
+    lesson = school.lesson()
+    browser.login(people.other.login)
+    grid = f"/journal/grid?class_id={school.c5.id}&subject_id={school.math.id}"
+    assert browser.get(grid).status_code == 403
+    journals = browser.get("/journal/").get_data(as_text=True)
+    assert "5А" not in journals
+    saved = browser.post_json("/journal/api/cell", {"lesson": lesson.id,
+                                                    "student": school.pupils5[0].id,
+                                                    "value": "5"})
+    assert saved.status_code == 403 and "Недостаточно прав" in saved.get_json()["error"]
+    edited = browser.post_json("/journal/api/lesson", {
+        "class_id": school.c5.id, "subject_id": school.math.id, "lesson_id": lesson.id,
+        "date": lesson.date.isoformat(), "topic": "чужая тема"})
+    assert edited.status_code == 403
+    deleted = browser.post_json("/journal/api/lesson/delete", {"lesson_id": lesson.id})
+    assert deleted.status_code == 403
+    created = browser.post_json("/journal/api/lesson", {
+        "class_id": school.c5.id, "subject_id": school.math.id,
+        "date": school.today.isoformat(), "topic": "урок в чужом классе"})
+    assert created.status_code == 403
+    assert Lesson.get_by_id(lesson.id).topic == "" and Lesson.select().count() == 1
+    assert Mark.select().count() == 0
+
+
+def test_rule_3_a_group_teacher_does_not_write_the_other_subject(browser, people, school):
+    math = school.lesson()
+    browser.login(people.english.login)
+    response = browser.post_json("/journal/api/cell", {"lesson": math.id,
+                                                       "student": school.pupils5[0].id,
+                                                       "value": "5"})
+    assert response.status_code == 403 and Mark.select().count() == 0
+    own = f"/journal/grid?class_id={school.c5.id}&subject_id={school.english.id}" \
+          f"&subgroup_id={school.group1.id}"
+    assert browser.get(own).status_code == 200
+
+
+def test_rule_3_a_substitute_edits_the_lesson_they_taught(browser, people, school):
+    lesson = school.lesson(teacher=people.other)
+    browser.login(people.other.login)
+    grid = f"/journal/grid?class_id={school.c5.id}&subject_id={school.math.id}"
+    assert browser.get(grid).status_code == 200
+    saved = browser.post_json("/journal/api/cell", {"lesson": lesson.id,
+                                                    "student": school.pupils5[0].id,
+                                                    "value": "4"})
+    assert saved.status_code == 200
+    regular = school.lesson(day=school.today - dt.timedelta(days=2))
+    refused = browser.post_json("/journal/api/cell", {"lesson": regular.id,
+                                                      "student": school.pupils5[0].id,
+                                                      "value": "4"})
+    assert refused.status_code == 403
+
+
+def test_rule_4_class_teacher_reads_but_does_not_change_marks(browser, people, school):
+    lesson = school.lesson(school.c6)
+    Mark.create(lesson=lesson, student=school.pupil6, value="3")
+    browser.login(people.class_teacher.login)
+    page = browser.get(f"/journal/grid?class_id={school.c6.id}&subject_id={school.math.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'class="cell-ro">3<' in html
+    assert 'class="cell"' not in html
+    refused = browser.post_json("/journal/api/cell", {"lesson": lesson.id,
+                                                      "student": school.pupil6.id,
+                                                      "value": "5"})
+    assert refused.status_code == 403 and Mark.get().value == "3"
+    period_mark = {"class_id": school.c6.id, "subject_id": school.math.id,
+                   "period_id": school.period.id, "student": school.pupil6.id, "value": "3"}
+    assert browser.post_json("/journal/api/period-mark", period_mark).status_code == 200
+    other_class = {**period_mark, "class_id": school.c5.id, "student": school.pupils5[0].id}
+    assert browser.post_json("/journal/api/period-mark", other_class).status_code == 403
+
+
+def test_rule_4_absence_reasons_only_in_own_class(browser, people, school):
+    lesson = school.lesson()
+    absent = Attendance.create(lesson=lesson, student=school.pupils5[0], code="Н")
+    browser.login(people.class_teacher.login)  # class teacher of 6А, not 5А
+    assert browser.get(f"/my-class/?class_id={school.c5.id}").status_code == 403
+    refused = browser.post_json("/my-class/api/absence", {"attendance": absent.id, "code": "Б"})
+    assert refused.status_code == 403 and Attendance.get_by_id(absent.id).code == "Н"
+
+
+def test_plan_topics_of_another_teacher_stay_closed(browser, people, school):
+    own = TeachingAssignment.get(TeachingAssignment.teacher == people.teacher)
+    topic = PlanTopic.create(assignment=own, number=1, title="Дроби")
+    browser.login(people.english.login)
+    for url in (f"/setup/plans/edit/?id={topic.id}", f"/setup/plans/details/?id={topic.id}"):
+        response = browser.get(url)
+        assert response.status_code == 302 or "Дроби" not in response.get_data(as_text=True)
+    browser.post("/setup/plans/delete/", {"id": topic.id})
+    browser.post("/setup/plans/action/", {"action": "delete", "rowid": topic.id})
+    assert PlanTopic.get_by_id(topic.id).title == "Дроби"
