@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 from playhouse.shortcuts import model_to_dict
 
-from .base import BaseModel, utcnow
+from .base import BaseModel, utcnow, write_transaction
 from .people import Staff
 
 
@@ -71,15 +71,15 @@ class AuditedModel(BaseModel):
 
     def save(self, *args, **kwargs):
         cls = type(self)
-        old = cls.get_or_none(cls.id == self.id) if self.id is not None else None
-        with self._meta.database.atomic():
+        with write_transaction():
+            old = cls.get_or_none(cls.id == self.id) if self.id is not None else None
             result = super().save(*args, **kwargs)
             self._record("update" if old else "create",
                          snapshot(old) if old else None, snapshot(self))
         return result
 
     def delete_instance(self, *args, **kwargs):
-        with self._meta.database.atomic():
+        with write_transaction():
             self._record("delete", snapshot(self), None)
             return super().delete_instance(*args, **kwargs)
 
@@ -113,13 +113,13 @@ def revert(entries: list[AuditEntry]) -> tuple[int, list[tuple[AuditEntry, str]]
     Returns how many were reverted and the ones that could not be, with the reason
     (a row changed again since, or a rule that now refuses it); those stay listed.
     """
-    from .base import RuleError, db
+    from .base import RuleError
 
     done, failed = 0, []
     for entry in sorted(entries, key=lambda e: (e.at, e.id), reverse=True):
         model = _model_for(entry.table_name)
         try:
-            with db.atomic():
+            with write_transaction():
                 current = model.get_or_none(model.id == entry.row_id)
                 if entry.action == "create":
                     if current is not None:

@@ -3,9 +3,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from peewee import DatabaseProxy, DateTimeField, Model
+from peewee import DatabaseProxy, DateTimeField, Model, SqliteDatabase
 
 db = DatabaseProxy()
+
+
+def write_transaction():
+    """A transaction that will write: on SQLite it takes the write lock at BEGIN.
+
+    A deferred SQLite transaction that reads and then writes fails at once with
+    "database is locked" when another writer got in between, busy timeout or not
+    (peewee #1071); BEGIN IMMEDIATE waits for the lock instead. Nested, it is a savepoint.
+    """
+    if isinstance(db.obj, SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
 
 
 def utcnow() -> dt.datetime:

@@ -15,7 +15,7 @@ from fractions import Fraction
 from peewee import JOIN
 
 from . import access, rules
-from .base import RuleError, db
+from .base import RuleError, write_transaction
 from .classes import Movement, SchoolClass, Subgroup, SubgroupMember
 from .curriculum import Subject, WorkType
 from .journal import Attendance, Lesson, Mark, PeriodMark
@@ -74,7 +74,7 @@ def save_cell(user: Staff, lesson: Lesson, student_id: int, text: str) -> Cell:
     """
     access.require(access.can_edit_lesson(user, lesson))
     new = parse_cell(text)
-    with db.atomic():
+    with write_transaction():
         old_marks = list(Mark.select().where((Mark.lesson == lesson) & (Mark.student == student_id))
                          .order_by(Mark.id))
         for i, value in enumerate(new.marks):
@@ -124,7 +124,7 @@ def set_period_mark(user: Staff, student_id: int, school_class: SchoolClass, sub
     row = pm.get_or_none((pm.student == student_id) & (pm.school_class == school_class.id)
                          & (pm.subject == subject_id) & (pm.kind == "period")
                          & (pm.period == period.id))
-    with db.atomic():
+    with write_transaction():
         if not value:
             if row is not None:
                 row.delete_instance()
@@ -167,7 +167,7 @@ def save_lesson(user: Staff, school_class: SchoolClass, subject: Subject,
 def delete_lesson(user: Staff, lesson: Lesson) -> None:
     """Remove a lesson recorded by mistake, with its marks, attendance and comments."""
     access.require(access.can_edit_lesson(user, lesson))
-    with db.atomic():
+    with write_transaction():
         for rows in (lesson.marks, lesson.attendance, lesson.comments):
             for row in rows:
                 row.delete_instance()

@@ -58,3 +58,37 @@ def test_a_second_writer_waits_instead_of_failing(tmp_path):
     thread.join()
     assert not errors
     assert db.execute_sql("SELECT COUNT(*) FROM subject").fetchone()[0] == 2
+
+
+def test_two_teachers_saving_cells_at_once_never_hit_database_is_locked(tmp_path):
+    """Saving a cell reads (old marks, the audit's before) and then writes; in a deferred
+    SQLite transaction the second writer would fail at once (peewee #1071)."""
+    from models import Mark
+    from models.gradebook import save_cell
+
+    database.bind(f"sqlite:///{tmp_path / 'j.sqlite3'}")
+    database.create_schema()
+    school = SmallSchool.build(SchoolSettings().today())
+    lessons = [school.lesson(), school.lesson(day=school.start)]
+    db.close()
+    errors: list[Exception] = []
+    start = threading.Barrier(2)
+
+    def teacher(lesson, pupil) -> None:
+        start.wait()
+        try:
+            for value in "2345" * 10:
+                save_cell(school.teacher, lesson, pupil.id, f"{value} {value}")
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=teacher, args=(lessons[i], school.pupils5[i]))
+               for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(m.value for m in Mark.select()) == ["5"] * 4
