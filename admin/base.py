@@ -125,6 +125,11 @@ class SecureModelView(GuardedView, ModelView):
     def get_query(self):
         return self.scoped(super().get_query())
 
+    def get_details_columns(self):
+        # Never the scaffolded list of every field: it would show hashes, tokens, timestamps.
+        return self.get_column_names(only_columns=self.column_details_list or self.column_list,
+                                     excluded_columns=self.column_details_exclude_list)
+
     def get_one(self, id):
         pk = self.model._meta.primary_key
         try:

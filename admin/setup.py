@@ -1,5 +1,455 @@
-"""placeholder"""
+"""The setup tables: the year, classes and pupils, the curriculum, news, settings, accounts.
+
+Deputies set all of it up; the director and deputies read it; the admin manages staff
+accounts and the school's settings (DESIGN rule 5). Teachers reach rows here in two
+places only: a subject teacher plans their own assignments (КТП), and a class teacher
+edits the cards of the pupils of their classes and of those pupils' guardians (rule 4).
+"""
+from __future__ import annotations
+
+from flask import g
+from flask_admin import Admin
+from flask_admin.contrib.peewee.filters import FilterEqual
+from wtforms import PasswordField, SelectMultipleField
+from wtforms.fields import SelectChoice
+from wtforms.fields.core import UnboundField
+from wtforms.validators import InputRequired, Length, Optional
+
+from models import (
+    AcademicYear,
+    Bell,
+    Guardian,
+    Holiday,
+    Movement,
+    News,
+    Period,
+    PlanTopic,
+    RuleError,
+    SchoolClass,
+    SchoolSettings,
+    Staff,
+    Student,
+    StudentGuardian,
+    Subgroup,
+    SubgroupMember,
+    Subject,
+    TeachingAssignment,
+    TimetableSlot,
+    WorkType,
+)
+from models.access import ACCOUNTS, own_class_ids
+from models.classes import MOVEMENT_KINDS
+from models.curriculum import GRADING_SCALES
+from models.people import MIN_PASSWORD_LENGTH, ROLES, fold_name
+from models.school import PERIOD_SCHEMES
+from models.timetable import WEEKDAYS
+
+from .base import SecureModelView, staff
+
+# Russian column and form labels; each view picks the names it shows (see `labels`).
+LABELS = {
+    "name": "Название", "short_name": "Краткое название", "sort_order": "Порядок",
+    "year": "Учебный год", "start": "Начало", "end": "Конец", "closed": "Закрыт",
+    "scheme": "Вид периода", "number": "Номер", "starts": "Начало", "ends": "Конец",
+    "valid_from": "Действует с", "valid_to": "Действует по",
+    "grade": "Параллель", "letter": "Литера", "period_scheme": "Учебные периоды",
+    "class_teacher": "Классный руководитель", "room": "Кабинет", "school_class": "Класс",
+    "subject": "Предмет", "subgroup": "Подгруппа", "student": "Ученик",
+    "last_name": "Фамилия", "first_name": "Имя", "middle_name": "Отчество",
+    "search_name": "ФИО", "birth_date": "Дата рождения", "gender": "Пол",
+    "notes": "Заметки", "phone": "Телефон", "email": "Эл. почта",
+    "wants_paper_sheet": "Нужна бумажная выписка",
+    "guardian": "Родитель (законный представитель)", "relation": "Кем приходится",
+    "kind": "Вид движения", "date": "Дата", "reason": "Основание",
+    "order_number": "Номер приказа", "weight": "Вес", "teacher": "Учитель",
+    "hours_per_week": "Часов в неделю", "grading_scale": "Шкала оценивания",
+    "assignment": "Класс и предмет", "title": "Тема", "hours": "Часов",
+    "planned_date": "Плановая дата", "weekday": "День недели",
+    "body": "Текст", "published_at": "Дата публикации", "author": "Автор",
+    "is_published": "Опубликована", "login": "Логин", "roles": "Роли",
+    "is_active": "Учётная запись действует", "locked_until": "Вход заблокирован до",
+    "timezone": "Часовой пояс", "diary_base_url": "Адрес сайта дневников",
+    "threshold_3": "Порог «3»", "threshold_4": "Порог «4»", "threshold_5": "Порог «5»",
+    "uses_mark_one": "Ставится отметка «1»",
+}
+GENDERS = [("", "не указан"), ("М", "мужской"), ("Ж", "женский")]
+SCHEMES = [(key, label) for key, (label, _) in PERIOD_SCHEMES.items()]
+WEEKDAY_CHOICES = list(enumerate(WEEKDAYS, start=1))
 
 
-def register(panel):
-    pass
+def labels(*names: str, **overrides: str) -> dict[str, str]:
+    """The Russian labels of these columns, with per-view wording where it differs."""
+    return {name: LABELS[name] for name in names} | overrides
+
+
+def pupil_ids(class_ids: list[int]) -> list[int]:
+    """The pupils the movement book puts in these classes today, on the school's clock."""
+    # Kept for the request: every permission check of a page asks again.
+    known = g.setdefault("pupils_of_classes", {})
+    if tuple(class_ids) not in known:
+        today = SchoolSettings.current().today()
+        known[tuple(class_ids)] = [
+            pupil for school_class in SchoolClass.select().where(SchoolClass.id.in_(class_ids))
+            for pupil in school_class.student_ids_on(today)]
+    return known[tuple(class_ids)]
+
+
+class SetupView(SecureModelView):
+    """A setup table: Russian form labels, fields in `form_columns` order, no hidden columns."""
+
+    # The search columns hold names folded by models.people.fold_name: fold the input too.
+    folded_search = False
+
+    def scaffold_form(self):
+        # wtf-peewee labels fields with the models' English names, in the models' order.
+        form_class = super().scaffold_form()
+        for order, name in enumerate(self.form_columns or ()):
+            field = getattr(form_class, name, None)
+            if isinstance(field, UnboundField):
+                field.creation_counter = order
+                if name in self.column_labels and "label" in field.kwargs:
+                    field.kwargs["label"] = self.column_labels[name]
+        return form_class
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
+        if search and self.folded_search:
+            search = fold_name(search)
+        return super().get_list(page, sort_column, sort_desc, search, filters, execute,
+                                page_size)
+
+    def in_scope(self, row, user) -> bool:
+        """Whether an existing row is among those `scope()` gives the user."""
+        query = self.scope(self.model.select().where(self.model.id == row.id), user)
+        return row.id is not None and query is not None and query.exists()
+
+
+# --- the academic year ----------------------------------------------------------------
+
+class YearView(SetupView):
+    column_list = ["name", "start", "end", "closed"]
+    column_labels = labels(*column_list)
+    column_searchable_list = ["name"]
+    column_default_sort = ("start", True)
+    form_columns = column_list
+
+
+class PeriodView(SetupView):
+    column_list = ["year", "scheme", "number", "start", "end"]
+    column_labels = labels(*column_list)
+    column_choices = {"scheme": SCHEMES}
+    column_filters = [FilterEqual(Period.scheme, "Вид периода", options=SCHEMES), "start"]
+    column_default_sort = [("start", False), ("scheme", False)]
+    form_columns = column_list
+
+
+class HolidayView(SetupView):
+    column_list = ["year", "name", "start", "end"]
+    column_labels = labels(*column_list)
+    column_searchable_list = ["name"]
+    column_filters = ["start"]
+    column_default_sort = ("start", False)
+    form_columns = column_list
+
+
+class BellView(SetupView):
+    column_list = ["number", "starts", "ends", "valid_from", "valid_to"]
+    column_labels = labels(*column_list, number="Урок")
+    column_default_sort = [("valid_from", True), ("number", False)]
+    form_columns = column_list
+
+
+# --- classes and pupils ---------------------------------------------------------------
+
+class ClassView(SetupView):
+    column_list = ["year", "grade", "letter", "period_scheme", "class_teacher", "room"]
+    column_labels = labels(*column_list)
+    column_choices = {"period_scheme": SCHEMES}
+    column_filters = ["grade"]
+    column_default_sort = [("grade", False), ("letter", False)]
+    form_columns = column_list
+    form_args = {"period_scheme": {"choices": SCHEMES}}
+
+
+class SubgroupView(SetupView):
+    column_list = ["school_class", "subject", "name"]
+    column_labels = labels(*column_list)
+    column_searchable_list = ["name"]
+    column_default_sort = [("school_class", False), ("subject", False), ("name", False)]
+    form_columns = column_list
+
+
+class SubgroupMemberView(SetupView):
+    column_list = ["subgroup", "student", "start", "end"]
+    column_labels = labels(*column_list, start="В группе с", end="В группе по")
+    column_searchable_list = [Student.search_name]
+    folded_search = True
+    column_default_sort = ("subgroup", False)
+    form_columns = column_list
+
+
+class PersonView(SetupView):
+    """Pupils and guardians: searched by the folded full name (Cyrillic in any case)."""
+
+    column_searchable_list = ["search_name"]
+    folded_search = True
+    column_default_sort = [("last_name", False), ("first_name", False)]
+
+
+class StudentView(PersonView):
+    """Class teachers edit the cards of the pupils now in their classes (rule 4)."""
+
+    column_list = ["last_name", "first_name", "middle_name", "birth_date", "gender", "notes"]
+    column_labels = labels(*column_list, "search_name")
+    column_choices = {"gender": GENDERS}
+    column_filters = ["birth_date"]
+    form_columns = column_list
+    form_args = {"gender": {"choices": GENDERS}}
+    owner_actions = frozenset({"edit"})
+
+    def scope(self, query, user):
+        classes = own_class_ids(user)
+        return query.where(Student.id.in_(pupil_ids(classes))) if classes else None
+
+    def owns(self, row, user) -> bool:
+        return self.in_scope(row, user)
+
+
+class GuardianView(PersonView):
+    """Class teachers edit the guardians of the pupils now in their classes."""
+
+    column_list = ["last_name", "first_name", "middle_name", "phone", "email",
+                   "wants_paper_sheet"]
+    column_labels = labels(*column_list, "search_name")
+    column_filters = ["wants_paper_sheet"]
+    form_columns = column_list
+    owner_actions = frozenset({"edit"})
+
+    def scope(self, query, user):
+        classes = own_class_ids(user)
+        if not classes:
+            return None
+        links = (StudentGuardian.select(StudentGuardian.guardian)
+                 .where(StudentGuardian.student.in_(pupil_ids(classes))))
+        return query.where(Guardian.id.in_(links))
+
+    def owns(self, row, user) -> bool:
+        return self.in_scope(row, user)
+
+
+class StudentGuardianView(SetupView):
+    column_list = ["student", "guardian", "relation"]
+    column_labels = labels(*column_list)
+    column_searchable_list = [Student.search_name]
+    folded_search = True
+    column_default_sort = ("student", False)
+    form_columns = column_list
+
+
+class MovementView(SetupView):
+    """The movement book: after each line the pupil is in that class (or left school)."""
+
+    column_list = ["date", "student", "kind", "school_class", "order_number", "reason"]
+    column_labels = labels(*column_list)
+    column_choices = {"kind": list(MOVEMENT_KINDS.items())}
+    column_searchable_list = [Student.search_name]
+    folded_search = True
+    column_filters = [FilterEqual(Movement.kind, "Вид движения",
+                                  options=list(MOVEMENT_KINDS.items())), "date"]
+    column_default_sort = ("date", True)
+    form_columns = ["student", "kind", "date", "school_class", "order_number", "reason"]
+
+
+# --- the curriculum -------------------------------------------------------------------
+
+class SubjectView(SetupView):
+    column_list = ["name", "short_name", "sort_order"]
+    column_labels = labels(*column_list)
+    column_searchable_list = ["name", "short_name"]
+    column_default_sort = [("sort_order", False), ("name", False)]
+    form_columns = column_list
+
+
+class WorkTypeView(SetupView):
+    column_list = ["name", "short_name", "weight"]
+    column_labels = labels(*column_list)
+    column_searchable_list = ["name"]
+    column_default_sort = ("name", False)
+    form_columns = column_list
+
+
+class AssignmentView(SetupView):
+    column_list = ["school_class", "subject", "subgroup", "teacher", "hours_per_week",
+                   "grading_scale"]
+    column_labels = labels(*column_list)
+    column_choices = {"grading_scale": list(GRADING_SCALES.items())}
+    column_filters = ["hours_per_week"]
+    column_default_sort = [("school_class", False), ("subject", False)]
+    form_columns = column_list
+    form_args = {"grading_scale": {"choices": list(GRADING_SCALES.items())}}
+
+
+class PlanView(SetupView):
+    """КТП: a subject teacher plans the topics of their own assignments only (rule 3)."""
+
+    column_list = ["assignment", "number", "title", "hours", "planned_date"]
+    column_labels = labels(*column_list)
+    column_searchable_list = ["title"]
+    column_filters = ["planned_date"]
+    column_default_sort = [("assignment", False), ("number", False)]
+    form_columns = column_list
+    owner_actions = frozenset({"create", "edit", "delete"})
+    scoped_choices = {"assignment": "own_assignments"}
+
+    def own_assignments(self, user):
+        return TeachingAssignment.select().where(TeachingAssignment.teacher == user.id)
+
+    def scope(self, query, user):
+        if not user.has_role("teacher"):
+            return None
+        mine = self.own_assignments(user).select(TeachingAssignment.id)
+        return query.where(PlanTopic.assignment.in_(mine))
+
+    def owns(self, row, user) -> bool:
+        return (self.own_assignments(user)
+                .where(TeachingAssignment.id == row.assignment_id).exists())
+
+
+class TimetableView(SetupView):
+    column_list = ["school_class", "weekday", "number", "subject", "subgroup", "teacher",
+                   "room", "valid_from", "valid_to"]
+    column_labels = labels(*column_list, number="Урок")
+    column_choices = {"weekday": WEEKDAY_CHOICES}
+    column_filters = [FilterEqual(TimetableSlot.weekday, "День недели",
+                                  options=WEEKDAY_CHOICES)]
+    column_default_sort = [("school_class", False), ("weekday", False), ("number", False)]
+    form_columns = column_list
+    form_args = {"weekday": {"choices": WEEKDAY_CHOICES}}
+
+
+# --- the school: news, settings, accounts ---------------------------------------------
+
+class NewsView(SetupView):
+    """News for the diary site; the director writes them too, signed by whoever creates."""
+
+    write_roles = ("deputy", "director")
+    column_list = ["published_at", "title", "school_class", "author", "is_published"]
+    column_labels = labels(*column_list, "body", title="Заголовок",
+                           school_class="Класс (пусто — для всей школы)")
+    column_searchable_list = ["title"]
+    column_filters = ["is_published", "published_at"]
+    column_default_sort = ("published_at", True)
+    # Not published_at: Flask-Admin's datetime field is deprecated in WTForms 3.3 (a
+    # warning, an error in the tests); the date of creation is the date of publication.
+    form_columns = ["title", "body", "school_class", "is_published"]
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if is_created:
+            model.author = staff()
+
+
+class SettingsView(SetupView):
+    """The one settings row: the admin edits it, nobody creates or deletes it."""
+
+    write_roles = ACCOUNTS
+    can_create = False
+    can_delete = False
+    column_list = ["name", "timezone", "diary_base_url", "threshold_3", "threshold_4",
+                   "threshold_5", "uses_mark_one"]
+    column_labels = labels(*column_list, name="Название школы")
+    form_columns = column_list
+
+    def get_query(self):
+        SchoolSettings.current()  # the row exists before anyone opens the list
+        return super().get_query()
+
+
+class RolesField(SelectMultipleField):
+    """The roles as a multiple choice, kept in the model as "teacher,deputy"."""
+
+    def process_data(self, value):
+        super().process_data(value.split(",") if isinstance(value, str) else value)
+
+    def populate_obj(self, obj, name):
+        setattr(obj, name, ",".join(self.data or ()))
+
+
+class NewPasswordField(PasswordField):
+    """Typed once, hashed by Staff.set_password in on_model_change, never set on the row."""
+
+    def populate_obj(self, obj, name):
+        pass
+
+
+class StaffView(SetupView):
+    """Personal staff accounts: the admin creates, locks out and gives new passwords."""
+
+    write_roles = ACCOUNTS
+    column_list = ["login", "last_name", "first_name", "middle_name", "roles", "is_active",
+                   "locked_until", "email", "phone"]
+    column_labels = labels(*column_list, "search_name")
+    column_formatters = {"roles": lambda view, context, model, name: ", ".join(
+        ROLES.get(role, role) for role in sorted(model.role_set))}
+    column_searchable_list = ["search_name", "login"]
+    folded_search = True
+    column_filters = ["is_active"]
+    column_default_sort = [("last_name", False), ("first_name", False)]
+    form_columns = ["login", "last_name", "first_name", "middle_name", "roles", "is_active",
+                    "email", "phone", "new_password"]
+    form_overrides = {"roles": RolesField}
+    form_args = {"roles": {"choices": [SelectChoice(*role) for role in ROLES.items()],
+                           "validators": [InputRequired("Выберите хотя бы одну роль.")]}}
+    form_extra_fields = {"new_password": NewPasswordField(
+        "Новый пароль", description="Оставьте пустым, чтобы не менять пароль.",
+        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, message=(
+            f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов."))])}
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if model.id == staff().id and not (model.is_active and model.has_role(*ACCOUNTS)):
+            raise RuleError("Нельзя отключить свою учётную запись или снять с себя роль "
+                            "администратора: это может сделать другой администратор.")
+        if form.new_password.data:
+            model.set_password(form.new_password.data)  # ends sessions, lifts the lockout
+        if not model.is_active:
+            model.end_sessions()  # a session cookie taken before must not come back
+
+
+MENU = {
+    "Учебный год": [
+        (YearView, AcademicYear, "Учебные годы", "years"),
+        (PeriodView, Period, "Учебные периоды", "periods"),
+        (HolidayView, Holiday, "Каникулы и праздники", "holidays"),
+        (BellView, Bell, "Звонки", "bells"),
+    ],
+    "Классы и ученики": [
+        (ClassView, SchoolClass, "Классы", "classes"),
+        (SubgroupView, Subgroup, "Подгруппы", "subgroups"),
+        (SubgroupMemberView, SubgroupMember, "Состав подгрупп", "subgroup_members"),
+        (StudentView, Student, "Ученики", "students"),
+        (GuardianView, Guardian, "Родители", "guardians"),
+        (StudentGuardianView, StudentGuardian, "Ученики и родители", "student_guardians"),
+        (MovementView, Movement, "Книга движения", "movements"),
+    ],
+    "Учебный план": [
+        (SubjectView, Subject, "Предметы", "subjects"),
+        (WorkTypeView, WorkType, "Виды работ", "work_types"),
+        (AssignmentView, TeachingAssignment, "Нагрузка", "assignments"),
+        (PlanView, PlanTopic, "КТП", "plans"),
+        (TimetableView, TimetableSlot, "Расписание", "timetable"),
+    ],
+    "Школа": [
+        (NewsView, News, "Новости", "news"),
+        (SettingsView, SchoolSettings, "Настройки", "settings"),
+        (StaffView, Staff, "Сотрудники", "staff"),
+    ],
+}
+
+
+def register(panel: Admin) -> None:
+    """Add every setup table to the panel, under /setup/, grouped in the menu."""
+    for category, views in MENU.items():
+        for view, model, name, endpoint in views:
+            panel.add_view(view(model, name=name, category=category, endpoint=endpoint,
+                                url="/setup/" + endpoint.replace("_", "-")))

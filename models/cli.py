@@ -91,7 +91,6 @@ def user_passwd(login: str, password: str | None) -> None:
         raise RuleError(f"Пользователь {login} не найден.")
     shown = password or readable_password()
     user.set_password(shown)
-    user.failed_logins, user.locked_until = 0, None
     user.save()
     click.echo(f"Пароль {login} изменён" + ("." if password else f": {shown}"))
 

@@ -101,8 +101,9 @@ class Staff(Person):
         return bool(self.role_set & set(roles))
 
     def set_password(self, password: str) -> None:
-        """Hash and keep a new password; other sessions end (the token rotates)."""
+        """Hash and keep a new password; other sessions end and the lockout is lifted."""
         self.password_hash = hash_password(password)
+        self.failed_logins, self.locked_until = 0, None
         self.end_sessions()
 
     def check_password(self, password: str) -> bool:
