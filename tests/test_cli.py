@@ -84,3 +84,41 @@ def test_unreachable_database_is_reported(runner, monkeypatch):
     result = runner.invoke(main, ["init"])
     assert result.exit_code == 1
     assert "Не удалось открыть базу данных" in result.output
+
+
+def test_serve_runs_the_panel_on_waitress(backend_url, runner, tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    assert "journal init" in runner.invoke(main, ["serve"]).output  # empty database refused
+    runner.invoke(main, ["init"])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from journal_cli import main; main()", "serve",
+         "--port", str(port)], env=os.environ.copy(), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(100):
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the panel did not start")
+        html = page.read().decode()
+        assert page.status == 200 and "Вход в электронный журнал" in html
+        assert page.headers["Server"] == "journal"  # waitress's ident, not a dev server
+        cookie = page.headers["Set-Cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0]
+    assert f"http://127.0.0.1:{port}/" in output
