@@ -12,7 +12,17 @@
     subgroup_id: root.dataset.subgroupId, period_id: root.dataset.periodId,
   };
 
+  // One request at a time, in the order the teacher left the cells: two saves of the same
+  // cell can then never be applied out of order, and one page never races itself.
+  let queue = Promise.resolve();
+
   function post(url, payload) {
+    const result = queue.then(function () { return send(url, payload); });
+    queue = result.catch(function () {});
+    return result;
+  }
+
+  function send(url, payload) {
     return fetch(url, {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
@@ -58,22 +68,30 @@
   }
 
   // --- saving ----------------------------------------------------------------------
+  // dataset.sent is the value last sent and not yet answered: typing back the old value
+  // while a save is on its way must be sent too, or the page and the database disagree.
   function saveCell(input) {
-    if (input.value === input.dataset.saved) return;
+    const last = input.dataset.sent !== undefined ? input.dataset.sent : input.dataset.saved;
+    if (input.value === last) return;
     const value = input.value;
+    input.dataset.sent = value;
     input.classList.add("saving");
     post(root.dataset.apiCell, {lesson: input.dataset.lesson, student: input.dataset.student,
                                  value: value})
       .then(function (body) {
+        input.dataset.saved = body.text;
+        if (input.dataset.sent !== value) return;  // a newer save of this cell is queued
+        delete input.dataset.sent;
         input.classList.remove("saving");
         clearError(input);
         if (input.value === value) input.value = body.text;
-        input.dataset.saved = body.text;
         const row = input.closest("tr");
         row.querySelector("[data-average]").textContent = body.average;
         row.querySelector("[data-suggested]").textContent = body.suggested;
         say("Сохранено.", false);
       }, function (error) {
+        if (input.dataset.sent !== value) return;  // a newer save of this cell is queued
+        delete input.dataset.sent;
         input.classList.remove("saving");
         showError(input, error.message);
       });
@@ -141,12 +159,15 @@
     else if (input.matches("input.pmark")) savePeriodMark(input);
   });
 
-  // Leaving the page with a cell still being typed into: save it first.
+  // Leaving the page with a cell still being typed into: save it first. Saves still
+  // waiting in the queue would be lost on leaving too: ask the teacher to stay.
   window.addEventListener("beforeunload", function (event) {
     const active = document.activeElement;
     if (active && active.matches && active.matches("#grid input") &&
         active.value !== active.dataset.saved) {
       active.blur();
+      event.preventDefault();
+    } else if (grid.querySelector("input.cell[data-sent]")) {
       event.preventDefault();
     }
   });

@@ -1,0 +1,201 @@
+"""Benchmark: GET /journal/grid for a class of 30 pupils and 80 lessons, against its targets.
+
+Run: .venv/bin/python bench/grid.py [--pupils N] [--lessons N] [--runs N]
+Builds throwaway SQLite databases (a small one, 10 pupils × 20 lessons, and the measured
+one), logs a teacher in with the Flask test client and times the grid page server-side.
+Prints the median time and SQL queries per request, with OK/FAIL per target:
+  - the median time under 100 ms;
+  - the number of queries the same for the small and the large page (no N+1).
+Always exits 0; read the OK/FAIL lines.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from models import (  # noqa: E402
+    AcademicYear,
+    Attendance,
+    Lesson,
+    Mark,
+    Movement,
+    Period,
+    SchoolClass,
+    SchoolSettings,
+    Staff,
+    Student,
+    Subject,
+    TeachingAssignment,
+    WorkType,
+    database,
+    db,
+)
+
+TARGET_MS = 100
+SMALL = (10, 20)
+PASSWORD = "bench-password-1"
+LAST_NAMES = ["Иванов", "Петрова", "Сидоров", "Кузнецова", "Смирнов", "Попова", "Волков",
+              "Соколова", "Лебедев", "Козлова", "Новиков", "Морозова", "Орлов", "Егорова"]
+
+
+def school_days(today: dt.date, count: int) -> list[dt.date]:
+    """`count` dates going back from today, Sundays skipped, oldest first."""
+    days, day = [], today
+    while len(days) < count:
+        if day.weekday() != 6:
+            days.append(day)
+        day -= dt.timedelta(days=1)
+    return days[::-1]
+
+
+def build(url: str, pupils: int, lessons: int, today: dt.date, seed: int = 1) -> dict:
+    """One class, one subject, `lessons` lessons with ~2 marks per pupil per 3 lessons and
+    some absences; the period covers every lesson date. Returns the grid's query string."""
+    rng = random.Random(seed)
+    database.bind(url)
+    database.create_schema()
+    SchoolSettings.current()
+    days = school_days(today, lessons)
+    with db.atomic():
+        year = AcademicYear.create(name="Бенчмарк", start=days[0],
+                                   end=today + dt.timedelta(days=200))
+        Period.create(year=year, scheme="quarter", number=1, start=days[0],
+                      end=today + dt.timedelta(days=30))
+        teacher = Staff.create(login="teacher.bench", last_name="Учителева", first_name="Анна",
+                               middle_name="Петровна", roles="teacher")
+        teacher.set_password(PASSWORD)
+        teacher.save()
+        school_class = SchoolClass.create(year=year, grade=5, letter="А",
+                                          class_teacher=teacher)
+        subject = Subject.create(name="Математика")
+        TeachingAssignment.create(school_class=school_class, subject=subject, teacher=teacher)
+        oral = WorkType.create(name="Устный ответ", weight=1)
+        test = WorkType.create(name="Контрольная работа", weight=2)
+
+        Student.insert_many(
+            [{"last_name": f"{LAST_NAMES[i % len(LAST_NAMES)]}{i // len(LAST_NAMES) or ''}",
+              "first_name": "Тест", "middle_name": ""} for i in range(pupils)]).execute()
+        student_ids = [s.id for s in Student.select(Student.id).order_by(Student.id)]
+        Movement.insert_many(
+            [{"student": sid, "kind": "enrolled", "date": days[0],
+              "school_class": school_class.id} for sid in student_ids]).execute()
+        Lesson.insert_many(
+            [{"school_class": school_class.id, "subject": subject.id, "date": day,
+              "number": 1, "topic": f"Тема {i + 1}", "teacher": teacher.id,
+              "work_type": (test if i % 10 == 9 else oral).id}
+             for i, day in enumerate(days)]).execute()
+        lesson_ids = [x.id for x in Lesson.select(Lesson.id).order_by(Lesson.id)]
+
+        marks, absences = [], []
+        for lesson_id in lesson_ids:
+            for sid in student_ids:
+                roll = rng.random()
+                if roll < 0.04:
+                    absences.append({"lesson": lesson_id, "student": sid,
+                                     "code": rng.choice("НБУ")})
+                elif roll < 0.04 + 2 / 3:
+                    marks.append({"lesson": lesson_id, "student": sid,
+                                  "value": rng.choice("2345555444433")})
+        for chunk in range(0, len(marks), 500):
+            Mark.insert_many(marks[chunk:chunk + 500]).execute()
+        for chunk in range(0, len(absences), 500):
+            Attendance.insert_many(absences[chunk:chunk + 500]).execute()
+    db.close()
+    return {"query": f"class_id={school_class.id}&subject_id={subject.id}&subgroup_id=",
+            "marks": len(marks), "absences": len(absences)}
+
+
+def measure(url: str, query: str, runs: int, pupils: int, lessons: int) -> dict:
+    """Median server-side time and SQL statements per GET of the grid page."""
+    from admin import create_app
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    response = client.post("/login/", data={"login": "teacher.bench", "password": PASSWORD})
+    if response.status_code != 302:
+        raise SystemExit(f"bench: the teacher could not log in ({response.status_code})")
+
+    database_obj = db.obj
+    original = database_obj.execute_sql
+    counter = {"n": 0}
+
+    def counting(sql, params=None, *args, **kwargs):
+        counter["n"] += 1
+        return original(sql, params, *args, **kwargs)
+
+    database_obj.execute_sql = counting
+    url_path = f"/journal/grid?{query}"
+    try:
+        page = client.get(url_path)  # warm-up: templates compile, caches fill
+        html = page.get_data(as_text=True)
+        if page.status_code != 200:
+            raise SystemExit(f"bench: GET {url_path} answered {page.status_code}")
+        cells = html.count('class="cell"')
+        if cells != pupils * lessons:
+            raise SystemExit(f"bench: expected {pupils * lessons} cells, the page has {cells}")
+        times, queries = [], []
+        for _ in range(runs):
+            counter["n"] = 0
+            started = time.perf_counter()
+            response = client.get(url_path)
+            response.get_data()
+            times.append((time.perf_counter() - started) * 1000)
+            queries.append(counter["n"])
+    finally:
+        database_obj.execute_sql = original
+        if not db.is_closed():
+            db.close()
+    return {"median": statistics.median(times), "min": min(times),
+            "max": max(times), "queries": sorted(set(queries)), "bytes": len(html)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pupils", type=int, default=30)
+    parser.add_argument("--lessons", type=int, default=80)
+    parser.add_argument("--runs", type=int, default=20, help="timed requests per size")
+    args = parser.parse_args()
+    today = dt.date.today()
+    sizes = [SMALL, (args.pupils, args.lessons)]
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        # Keep the panel's generated secret key and instance files out of the repository.
+        os.environ["JOURNAL_INSTANCE"] = str(Path(tmp) / "instance")
+        os.environ.setdefault("JOURNAL_SECRET_KEY", "bench")
+        for pupils, lessons in sizes:
+            url = f"sqlite:///{Path(tmp) / f'grid_{pupils}x{lessons}.sqlite3'}"
+            built = build(url, pupils, lessons, today)
+            results[pupils, lessons] = {**built, **measure(url, built["query"], args.runs,
+                                                             pupils, lessons)}
+
+    print(f"GET /journal/grid on sqlite, {args.runs} timed requests each (after one warm-up)")
+    print(f"  {'pupils×lessons':<15}{'marks':>7}{'absent':>8}{'median ms':>11}{'min ms':>8}"
+          f"{'max ms':>8}{'queries':>9}{'KiB':>7}")
+    for (pupils, lessons), r in results.items():
+        queries = ",".join(str(q) for q in r["queries"])
+        print(f"  {f'{pupils}×{lessons}':<15}{r['marks']:>7}{r['absences']:>8}"
+              f"{r['median']:>11.1f}{r['min']:>8.1f}{r['max']:>8.1f}{queries:>9}"
+              f"{r['bytes'] / 1024:>7.0f}")
+    large = results[sizes[-1]]
+    small = results[sizes[0]]
+    fast = large["median"] < TARGET_MS
+    constant = len(small["queries"]) == 1 and small["queries"] == large["queries"]
+    print(f"target time        {TARGET_MS} ms  (median {large['median']:.1f} ms, ratio "
+          f"{large['median'] / TARGET_MS:.2f}): {'OK' if fast else 'FAIL'}")
+    print(f"target queries     constant  ({small['queries']} at {SMALL[0]}×{SMALL[1]}, "
+          f"{large['queries']} at {sizes[-1][0]}×{sizes[-1][1]}): "
+          f"{'OK' if constant else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()
