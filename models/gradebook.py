@@ -252,13 +252,16 @@ class JournalPage:
         ids = [x.student.id for x in self.pupils]
         lesson_ids = [x.id for x in self.lessons]
         if lesson_ids and ids:
-            for m in (Mark.select(Mark.lesson, Mark.student, Mark.value)
-                      .where(Mark.lesson.in_(lesson_ids) & Mark.student.in_(ids))
-                      .order_by(Mark.id)):
-                self.cells.setdefault((m.lesson_id, m.student_id), Cell()).marks.append(m.value)
-            for a in (Attendance.select(Attendance.lesson, Attendance.student, Attendance.code)
-                      .where(Attendance.lesson.in_(lesson_ids) & Attendance.student.in_(ids))):
-                self.cells.setdefault((a.lesson_id, a.student_id), Cell()).code = a.code
+            for lesson_id, student_id, value in (
+                    Mark.select(Mark.lesson, Mark.student, Mark.value)
+                    .where(Mark.lesson.in_(lesson_ids) & Mark.student.in_(ids))
+                    .order_by(Mark.id).tuples()):
+                self.cells.setdefault((lesson_id, student_id), Cell()).marks.append(value)
+            for lesson_id, student_id, code in (
+                    Attendance.select(Attendance.lesson, Attendance.student, Attendance.code)
+                    .where(Attendance.lesson.in_(lesson_ids) & Attendance.student.in_(ids))
+                    .tuples()):
+                self.cells.setdefault((lesson_id, student_id), Cell()).code = code
         # The average counts every mark in the subject this period (whole-class lessons too).
         self.averages = Mark.averages(ids, c.id, self.subject.id, p.start, p.end)
         pm = PeriodMark

@@ -75,9 +75,12 @@ def weighted_average(marks: Iterable[tuple[str, float]]) -> Fraction | None:
     Pass/fail, «ОСВ» and the «точка» count in nothing.
     """
     total = weight_sum = Fraction(0)
+    exact: dict[float, Fraction] = {}  # a journal has a few distinct weights
     for value, weight in marks:
         if value in NUMERIC_MARKS:
-            w = Fraction(Decimal(str(weight)))
+            w = exact.get(weight)
+            if w is None:
+                w = exact[weight] = Fraction(Decimal(str(weight)))
             total += int(value) * w
             weight_sum += w
     return total / weight_sum if weight_sum else None
