@@ -8,7 +8,7 @@ and in its bulk delete (PITFALLS, flask-admin #1739).
 """
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
@@ -150,7 +150,13 @@ class SecureModelView(GuardedView, ModelView):
             flash("Запись не сохранена: такая уже есть или на неё ссылаются другие данные.",
                   "error")
             return True
-        return super().handle_view_exception(exc)
+        if super().handle_view_exception(exc):
+            return True
+        # Flask-Admin would flash its English "Failed to ..." (missing from its ru catalogue).
+        current_app.logger.exception("Panel save failed")
+        flash("Запись не сохранена: данные не удалось записать. Проверьте поля и повторите; "
+              "если ошибка повторится, сообщите администратору журнала.", "error")
+        return True
 
     def _scope_form(self, form):
         for field_name, method in self.scoped_choices.items():

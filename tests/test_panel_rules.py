@@ -260,3 +260,24 @@ def test_rule_10_breach_reverts_operations_since_the_report(browser, people, sch
         (AuditEntry.staff == people.teacher.id) & (AuditEntry.at >= report)))
     assert "Неотменённых операций с этого момента нет" in admin.get(
         f"/breach/{people.teacher.id}").get_data(as_text=True)
+
+
+def test_my_class_page_shows_the_day_and_corrects_absence_reasons(browser, people, school):
+    school.c6.class_teacher = people.class_teacher
+    school.c6.save()
+    lesson = school.lesson(school.c6, day=school.today, topic="Уравнения")
+    absent = Attendance.create(lesson=lesson, student=school.pupil6, code="Н")
+    Mark.create(lesson=school.lesson(school.c6), student=school.pupil6, value="5")
+    browser.login(people.class_teacher.login)
+    page = browser.get("/my-class/").get_data(as_text=True)
+    assert "Мой класс: 6А" in page and "Шестаков" in page
+    assert f'data-attendance="{absent.id}"' in page
+    assert re.search(r"5,00\s*→\s*5", page)  # the average and the suggested period mark
+    fixed = browser.post_json("/my-class/api/absence", {"attendance": absent.id, "code": "Б"})
+    assert fixed.get_json() == {"code": "Б"} and Attendance.get_by_id(absent.id).code == "Б"
+    late = browser.post_json("/my-class/api/absence", {"attendance": absent.id, "code": "ОП"})
+    assert late.status_code == 422
+    entry = AuditEntry.select().where(AuditEntry.table_name == "attendance").order_by(
+        AuditEntry.id.desc()).first()
+    assert entry.staff_id == people.class_teacher.id and entry.action == "update"
+    assert '"code": "Н"' in entry.before and '"code": "Б"' in entry.after
