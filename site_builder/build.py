@@ -1,0 +1,189 @@
+"""`journal build`: the public site and every pupil's encrypted diary, atomic and incremental.
+
+Pelican renders the school's Markdown pages through the theme; the diaries reach it
+through one plugin (site_builder.plugin), which asks this module's DiaryJob to plan
+(read the database) and to write (encrypt, reuse unchanged bytes).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pelican import Pelican
+from pelican.log import FatalLogger, console
+from pelican.settings import read_settings
+
+from models import Guardian, Period, RuleError, SchoolSettings, Student
+from models.database import instance_path
+
+from . import crypto, pages, shell
+from .diary import current_year, load
+from .publish import Release
+
+ROOT = Path(__file__).resolve().parent
+THEME = ROOT / "theme"
+ROBOTS = "User-agent: *\nDisallow: /d/\n"
+_WORD = re.compile(r"[А-ЯЁа-яё]+")
+
+
+@dataclass
+class Report:
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    pupils: int = 0
+    rendered: int = 0
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        return (f"Сборка: страниц записано {self.written}, без изменений {self.unchanged}, "
+                f"удалено {self.removed}; дневников {self.pupils} (обновлено {self.rendered}); "
+                f"{self.seconds:.1f} с")
+
+
+class DiaryJob:
+    """The diaries of one build: which pupils changed, and their pages written encrypted."""
+
+    def __init__(self, release: Release, today, full: bool,
+                 progress: Callable[[int], None] | None = None):
+        self.release, self.today, self.full, self.progress = release, today, full, progress
+        self.report = Report()
+        self.manifest_path = instance_path() / "build-manifest.json"
+        self.fingerprints: dict[str, str] = {}
+        self.fresh: list[str] = []  # files written or re-checked in this build
+
+    def plan(self) -> None:
+        """Read what the last build knew (only if its release is still the live one)."""
+        self.known = {}
+        if not self.full and self.manifest_path.exists() and self.release.previous:
+            saved = json.loads(self.manifest_path.read_text())
+            if saved.get("release") == self.release.previous.name:
+                self.known = saved.get("pupils", {})
+
+    def write(self, output: Path) -> None:
+        year = current_year(self.today)
+        if year is None:
+            raise RuleError("Нет учебного года, в который входит сегодняшняя дата.")
+        renderer = pages.DiaryPages(pages.environment(), year.start, self.today)
+        version = pages.templates_version()
+        periods: dict[int, list[Period]] = {}
+        for diary in load(self.today):
+            token = diary.access.token
+            fingerprint = f"{version}:{diary.fingerprint}"
+            self.fingerprints[token] = fingerprint
+            self.report.pupils += 1
+            if self.known.get(token) == fingerprint:
+                self.report.unchanged += self.release.carry(f"d/{token}")
+            else:
+                if diary.school_class.id not in periods:
+                    periods[diary.school_class.id] = list(diary.school_class.periods())
+                self._write_diary(diary, renderer.render(diary, periods[diary.school_class.id]))
+            if self.progress:
+                self.progress(1)
+        self.release.reuse("robots.txt", ROBOTS.encode())
+
+    def _write_diary(self, diary, bodies: dict[str, str]) -> None:
+        access = diary.access
+        key, salt = base64.b64decode(access.key), base64.b64decode(access.salt)
+        self.report.rendered += 1
+        for relative, html in bodies.items():
+            path = f"d/{access.token}/{relative}"
+            payload = crypto.encrypt_page(key, salt, access.iterations, path, html)
+            data = shell.render_shell(payload, access.token).encode("utf-8")
+            if self.release.reuse(path, data):
+                self.report.unchanged += 1
+            else:
+                self.report.written += 1
+                self.fresh.append(path)
+
+    def finish(self, staging: Path) -> None:
+        """Relink unchanged public pages, count removals, refuse to publish names in clear."""
+        for path in staging.rglob("*"):
+            relative = str(path.relative_to(staging))
+            if path.is_file() and not relative.startswith("d/") and path.stat().st_nlink == 1:
+                data = path.read_bytes()
+                path.unlink()
+                if not self.release.reuse(relative, data):
+                    self.fresh.append(relative)
+        new = {str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()}
+        self.report.removed = len(self.release.previous_files() - new)
+        check_no_names(staging, self.fresh)
+
+    def save(self) -> None:
+        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.manifest_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"release": self.release.name, "pupils": self.fingerprints}))
+        tmp.replace(self.manifest_path)
+
+
+def personal_names() -> set[str]:
+    """Surnames and first names of every pupil and guardian: none may appear in clear."""
+    names: set[str] = set()
+    for model in (Student, Guardian):
+        for last, first in model.select(model.last_name, model.first_name).tuples():
+            names.update(n for n in (last, first) if n and len(n) > 1)
+    return names
+
+
+def check_no_names(folder: Path, relatives: list[str]) -> None:
+    """Refuse to publish if a pupil's or guardian's name is readable in a new file."""
+    names = personal_names()
+    for relative in relatives:
+        text = (folder / relative).read_bytes().decode("utf-8", errors="ignore")
+        found = names.intersection(_WORD.findall(text))
+        if found:
+            raise RuleError(f"Сборка остановлена: в файле {relative} открыто видно имя "
+                            f"ученика или родителя ({sorted(found)[0]}). Сайт не обновлён.")
+
+
+def pelican_settings(staging: Path, content: Path, job: DiaryJob) -> dict:
+    from . import plugin
+
+    school = SchoolSettings.current()
+    return read_settings(override={
+        "PATH": str(content), "OUTPUT_PATH": str(staging), "THEME": str(THEME),
+        "SITENAME": school.name, "SITEURL": "", "RELATIVE_URLS": True,
+        "TIMEZONE": school.timezone, "DEFAULT_LANG": "ru", "DEFAULT_DATE_FORMAT": "%d.%m.%Y",
+        "PLUGINS": [plugin], "JOURNAL_DIARY_JOB": job,
+        "ARTICLE_PATHS": ["news"], "PAGE_PATHS": ["pages"], "STATIC_PATHS": [],
+        "ARTICLE_URL": "news/{slug}.html", "ARTICLE_SAVE_AS": "news/{slug}.html",
+        "PAGE_URL": "{slug}.html", "PAGE_SAVE_AS": "{slug}.html",
+        "DIRECT_TEMPLATES": ["index"], "THEME_STATIC_DIR": "theme",
+        # No feeds, archives, author/category/tag pages: nothing lists anything but news.
+        "FEED_ALL_ATOM": None, "CATEGORY_FEED_ATOM": None, "TRANSLATION_FEED_ATOM": None,
+        "AUTHOR_FEED_ATOM": None, "AUTHOR_FEED_RSS": None,
+        "ARCHIVES_SAVE_AS": "", "AUTHORS_SAVE_AS": "", "CATEGORIES_SAVE_AS": "",
+        "TAGS_SAVE_AS": "", "AUTHOR_SAVE_AS": "", "CATEGORY_SAVE_AS": "", "TAG_SAVE_AS": "",
+        "DELETE_OUTPUT_DIRECTORY": False, "LOAD_CONTENT_CACHE": False, "CACHE_CONTENT": False,
+        "DEFAULT_PAGINATION": False,
+    })
+
+
+def build(output: Path, content: Path, today, full: bool = False,
+          progress: Callable[[int], None] | None = None) -> Report:
+    """Build the whole site into a new release and publish it atomically."""
+    started = time.perf_counter()
+    release = Release(output)
+    staging = release.begin()
+    job = DiaryJob(release, today, full, progress)
+    fatal, quiet = FatalLogger.fatal_lvl, console.quiet
+    FatalLogger.fatal_lvl = logging.ERROR  # a page Pelican cannot read fails the build
+    console.quiet = True  # one summary line for the nightly run, not Pelican's own
+    try:
+        Pelican(pelican_settings(staging, content, job)).run()
+        job.finish(staging)
+        release.commit()
+        job.save()
+    except BaseException:
+        release.abort()
+        raise
+    finally:
+        FatalLogger.fatal_lvl, console.quiet = fatal, quiet
+    job.report.seconds = time.perf_counter() - started
+    return job.report
