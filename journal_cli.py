@@ -7,6 +7,7 @@ from peewee import OperationalError
 from admin.cli import register as register_admin
 from models.base import RuleError
 from models.cli import register as register_models
+from site_builder.cli import register as register_site
 
 
 class JournalGroup(click.Group):
@@ -28,3 +29,4 @@ def main() -> None:
 
 register_models(main)
 register_admin(main)
+register_site(main)

@@ -6,6 +6,7 @@ from .audit import AuditEntry, acting_as
 from .base import BaseModel, RuleError, db
 from .classes import Movement, SchoolClass, Subgroup, SubgroupMember
 from .curriculum import Subject, WorkType
+from .diary import DiaryAccess
 from .journal import Attendance, Lesson, Mark, PeriodMark, TeacherComment
 from .news import News
 from .people import Guardian, Staff, Student, StudentGuardian
@@ -20,7 +21,7 @@ ALL_MODELS = [
     SchoolClass, Movement, Subgroup, SubgroupMember,
     TeachingAssignment, PlanTopic, TimetableSlot,
     Lesson, Mark, Attendance, TeacherComment, PeriodMark,
-    News, AuditEntry,
+    News, DiaryAccess, AuditEntry,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + [

@@ -77,8 +77,11 @@ def init_app(app) -> None:
 def reset_sequences() -> None:
     """After rows were inserted with explicit ids, move PostgreSQL's id sequences past them."""
     if isinstance(db.obj, PostgresqlDatabase):
+        existing = set(db.get_tables())
         for model in ALL_MODELS:
             table = model._meta.table_name
+            if table not in existing:
+                continue  # a table a later migration adds
             db.execute_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                            f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)")
 

@@ -7,20 +7,26 @@ through one plugin (site_builder.plugin), which asks this module's DiaryJob to p
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
 from pelican import Pelican
 from pelican.log import FatalLogger, console
 from pelican.settings import read_settings
 
 from models import Guardian, Period, RuleError, SchoolSettings, Student
 from models.database import instance_path
+from models.diary import DiaryAccess
 
 from . import crypto, pages, shell
 from .diary import current_year, load
@@ -161,7 +167,7 @@ def pelican_settings(staging: Path, content: Path, job: DiaryJob) -> dict:
         "ARCHIVES_SAVE_AS": "", "AUTHORS_SAVE_AS": "", "CATEGORIES_SAVE_AS": "",
         "TAGS_SAVE_AS": "", "AUTHOR_SAVE_AS": "", "CATEGORY_SAVE_AS": "", "TAG_SAVE_AS": "",
         "DELETE_OUTPUT_DIRECTORY": False, "LOAD_CONTENT_CACHE": False, "CACHE_CONTENT": False,
-        "DEFAULT_PAGINATION": False,
+        "DEFAULT_PAGINATION": False, "PAGE_ORDER_BY": "basename",
     })
 
 
@@ -187,3 +193,40 @@ def build(output: Path, content: Path, today, full: bool = False,
         FatalLogger.fatal_lvl, console.quiet = fatal, quiet
     job.report.seconds = time.perf_counter() - started
     return job.report
+
+
+@click.command("build")
+@click.option("--full", is_flag=True,
+              help="Пересобрать все страницы, не полагаясь на прошлую сборку.")
+@click.option("--output", default="output", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Папка сайта: в ней site → текущая сборка.")
+@click.option("--content", default="content", show_default=True,
+              type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Папка со страницами школы в Markdown.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Дата сборки (ГГГГ-ММ-ДД); по умолчанию сегодняшняя по часам школы.")
+@click.option("--publish", "publish_command", metavar="CMD",
+              help="Команда после успешной сборки, например rsync на хостинг.")
+def build_command(full: bool, output: Path, content: Path, today: dt.datetime | None,
+                  publish_command: str | None) -> None:
+    """Собрать сайт: страницы школы и зашифрованные дневники учеников."""
+    from models import database
+
+    database.bind()
+    day = today.date() if today else SchoolSettings.current().today()
+    total = DiaryAccess.select().count()
+    if sys.stdout.isatty():
+        with click.progressbar(length=total, label="Дневники", file=sys.stderr) as bar:
+            report = build(output, content, day, full, bar.update)
+    else:
+        report = build(output, content, day, full)
+    click.echo(report.line())
+    if publish_command:
+        site = (output / "site").resolve()
+        done = subprocess.run(publish_command, shell=True,
+                              env={**os.environ, "JOURNAL_SITE": str(site)})
+        if done.returncode:
+            raise click.ClickException(f"Сборка готова, но публикация не удалась "
+                                       f"(код {done.returncode}): {publish_command}")
+        click.echo(f"Опубликовано: {publish_command}")

@@ -34,6 +34,8 @@ def load_v1_into_postgres(v1: SqliteDatabase, url: str) -> None:
     assert database.schema_status()[0] == 1
     for model in ALL_MODELS:
         table = model._meta.table_name
+        if table not in v1.get_tables():
+            continue  # added by a later migration: no rows in v1
         columns = [c.name for c in v1.get_columns(table)]
         fields = [model._meta.columns[c] for c in columns]
         with v1.bind_ctx([model]):
@@ -62,20 +64,20 @@ def test_migrate_upgrades_a_first_version_database_without_losing_a_row(backend_
 
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert "0002_search_names" in result.output and "1 → 2" in result.output
+    assert "0002_search_names" in result.output and "1 → 3" in result.output
 
     database.bind(backend_url)
     assert row_counts(db, tables) == before
     assert not diff_models(db.obj, ALL_MODELS), "the migrated schema differs from the models"
     applied, known = database.schema_status()
-    assert applied == known == 2
+    assert applied == known == 3
     for s in Student.select():
         assert s.search_name == fold_name(s.last_name, s.first_name, s.middle_name)
     someone = Student.select().first()
     assert Student.search(someone.last_name.upper()).count() >= 1
 
     again = runner.invoke(main, ["migrate"])
-    assert again.exit_code == 0 and "2 → 2" in again.output
+    assert again.exit_code == 0 and "3 → 3" in again.output
     assert row_counts(db, tables) == before
 
 

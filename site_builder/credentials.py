@@ -1,0 +1,214 @@
+"""Diary credential slips: which pupils, and their passwords as CSV, PDF or a terminal table.
+
+Passwords are shown once, when issued: the database keeps only their keys. So every file
+is checked before a password is generated, rendered before the database is written, and
+moved into place only after the transaction commits (a failure issues nothing).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import segno
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
+
+from models import AcademicYear, Movement, SchoolClass, Student
+from models.base import RuleError
+from models.diary import Grant
+
+TEMPLATES = Path(__file__).with_name("templates")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SLIPS_PER_ROW, ROWS_PER_PAGE = 2, 3
+CSV_HEADER = ["Класс", "Ученик", "Адрес дневника", "Пароль"]
+# A cell starting with one of these is a formula in Excel and LibreOffice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Latin letters typed for their Cyrillic twins in a class name such as 5A.
+_LATIN_TWINS = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
+_CLASS_RE = re.compile(r"^(\d{1,2})\s*-?\s*(\w{1,2})$")
+ALL_CLASSES = ("all", "все")
+
+
+@dataclass(frozen=True)
+class Slip:
+    """What one pupil's slip shows."""
+
+    class_name: str
+    pupil: str
+    address: str
+    password: str
+
+    @property
+    def qr_svg(self) -> Markup:
+        """The address as a QR code, an inline SVG sized by the stylesheet."""
+        qr = segno.make(self.address, error="m")
+        return Markup(qr.svg_inline(scale=1, border=2, omitsize=True))
+
+
+def published_dirs() -> list[Path]:
+    """Folders whose files are published on the site: slips must never be written there."""
+    return sorted({(PROJECT_ROOT / "output").resolve(), (Path.cwd() / "output").resolve()})
+
+
+def is_published(folder: Path) -> bool:
+    """Whether a folder looks like a built site or a `journal build --output` folder."""
+    return ((folder / "releases").is_dir() and (folder / "site").is_symlink()) or \
+        ((folder / "d").is_dir() and (folder / "robots.txt").is_file())
+
+
+def check_base_url(base_url: str) -> str:
+    """The diary site's address from the settings, or a Russian refusal."""
+    base_url = (base_url or "").strip()
+    if not base_url:
+        raise RuleError("Не задан адрес сайта дневников: без него на листках не будет "
+                        "адреса. Укажите его в панели: «Настройки» → «Адрес сайта "
+                        "дневников», например https://dnevnik.school.ru/")
+    if not base_url.startswith(("https://", "http://")):
+        raise RuleError(f"Адрес сайта дневников «{base_url}» должен начинаться с https:// "
+                        "(или http://). Исправьте его в панели: «Настройки».")
+    return base_url
+
+
+def check_destination(path: Path, force: bool) -> Path:
+    """The resolved path of a slips file, refused inside output/ or over an existing file."""
+    target = path.expanduser().resolve()
+    published = [d for d in published_dirs() if target == d or d in target.parents]
+    published += [d for d in target.parents if is_published(d)]
+    if published:
+        raise RuleError(f"Файл {path} внутри папки {published[0]}, которая публикуется на "
+                        "сайте: пароли увидел бы кто угодно. Укажите файл в закрытой "
+                        "папке, например instance/пароли.pdf.")
+    if target.is_dir():
+        raise RuleError(f"{path} — это папка; укажите имя файла.")
+    if not target.parent.is_dir():
+        raise RuleError(f"Папка {target.parent} не существует.")
+    if target.exists() and not force:
+        raise RuleError(f"Файл {path} уже существует; добавьте --force, чтобы перезаписать "
+                        "(пароли из старого файла станут недоступны, если он не распечатан).")
+    return target
+
+
+def current_year(today: dt.date) -> AcademicYear:
+    """The academic year containing today, or else the next one (in the summer)."""
+    year = (AcademicYear.select()
+            .where((AcademicYear.start <= today) & (AcademicYear.end >= today))
+            .order_by(AcademicYear.start.desc()).first())
+    year = year or (AcademicYear.select().where(AcademicYear.start > today)
+                    .order_by(AcademicYear.start).first())
+    if year is None:
+        raise RuleError(f"Нет учебного года, включающего {today:%d.%m.%Y}, и нет следующего. "
+                        "Создайте учебный год в панели.")
+    return year
+
+
+def parse_class_name(text: str) -> tuple[int, str]:
+    """(grade, letter) of a class name such as «5А», «5а», «5-А» or «5A» typed in Latin."""
+    match = _CLASS_RE.match(text.strip().upper().translate(_LATIN_TWINS))
+    if not match:
+        raise RuleError(f"Не понял название класса «{text}»: укажите, например, 5А, "
+                        "или all для всей школы.")
+    return int(match[1]), match[2]
+
+
+def find_class(year: AcademicYear, text: str) -> SchoolClass:
+    grade, letter = parse_class_name(text)
+    found = SchoolClass.get_or_none((SchoolClass.year == year) & (SchoolClass.grade == grade)
+                                    & (SchoolClass.letter == letter))
+    if found is None:
+        raise RuleError(f"Класса {grade}{letter} нет в учебном году {year.name}.")
+    return found
+
+
+def select_pupils(class_name: str | None, student_id: int | None,
+                  today: dt.date) -> list[tuple[SchoolClass, Student]]:
+    """(class, pupil) pairs: a class, every class (all), or one pupil, in print order."""
+    year = current_year(today)
+    day = max(today, year.start)
+    if student_id is not None:
+        return [_one_pupil(year, class_name, student_id, day)]
+    if class_name is None:
+        raise RuleError("Укажите класс (--class 5А или --class all) или ученика (--student).")
+    if class_name.strip().lower() in ALL_CLASSES:
+        classes = list(SchoolClass.select().where(SchoolClass.year == year)
+                       .order_by(SchoolClass.grade, SchoolClass.letter))
+    else:
+        classes = [find_class(year, class_name)]
+    return [(c, s) for c in classes for s in c.students_on(day)]
+
+
+def _one_pupil(year: AcademicYear, class_name: str | None, student_id: int,
+               day: dt.date) -> tuple[SchoolClass, Student]:
+    student = Student.get_or_none(Student.id == student_id)
+    if student is None:
+        raise RuleError(f"Ученика с номером {student_id} нет.")
+    class_id = Movement.class_id_on(student_id, day)
+    school_class = SchoolClass.get_or_none(SchoolClass.id == class_id) if class_id else None
+    if school_class is None or school_class.year_id != year.id:
+        raise RuleError(f"{student.full_name} не числится ни в одном классе "
+                        f"на {day:%d.%m.%Y}.")
+    if class_name and class_name.strip().lower() not in ALL_CLASSES \
+            and find_class(year, class_name).id != school_class.id:
+        raise RuleError(f"{student.full_name} учится в {school_class.name}, "
+                        f"а не в {class_name}.")
+    return school_class, student
+
+
+def make_slips(pairs: Sequence[tuple[SchoolClass, Student]], grants: Sequence[Grant],
+               base_url: str) -> list[Slip]:
+    """A slip for each pupil whose password was issued or rotated now."""
+    classes = {student.id: school_class.name for school_class, student in pairs}
+    return [Slip(classes[g.student.id], g.student.full_name, g.access.url(base_url),
+                 g.password) for g in grants if g.password]
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def csv_bytes(slips: Iterable[Slip]) -> bytes:
+    """The slips as CSV for Excel: UTF-8 with a BOM, «;» between cells (Russian Excel)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for s in slips:
+        writer.writerow([_cell(v) for v in (s.class_name, s.pupil, s.address, s.password)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def slips_html(slips: Sequence[Slip], school: str) -> str:
+    """The slips page: six slips on each A4 sheet, two across and three down."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+    padded = list(slips) + [None] * (-len(slips) % SLIPS_PER_ROW)
+    rows = [padded[i:i + SLIPS_PER_ROW] for i in range(0, len(padded), SLIPS_PER_ROW)]
+    pages = [rows[i:i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)]
+    return env.get_template("slips.html").render(pages=pages, school=school)
+
+
+def pdf_bytes(slips: Sequence[Slip], school: str) -> bytes:
+    """The slips as a PDF, rendered with the system's DejaVu fonts and nothing fetched."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    no_fetching = URLFetcher(allowed_protocols=())
+    return HTML(string=slips_html(slips, school), url_fetcher=no_fetching).write_pdf()
+
+
+def write_pending(target: Path, data: bytes) -> Path:
+    """Write the data to a private temporary file beside the target; returns its path."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)

@@ -1,0 +1,99 @@
+"""The HTML file of one diary page: the encrypted payload inside a shell that holds no
+personal data, with the unlock script and CSS inlined and pinned by hash in its CSP.
+
+Inline because a Content-Security-Policy of ``'self'`` does not match anything on
+``file://`` pages, and a saved diary must open from a USB stick as well as from the site.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
+
+THEME = Path(__file__).parent / "theme"
+TEMPLATE = "diary_shell.html"
+SCRIPT = THEME / "static" / "unlock.js"
+STYLE = THEME / "static" / "diary.css"
+DEFAULT_TITLE = "Электронный дневник"
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,}")
+# Outside JSON strings these never occur, inside them \u escapes mean the same text.
+_JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+
+
+def csp_hash(text: str) -> str:
+    """The CSP source expression that allows exactly this inline script or style."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def content_security_policy(script: str, style: str) -> str:
+    """A policy that allows the one inline script and style and nothing else to load."""
+    return (f"default-src 'none'; script-src {csp_hash(script)}; style-src {csp_hash(style)}; "
+            "img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'")
+
+
+def _compact_script(script: str) -> str:
+    # Only what is safe without a parser: the header comment, whole-line // comments and
+    # indentation (the script has no template literals or multi-line strings).
+    script = re.sub(r"\A\s*/\*.*?\*/\s*", "", script, flags=re.DOTALL)
+    lines = (line.strip() for line in script.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
+
+
+def _compact_style(style: str) -> str:
+    style = re.sub(r"/\*.*?\*/", "", style, flags=re.DOTALL)
+    style = re.sub(r"\s+", " ", style)
+    return re.sub(r"\s*([{};,])\s*", r"\1", style).replace(": ", ":").strip()
+
+
+@functools.cache
+def _assets() -> tuple[str, str]:
+    """The unlock script and the CSS as inlined: compacted, as they repeat in every page."""
+    script = _compact_script(SCRIPT.read_text("utf-8"))
+    style = _compact_style(STYLE.read_text("utf-8"))
+    # Each of these would end the element early, or confuse the parser, once inlined.
+    if any(bad in script.lower() for bad in ("</script", "<script", "<!--")):
+        raise RuntimeError(f"{SCRIPT} cannot be inlined")
+    if "</style" in style.lower():
+        raise RuntimeError(f"{STYLE} cannot be inlined")
+    return script, style
+
+
+@functools.cache
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(THEME / "templates"), autoescape=True,
+                       auto_reload=False)
+
+
+def embed_json(payload_json: str) -> Markup:
+    """JSON text safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` left in it."""
+    json.loads(payload_json)  # refuse anything that is not JSON before it is published
+    return Markup(payload_json.translate(_JSON_ESCAPES))
+
+
+def _days(count: int) -> str:
+    if count % 10 == 1 and count % 100 != 11:
+        return "день"
+    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+        return "дня"
+    return "дней"
+
+
+def render_shell(payload_json: str, token: str, *, title: str = DEFAULT_TITLE,
+                 remember_days: int = 30) -> str:
+    """The whole HTML file of a diary page around its payload (see site_builder.crypto)."""
+    if not _TOKEN.fullmatch(token):
+        raise ValueError(f"Недопустимый адрес дневника: {token!r}")
+    script, style = _assets()
+    note = f"на {remember_days} {_days(remember_days)}; не отмечайте на чужом устройстве"
+    return _environment().get_template(TEMPLATE).render(
+        csp=Markup(content_security_policy(script, style)),
+        css=Markup(style), script=Markup(script), payload=embed_json(payload_json),
+        token=token, title=title, remember_days=int(remember_days), remember_note=note)

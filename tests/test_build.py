@@ -1,0 +1,205 @@
+"""`journal build`: the public site and the encrypted diaries, as the security model says.
+
+DESIGN section 5: no pupil's name in any clear byte of output/; pages decrypt with the
+password to what the database holds; unchanged pages keep their bytes; a killed build
+leaves the previous site in place.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import models.diary as diary_model
+from models import Attendance, Guardian, Lesson, Mark, Student, database, db
+from site_builder import crypto
+from site_builder.build import build
+from site_builder.pages import markdown
+from tests.test_demo import TODAY
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+FAST_ITERATIONS = 1000  # the payload carries its count; 600,000 is tested in the crypto tests
+
+
+def issue_all(students) -> dict[int, tuple]:
+    return {s.id: diary_model.issue(s) for s in students}
+
+
+def payload_of(path: Path) -> str:
+    return re.search(r'id="diary-payload">(.*?)</script>', path.read_text(), re.S).group(1)
+
+
+def site_files(output: Path) -> dict[str, tuple[int, bytes]]:
+    site = output / "site"
+    return {str(p.relative_to(site)): (p.stat().st_ino, p.read_bytes())
+            for p in site.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    """The demo school (40 pupils) with diary passwords for everyone, built once."""
+    from click.testing import CliRunner
+
+    from journal_cli import main
+    from tests.conftest import BACKENDS, empty_database_url
+
+    folder = tmp_path_factory.mktemp("demo-site")
+    url = empty_database_url(BACKENDS[-1], folder)
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "JOURNAL_INSTANCE")}
+    os.environ.update(DATABASE_URL=url, JOURNAL_INSTANCE=str(folder / "instance"))
+    iterations, diary_model.ITERATIONS = diary_model.ITERATIONS, FAST_ITERATIONS
+    try:
+        result = CliRunner().invoke(main, ["demo", "--no-serve", "--students", "40",
+                                           "--today", TODAY])
+        assert result.exit_code == 0, result.output
+        database.bind(url)
+        passwords = issue_all(Student.select())
+        report = build(folder / "output", CONTENT, dt.date.fromisoformat(TODAY))
+        yield folder / "output", passwords, report
+    finally:
+        diary_model.ITERATIONS = iterations
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+        db.close()
+
+
+def test_no_name_of_a_pupil_or_guardian_in_any_byte_of_output(demo_site):
+    output, passwords, report = demo_site
+    assert report.pupils == 40 and report.written > 40 * 10
+    names = {n.encode() for model in (Student, Guardian)
+             for row in model.select() for n in (row.last_name, row.first_name)}
+    assert len(names) > 40
+    files = [p for p in output.rglob("*") if p.is_file()]
+    assert len(files) > 400
+    for path in files:
+        data = path.read_bytes()
+        hits = [n.decode() for n in names if n in data]
+        assert not hits, f"{path.relative_to(output)} shows {hits}"
+        assert not re.search(rb"/d/[0-9a-f]{32}", data) or "/d/" in str(path), path
+
+
+def test_public_pages_robots_and_no_diary_listing(demo_site):
+    output, _, _ = demo_site
+    site = output / "site"
+    assert (site / "robots.txt").read_text() == "User-agent: *\nDisallow: /d/\n"
+    for page in ("index.html", "o-shkole.html", "zvonki.html", "kak-otkryt-dnevnik.html",
+                 "news/nachalo-goda.html"):
+        html = (site / page).read_text()
+        assert "<html lang=\"ru\">" in html and "/d/" not in html, page
+    assert not list(site.glob("feeds/*")) and not (site / "sitemap.xml").exists()
+    assert not (site / "archives.html").exists() and not (site / "tags.html").exists()
+
+
+def test_a_week_page_decrypts_to_what_the_database_holds(demo_site):
+    output, passwords, _ = demo_site
+    monday = dt.date.fromisoformat(TODAY) - dt.timedelta(days=7)
+    monday -= dt.timedelta(days=monday.weekday())
+    week = (Lesson.date >= monday) & (Lesson.date < monday + dt.timedelta(days=7))
+    mark = Mark.select().join(Lesson).where(week).order_by(Mark.id).first()
+    student = mark.student
+    access, password = passwords[student.id]
+    page = output / "site" / "d" / access.token / "w" / monday.isoformat() / "index.html"
+    html = crypto.decrypt_page(payload_of(page), password.lower().replace("-", " "))
+    assert f"{student.last_name} {student.first_name}" in html
+    lessons = Lesson.select().where(week & (Lesson.school_class == mark.lesson.school_class))
+    shown = {x.id for x in lessons if x.subgroup_id is None}
+    for lesson in Lesson.select().where(Lesson.id.in_(shown)):
+        if lesson.homework:
+            assert str(markdown(lesson.homework)) in html
+    marks = [m.value for m in Mark.select().join(Lesson).where(week & (Mark.student == student))]
+    found = re.findall(r'class="d-mark"[^>]*>([^<]+)<', html)
+    assert sorted(found) == sorted(marks)
+    absences = [a.code for a in Attendance.select().join(Lesson)
+                .where(week & (Attendance.student == student))]
+    assert sorted(re.findall(r'class="d-att"[^>]*>([^<]+)<', html)) == sorted(absences)
+    with pytest.raises(ValueError):
+        crypto.decrypt_page(payload_of(page), "AAAA-BBBB-CCCC")
+
+
+@pytest.fixture
+def small_site(school, tmp_path, monkeypatch):
+    monkeypatch.setattr(diary_model, "ITERATIONS", FAST_ITERATIONS)
+    lesson = school.lesson(topic="Дроби", homework="№ 5")
+    Mark.create(lesson=lesson, student=school.pupils5[0], value="5")
+    passwords = issue_all(school.pupils5 + [school.pupil6])
+    output = tmp_path / "output"
+    build(output, CONTENT, school.today)
+    return output, passwords, lesson
+
+
+def test_one_changed_mark_rewrites_only_that_pupils_affected_pages(small_site, school):
+    output, passwords, lesson = small_site
+    before = site_files(output)
+    mark = Mark.get()
+    mark.value = "4"
+    mark.save()
+    report = build(output, CONTENT, school.today)
+    after = site_files(output)
+    assert set(after) == set(before)
+    changed = {path for path in after if after[path][1] != before[path][1]}
+    token = passwords[school.pupils5[0].id][0].token
+    monday = lesson.date - dt.timedelta(days=lesson.date.weekday())
+    assert changed == {f"d/{token}/w/{monday.isoformat()}/index.html",
+                       f"d/{token}/marks/index.html"}
+    assert report.rendered == 1 and report.written == 2
+    unchanged = set(after) - changed
+    assert all(after[p][0] == before[p][0] for p in unchanged)  # same inode: not rewritten
+
+
+def test_full_rebuild_keeps_the_bytes_of_unchanged_pages(small_site, school):
+    output, _, _ = small_site
+    before = site_files(output)
+    report = build(output, CONTENT, school.today, full=True)
+    assert report.rendered == 4 and report.written == 0
+    assert {p: b for p, (_, b) in site_files(output).items()} == {
+        p: b for p, (_, b) in before.items()}
+
+
+def test_a_name_in_clear_stops_the_build_and_keeps_the_site(small_site, school, tmp_path):
+    output, _, _ = small_site
+    before = site_files(output)
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    (content / "pages" / "leak.md").write_text(
+        f"Title: Отличники\nSlug: leak\n\nПоздравляем: {school.pupils5[0].last_name}!\n")
+    with pytest.raises(Exception, match="Сборка остановлена"):
+        build(output, content, school.today)
+    assert site_files(output) == before
+    assert not list((output / "releases").glob(".tmp-*"))
+
+
+KILLED_BUILD = """
+import sys, time, datetime as dt
+from pathlib import Path
+from models import database
+from site_builder.build import build
+database.bind(sys.argv[1])
+build(Path(sys.argv[2]), Path(sys.argv[3]), dt.date.fromisoformat(sys.argv[4]), full=True,
+      progress=lambda n: time.sleep(0.5))
+"""
+
+
+def test_a_killed_build_leaves_the_previous_site_complete(small_site, school, backend_url):
+    output, _, _ = small_site
+    before = site_files(output)
+    db.close()
+    child = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, backend_url, str(output),
+                              str(CONTENT), school.today.isoformat()])
+    deadline = time.monotonic() + 30
+    while not any(p.is_file() for p in (output / "releases").glob(".tmp-*/d/*/*")):
+        assert time.monotonic() < deadline and child.poll() is None, "the build never started"
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert site_files(output) == before  # same files, same bytes, same inodes
+    assert list((output / "releases").glob(".tmp-*"))  # the half-built release was left…
+    build(output, CONTENT, school.today)
+    assert not list((output / "releases").glob(".tmp-*"))  # …and the next build removes it

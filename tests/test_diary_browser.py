@@ -1,0 +1,267 @@
+"""The encrypted diary in a real Chromium: a small diary (two weeks and a tampered copy) built
+with site_builder.crypto and site_builder.shell, opened over http://127.0.0.1 and file://.
+
+A wrong password is refused in Russian; the right one typed carelessly opens the week; the
+other week opens without asking; «Выйти» forgets; a tampered page shows an error and none of
+its text; «Запомнить» is offered on http only and keeps a non-extractable key in IndexedDB;
+plain http on a non-local host says why it cannot work. No skipping: without
+/usr/bin/chromium this test fails and says why.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import os
+import re
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from site_builder.crypto import derive_key, encrypt_page
+from site_builder.shell import SCRIPT, render_shell
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PHONE = {"width": 360, "height": 740}
+TIMEOUT_MS = 10_000
+
+PASSWORD = "K7QM-2XDP-9FHT"
+TYPED = "k7qm 2xdp 9fht"  # as a parent types it from the slip
+TOKEN = "Zk3vQ8xYp2LmN5rT7wB1cA"
+ITERATIONS = 600_000
+SALT = bytes.fromhex("00112233445566778899aabbccddeeff")
+WEEKS = {
+    "2026-09-07": ('<p class="d-who">Иванова Мария, 5А класс</p><h1>Неделя 07.09</h1>'
+                   '<p>Математика <span class="d-mark">5</span></p>'
+                   '<a id="next" href="../2026-09-14/index.html">14.09 →</a>'),
+    "2026-09-14": ('<p class="d-who">Иванова Мария, 5А класс</p><h1>Неделя 14.09</h1>'
+                   '<p>Русский язык <span class="d-mark">4</span></p>'
+                   '<a id="previous" href="../2026-09-07/index.html">← 07.09</a>'),
+}
+SECRETS = ("Иванова", "Математика", "Русский язык", "Неделя")
+
+WRONG = "Неверный пароль. Проверьте, что он введён как в памятке."
+DAMAGED = "Страница повреждена или изменена: обновите её или сообщите в школу."
+INSECURE = "Этот браузер не может открыть дневник по незащищённому адресу (http)."
+
+# Each (typed, canonical) pair must agree with models.diary.normalise_password.
+NORMALISE_VECTORS = [
+    ("K7QM-2XDP-9FHT", "K7QM2XDP9FHT"),
+    ("k7qm 2xdp-9fht", "K7QM2XDP9FHT"),
+    ("  k7qm.2xdp_9fht ", "K7QM2XDP9FHT"),
+    ("oOiI-lL01-abcd", "00111101ABCD"),
+    ("1 2-3.4_5", "12345"),
+    ("ab+c\tк", "AB+C\tК"),
+]
+
+
+def tampered(payload: str) -> str:
+    """The payload with one byte of its ciphertext changed."""
+    data = json.loads(payload)
+    ct = bytearray(base64.b64decode(data["ct"]))
+    ct[len(ct) // 2] ^= 0x04
+    data["ct"] = base64.b64encode(bytes(ct)).decode()
+    return json.dumps(data, separators=(",", ":"))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The built site: d/<token>/w/<monday>/index.html for two weeks, and w/tampered/."""
+    root = tmp_path_factory.mktemp("site")
+    key = derive_key(PASSWORD, SALT, ITERATIONS)
+    for monday, html in WEEKS.items():
+        path = f"d/{TOKEN}/w/{monday}/index.html"
+        payload = encrypt_page(key, SALT, ITERATIONS, path, html)
+        if monday == "2026-09-14":
+            (root / f"d/{TOKEN}/w/tampered").mkdir(parents=True)
+            (root / f"d/{TOKEN}/w/tampered/index.html").write_text(
+                render_shell(tampered(payload), TOKEN), "utf-8")
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(render_shell(payload, TOKEN), "utf-8")
+    return root
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def http_base(site):
+    """The site on http://127.0.0.1:<port>/ from a daemon thread."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                 functools.partial(QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, name="diary-http", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/d/{TOKEN}/w/"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium driven by Playwright, shared by this module's tests."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: the diary browser test needs Debian's chromium "
+                    "(`apt-get install -y chromium`; scripts/test installs it when run as "
+                    "root). Playwright's own browser downloads are not used.", pytrace=False)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A phone-sized page in a fresh context; fails the test on any script or CSP error."""
+    context = chromium.new_context(viewport=PHONE, locale="ru-RU")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda msg: msg.type == "error" and problems.append(msg.text))
+    yield page
+    context.close()
+    assert problems == []
+
+
+def expect_form(page, message: str = "") -> None:
+    from playwright.sync_api import expect
+    expect(page.locator("#password")).to_be_visible()
+    expect(page.locator("#message")).to_have_text(message)
+    expect(page.locator("#logout")).to_be_hidden()
+    assert page.locator("#diary").inner_html() == ""
+
+
+def expect_week(page, text: str) -> None:
+    from playwright.sync_api import expect
+    expect(page.locator("#diary")).to_contain_text(text)
+    expect(page.locator("#unlock")).to_be_hidden()
+    expect(page.locator("#logout")).to_be_visible()
+
+
+def type_password(page, password: str, remember: bool = False) -> None:
+    page.fill("#password", password)
+    if remember:
+        page.check("#remember")
+    page.click("#open")
+
+
+def test_http_wrong_then_right_password_other_week_and_logout(page, http_base):
+    from playwright.sync_api import expect
+    page.goto(http_base + "2026-09-07/index.html")
+    expect_form(page)
+    expect(page.locator("#remember-row")).to_be_visible()
+    expect(page.locator("#remember-row")).to_contain_text("Запомнить на этом устройстве")
+    assert page.title() == "Электронный дневник"
+
+    type_password(page, "K7QM-2XDP-9FHV")
+    expect(page.locator("#message")).to_have_text(WRONG)
+    assert page.locator("#diary").inner_html() == ""
+
+    type_password(page, TYPED)
+    expect_week(page, "Математика 5")
+    assert page.input_value("#password") == ""
+
+    page.click("#next")  # the relative link inside the decrypted week
+    page.wait_for_url("**/2026-09-14/index.html")
+    expect_week(page, "Русский язык 4")
+
+    page.click("#logout")
+    expect_form(page)
+    assert page.evaluate("sessionStorage.length") == 0
+    page.goto(http_base + "2026-09-07/index.html")
+    expect_form(page)
+
+
+def test_tampered_page_shows_an_error_and_nothing_of_the_week(page, http_base):
+    from playwright.sync_api import expect
+    page.goto(http_base + "2026-09-07/index.html")
+    type_password(page, PASSWORD)
+    expect_week(page, "Математика")
+
+    page.goto(http_base + "tampered/index.html")  # with the key this tab already holds
+    expect_form(page, DAMAGED)
+    type_password(page, TYPED)  # and with the right password typed
+    expect(page.locator("#message")).to_have_text(WRONG)
+    content = page.content()
+    assert not any(secret in content for secret in SECRETS)
+    assert page.locator("#diary").inner_html() == ""
+
+
+def test_remember_keeps_a_non_extractable_key_until_logout(page, http_base):
+    page.goto(http_base + "2026-09-14/index.html")
+    type_password(page, TYPED, remember=True)
+    expect_week(page, "Русский язык")
+    entry = page.evaluate("""token => new Promise((resolve, reject) => {
+      const open = indexedDB.open("diary");
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const get = open.result.transaction("keys").objectStore("keys").get(token);
+        get.onsuccess = () => resolve({extractable: get.result.key.extractable,
+                                       type: get.result.key.type,
+                                       days: (get.result.expires - Date.now()) / 864e5});
+      };
+    })""", TOKEN)
+    assert entry["extractable"] is False and entry["type"] == "secret"
+    assert 29.9 < entry["days"] <= 30
+
+    page.evaluate("sessionStorage.clear()")  # as if the tab had been closed
+    page.goto(http_base + "2026-09-07/index.html")
+    expect_week(page, "Математика")
+
+    page.click("#logout")
+    expect_form(page)
+    page.evaluate("sessionStorage.clear()")
+    page.reload()
+    expect_form(page)
+
+
+def test_file_url_opens_without_remember(page, site):
+    from playwright.sync_api import expect
+    page.goto((site / f"d/{TOKEN}/w/2026-09-07/index.html").as_uri())
+    expect_form(page)
+    expect(page.locator("#remember-row")).to_be_hidden()
+    type_password(page, TYPED)
+    expect_week(page, "Математика 5")
+    page.click("#next")
+    page.wait_for_url("**/2026-09-14/index.html")
+    expect_week(page, "Русский язык 4")
+    databases = page.evaluate("indexedDB.databases().then(list => list.map(d => d.name))")
+    assert "diary" not in databases
+
+
+def test_plain_http_on_another_host_explains_itself(page, site):
+    from playwright.sync_api import expect
+    shell = (site / f"d/{TOKEN}/w/2026-09-07/index.html").read_text("utf-8")
+    page.route("http://diary.school.example/**",
+               lambda route: route.fulfill(body=shell, content_type="text/html; charset=utf-8"))
+    page.goto("http://diary.school.example/d/x/index.html")
+    expect(page.locator("#status")).to_contain_text(INSECURE)
+    expect(page.locator("#unlock")).to_be_hidden()
+
+
+def test_normalisation_matches_the_python_rule(chromium):
+    source = SCRIPT.read_text("utf-8")
+    [function] = re.findall(r"const normalise = (\(text\) =>.*?);\n", source, re.DOTALL)
+    page = chromium.new_page()
+    try:
+        got = page.evaluate(f"vectors => vectors.map({function})",
+                            [typed for typed, _ in NORMALISE_VECTORS])
+    finally:
+        page.close()
+    assert got == [canonical for _, canonical in NORMALISE_VECTORS]
+
+
+def test_site_tree_holds_nothing_in_clear(site):
+    for path in site.rglob("*"):
+        assert TOKEN in str(path) or path.is_dir()
+        assert not any(s in str(path) for s in SECRETS)
+        if path.is_file():
+            assert not any(s in path.read_text("utf-8") for s in SECRETS)
