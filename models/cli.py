@@ -112,19 +112,26 @@ def user_list() -> None:
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="«Сегодня» демо-школы (ГГГГ-ММ-ДД); по умолчанию сегодняшняя дата.")
 @click.option("--force", is_flag=True, help="Удалить все данные в существующей базе.")
-@click.option("--no-serve", is_flag=True, help="Не запускать панель после создания (для скриптов).")
+@click.option("--no-serve", is_flag=True,
+              help="Только создать и собрать сайт, не запускать панель (для скриптов).")
 @click.pass_context
 def demo_command(ctx: click.Context, students: int, seed: int, today: dt.datetime | None,
                  force: bool, no_serve: bool) -> None:
-    """Создать демонстрационную школу (уроки с 1 сентября по «сегодня») и открыть панель."""
+    """Создать демонстрационную школу (уроки с 1 сентября по «сегодня»), собрать сайт и
+    открыть панель."""
     from .demo import build_demo
 
     database.bind()
     day = today.date() if today else SchoolSettings().today()
     build_demo(students=students, seed=seed, today=day, force=force, echo=click.echo)
-    serve = ctx.find_root().command.commands.get("serve")
-    if not no_serve and serve is not None:
-        ctx.invoke(serve)
+    # The site and the panel are other packages' commands: run them if installed.
+    commands = ctx.find_root().command.commands
+    if "build" in commands and Path("content").is_dir():
+        ctx.invoke(commands["build"], today=dt.datetime.combine(day, dt.time()))
+        click.echo("Пароли к дневникам учеников: journal credentials --class all --pdf ФАЙЛ "
+                   "(сначала укажите адрес сайта в панели: Настройки).")
+    if not no_serve and "serve" in commands:
+        ctx.invoke(commands["serve"])
 
 
 def register(group: click.Group) -> None:

@@ -19,6 +19,8 @@ ENVIRONMENT = [
      "the database: sqlite:///path/to/file.sqlite3 or postgresql://user:password@host/dbname"),
     ("JOURNAL_INSTANCE", "instance",
      "the private folder for the SQLite database, secrets and printouts; never published"),
+    ("JOURNAL_OUTPUT", "output",
+     "the folder the site is built into: output/site points at the current build"),
 ]
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",

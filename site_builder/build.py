@@ -198,7 +198,8 @@ def build(output: Path, content: Path, today, full: bool = False,
 @click.command("build")
 @click.option("--full", is_flag=True,
               help="Пересобрать все страницы, не полагаясь на прошлую сборку.")
-@click.option("--output", default="output", show_default=True,
+@click.option("--output", default=lambda: os.environ.get("JOURNAL_OUTPUT", "output"),
+              show_default="output или JOURNAL_OUTPUT",
               type=click.Path(file_okay=False, path_type=Path),
               help="Папка сайта: в ней site → текущая сборка.")
 @click.option("--content", default="content", show_default=True,

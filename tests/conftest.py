@@ -27,12 +27,23 @@ def empty_database_url(backend: str, tmp_path) -> str:
     return PG_URL
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_folders(tmp_path_factory):
+    """No test writes into the repository's instance/ or output/ folders."""
+    folder = tmp_path_factory.mktemp("session")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JOURNAL_INSTANCE", str(folder / "instance"))
+        mp.setenv("JOURNAL_OUTPUT", str(folder / "output"))
+        yield
+
+
 @pytest.fixture(params=BACKENDS)
 def backend_url(request, tmp_path, monkeypatch):
     """An empty database's URL, also set as DATABASE_URL for the CLI."""
     url = empty_database_url(request.param, tmp_path)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("JOURNAL_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setenv("JOURNAL_OUTPUT", str(tmp_path / "output"))
     yield url
     if not db.is_closed():
         db.close()

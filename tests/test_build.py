@@ -203,3 +203,39 @@ def test_a_killed_build_leaves_the_previous_site_complete(small_site, school, ba
     assert list((output / "releases").glob(".tmp-*"))  # the half-built release was left…
     build(output, CONTENT, school.today)
     assert not list((output / "releases").glob(".tmp-*"))  # …and the next build removes it
+
+
+def test_a_rotated_password_reencrypts_only_that_pupil(small_site, school):
+    output, passwords, _ = small_site
+    before = site_files(output)
+    pupil = school.pupils5[1]
+    old_access, old_password = passwords[pupil.id]
+    access, new_password = diary_model.issue(pupil, rotate=True)
+    assert access.token == old_access.token and new_password != old_password
+    report = build(output, CONTENT, school.today)
+    after = site_files(output)
+    changed = {p for p in after if after[p][1] != before[p][1]}
+    assert changed == {p for p in after if p.startswith(f"d/{access.token}/")}
+    assert report.rendered == 1
+    page = output / "site" / "d" / access.token / "index.html"
+    assert "Петрова" in crypto.decrypt_page(payload_of(page), new_password)
+    with pytest.raises(ValueError):
+        crypto.decrypt_page(payload_of(page), old_password)
+
+
+def test_build_command_says_one_line_and_runs_the_publish_command(small_site, school,
+                                                                  runner, tmp_path):
+    from journal_cli import main
+
+    output, _, _ = small_site
+    marker = tmp_path / "published.txt"
+    result = runner.invoke(main, ["build", "--output", str(output), "--content", str(CONTENT),
+                                  "--today", school.today.isoformat(),
+                                  "--publish", f'echo "$JOURNAL_SITE" > "{marker}"'])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Сборка: страниц записано 0, без изменений ")
+    assert marker.read_text().strip() == str((output / "site").resolve())
+    failed = runner.invoke(main, ["build", "--output", str(output), "--content", str(CONTENT),
+                                  "--publish", "exit 3"])
+    assert failed.exit_code == 1 and "публикация не удалась (код 3)" in failed.output
