@@ -265,3 +265,44 @@ def test_site_tree_holds_nothing_in_clear(site):
         assert not any(s in str(path) for s in SECRETS)
         if path.is_file():
             assert not any(s in path.read_text("utf-8") for s in SECRETS)
+
+
+@pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
+def test_a_real_build_opens_over_http_and_file(page, school, tmp_path, monkeypatch):
+    """`journal build` output, not hand-made pages: the pupil's current week, then another
+    week through the diary's own links, over http://127.0.0.1 and from file://."""
+    import datetime as dt
+
+    import models.diary as diary_model
+    from models import Mark
+    from site_builder.build import build
+
+    monkeypatch.setattr(diary_model, "ITERATIONS", 1000)
+    lesson = school.lesson(day=school.today - dt.timedelta(days=14), topic="Дроби",
+                           homework="№ 5")
+    Mark.create(lesson=lesson, student=school.pupils5[0], value="5")
+    access, password = diary_model.issue(school.pupils5[0])
+    content = Path(__file__).resolve().parent.parent / "content"
+    build(tmp_path / "output", content, school.today)
+    site = tmp_path / "output" / "site"
+    monday = lesson.date - dt.timedelta(days=lesson.date.weekday())
+    server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                 functools.partial(QuietHandler, directory=str(site.resolve())))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for base in (f"http://127.0.0.1:{server.server_address[1]}",
+                     (site.resolve()).as_uri()):
+            page.goto(f"{base}/d/{access.token}/index.html")
+            type_password(page, "AAAA-BBBB-CCCC")
+            expect_form(page, WRONG)
+            type_password(page, password.lower().replace("-", " "))
+            expect_week(page, "Иванов Тест, 5А класс")
+            page.click(f'a[href="w/{monday.isoformat()}/index.html"]')
+            expect_week(page, "Дроби")
+            assert page.locator("#diary .d-mark").inner_text() == "5"
+            assert "№ 5" in page.locator("#diary .d-hw").inner_text()
+            page.click("#logout")
+            expect_form(page)
+    finally:
+        server.shutdown()
+        server.server_close()
