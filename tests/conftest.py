@@ -75,6 +75,25 @@ def runner(monkeypatch) -> CliRunner:
     return CliRunner()
 
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium driven by Playwright; never skipped: missing, the test fails."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: browser tests need Debian's chromium "
+                    "(`apt-get install -y chromium`; scripts/test installs it when run as "
+                    "root). Playwright's own browser downloads are not used.", pytrace=False)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture
 def people(school):
     """Staff of the small school, one per role (see tests/panel.py)."""

@@ -9,7 +9,6 @@ browser this test fails and says why.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import threading
 
@@ -18,9 +17,6 @@ import pytest
 from models import Attendance, Mark
 from tests.panel import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1366, "height": 768}
 TIMEOUT_MS = 10_000
 
@@ -33,19 +29,6 @@ ALL_SAVED = """() => {
                                               && i.value === i.dataset.saved);
 }"""
 
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium driven by Playwright, shared by this module's tests."""
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: the browser test needs Debian's chromium "
-                    "(`apt-get install -y chromium`; scripts/test installs it when run as "
-                    "root). Playwright's own browser downloads are not used.", pytrace=False)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import functools
 import json
-import os
 import re
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -20,12 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from models.diary import NORMALISE_VECTORS
 from site_builder.crypto import derive_key, encrypt_page
 from site_builder.shell import SCRIPT, render_shell
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE = {"width": 360, "height": 740}
 TIMEOUT_MS = 10_000
 
@@ -48,15 +45,6 @@ WRONG = "Неверный пароль. Проверьте, что он введ
 DAMAGED = "Страница повреждена или изменена: обновите её или сообщите в школу."
 INSECURE = "Этот браузер не может открыть дневник по незащищённому адресу (http)."
 
-# Each (typed, canonical) pair must agree with models.diary.normalise_password.
-NORMALISE_VECTORS = [
-    ("K7QM-2XDP-9FHT", "K7QM2XDP9FHT"),
-    ("k7qm 2xdp-9fht", "K7QM2XDP9FHT"),
-    ("  k7qm.2xdp_9fht ", "K7QM2XDP9FHT"),
-    ("oOiI-lL01-abcd", "00111101ABCD"),
-    ("1 2-3.4_5", "12345"),
-    ("ab+c\tк", "AB+C\tК"),
-]
 
 
 def tampered(payload: str) -> str:
@@ -102,19 +90,6 @@ def http_base(site):
     server.server_close()
     thread.join(timeout=5)
 
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium driven by Playwright, shared by this module's tests."""
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: the diary browser test needs Debian's chromium "
-                    "(`apt-get install -y chromium`; scripts/test installs it when run as "
-                    "root). Playwright's own browser downloads are not used.", pytrace=False)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
