@@ -30,8 +30,7 @@ def serve_command(host: str, port: int, threads: int) -> None:
     from models import database
 
     database.bind()
-    if database.is_empty():
-        raise click.ClickException("База данных пуста: выполните journal init или journal demo.")
+    database.require_current_schema()
     serve(host, port, threads)
 
 

@@ -98,6 +98,16 @@ def schema_status() -> tuple[int, int]:
     return sum(1 for m in status if m.applied), len(status)
 
 
+def require_current_schema() -> None:
+    """Refuse to work on a database an older version made, saying what to run."""
+    if is_empty():
+        raise RuleError("База данных пуста: выполните journal init или journal demo.")
+    applied, known = schema_status()
+    if applied < known:
+        raise RuleError(f"Схема базы данных устарела (версия {applied}, нужна {known}): "
+                        "выполните journal migrate.")
+
+
 def is_empty() -> bool:
     return not any(m._meta.table_name in db.get_tables() for m in ALL_MODELS)
 

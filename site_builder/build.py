@@ -215,6 +215,7 @@ def build_command(full: bool, output: Path, content: Path, today: dt.datetime | 
     from models import database
 
     database.bind()
+    database.require_current_schema()
     day = today.date() if today else SchoolSettings.current().today()
     total = DiaryAccess.select().count()
     if sys.stdout.isatty():

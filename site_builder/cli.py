@@ -32,6 +32,7 @@ def credentials_command(class_name: str | None, student_id: int | None, rotate: 
     которых пароль уже есть, новый выдаётся только с --rotate.
     """
     database.bind()
+    database.require_current_schema()
     settings = SchoolSettings.current()
     base_url = cred.check_base_url(settings.diary_base_url)
     targets = {kind: cred.check_destination(path, force)

@@ -6,6 +6,7 @@ import gzip
 import shutil
 from pathlib import Path
 
+import pytest
 from peewee import SqliteDatabase
 from playhouse.schema_diff import diff_models
 
@@ -91,3 +92,13 @@ def test_new_database_matches_the_models_and_records_every_migration(fresh_db):
     assert not diff_models(db.obj, ALL_MODELS)
     applied, known = database.schema_status()
     assert applied == known == len(list(database.MIGRATIONS_DIR.glob("[0-9]*.py")))
+
+
+@pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)  # the check is SQL-free
+def test_commands_refuse_an_old_schema_and_say_to_migrate(backend_url, runner):
+    unpack_v1(Path(backend_url[len("sqlite:///"):])).close()
+    for command in (["serve"], ["build"], ["credentials", "--class", "5А"]):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 1, command
+        assert "Схема базы данных устарела (версия 1, нужна 3): выполните journal migrate" \
+            in result.output, command
