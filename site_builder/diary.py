@@ -160,6 +160,9 @@ def _load_class(school_class: SchoolClass, year: AcademicYear, today: dt.date,
                                        | (News.school_class == school_class)))
                 .order_by(News.published_at.desc()).limit(30))
     stamps = _stamps(school_class, ids)
+    # The pages depend on the date only through the current week and the periods begun.
+    calendar = (today - dt.timedelta(days=today.weekday()),
+                sum(1 for p in school_class.periods() if p.start <= today))
     for sid in ids:
         pupil = Pupil(students[sid], moves[sid], None)
         entries = []
@@ -177,7 +180,7 @@ def _load_class(school_class: SchoolClass, year: AcademicYear, today: dt.date,
         diary = Diary(accesses[sid], students[sid], school_class, entries, period_marks[sid],
                       [t for t in timetable if t.subgroup_id is None
                        or (t.subgroup_id, sid) in groups], news)
-        diary.fingerprint = hashlib.sha256(repr((stamps["class"], stamps.get(sid), today,
+        diary.fingerprint = hashlib.sha256(repr((stamps["class"], stamps.get(sid), calendar,
                                                  accesses[sid].key, accesses[sid].salt,
                                                  accesses[sid].token)).encode()).hexdigest()
         yield diary

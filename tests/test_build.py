@@ -239,3 +239,12 @@ def test_build_command_says_one_line_and_runs_the_publish_command(small_site, sc
     failed = runner.invoke(main, ["build", "--output", str(output), "--content", str(CONTENT),
                                   "--publish", "exit 3"])
     assert failed.exit_code == 1 and "публикация не удалась (код 3)" in failed.output
+
+
+def test_the_next_day_of_the_same_week_rewrites_nothing(small_site, school):
+    output, _, _ = small_site
+    before = site_files(output)
+    step = 1 if school.today.weekday() < 6 else -1  # another day of the same week
+    report = build(output, CONTENT, school.today + dt.timedelta(days=step))
+    assert report.rendered == 0 and report.written == 0
+    assert site_files(output) == before
