@@ -7,6 +7,7 @@ leaves the previous site in place.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -247,4 +248,21 @@ def test_the_next_day_of_the_same_week_rewrites_nothing(small_site, school):
     step = 1 if school.today.weekday() < 6 else -1  # another day of the same week
     report = build(output, CONTENT, school.today + dt.timedelta(days=step))
     assert report.rendered == 0 and report.written == 0
+    assert site_files(output) == before
+
+
+def test_a_diary_page_with_a_clear_payload_is_never_published(small_site, school,
+                                                               monkeypatch):
+    from site_builder import build as build_module
+
+    output, _, _ = small_site
+    before = site_files(output)
+    mark = Mark.get()
+    mark.value = "3"
+    mark.save()
+    monkeypatch.setattr(build_module.crypto, "encrypt_page",  # a bug that forgets to encrypt
+                        lambda key, salt, iterations, path, html: json.dumps(
+                            {"ct": html}, ensure_ascii=False))
+    with pytest.raises(Exception, match="не зашифрованы|Сборка остановлена"):
+        build(output, CONTENT, school.today)
     assert site_files(output) == before
