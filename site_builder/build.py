@@ -30,7 +30,7 @@ from models.database import instance_path
 from models.diary import DiaryAccess
 
 from . import crypto, pages, shell
-from .diary import current_year, load
+from .diary import Unchanged, current_year, load
 from .publish import Release
 
 ROOT = Path(__file__).resolve().parent
@@ -65,6 +65,7 @@ class DiaryJob:
         self.manifest_path = instance_path() / "build-manifest.json"
         self.fingerprints: dict[str, str] = {}
         self.fresh: list[str] = []  # files written or re-checked in this build
+        self.rendered: set[str] = set()  # tokens of the diaries rendered in this build
 
     def plan(self) -> None:
         """Read what the last build knew (only if its release is still the live one)."""
@@ -81,14 +82,17 @@ class DiaryJob:
         renderer = pages.DiaryPages(pages.environment(), year.start, self.today)
         version = pages.templates_version()
         periods: dict[int, list[Period]] = {}
-        for diary in load(self.today):
-            token = diary.access.token
-            fingerprint = f"{version}:{diary.fingerprint}"
-            self.fingerprints[token] = fingerprint
+        def known(token: str, fingerprint: str) -> bool:
+            return self.known.get(token) == f"{version}:{fingerprint}"
+
+        for diary in load(self.today, known=known):
+            token = diary.token
+            self.fingerprints[token] = f"{version}:{diary.fingerprint}"
             self.report.pupils += 1
-            if self.known.get(token) == fingerprint:
+            if isinstance(diary, Unchanged) or known(token, diary.fingerprint):
                 self.report.unchanged += self.release.carry(f"d/{token}")
             else:
+                self.rendered.add(token)
                 if diary.school_class.id not in periods:
                     periods[diary.school_class.id] = list(diary.school_class.periods())
                 self._write_diary(diary, renderer.render(diary, periods[diary.school_class.id]))
@@ -112,22 +116,48 @@ class DiaryJob:
 
     def finish(self, staging: Path) -> None:
         """Relink unchanged public pages, count removals, refuse to publish names in clear."""
-        for path in staging.rglob("*"):
-            relative = str(path.relative_to(staging))
-            if path.is_file() and not relative.startswith("d/") and path.stat().st_nlink == 1:
+        public = files(staging, skip="d")
+        for relative in public:
+            path = staging / relative
+            if path.stat().st_nlink == 1:  # written by Pelican, not reused yet
                 data = path.read_bytes()
                 path.unlink()
                 if not self.release.reuse(relative, data):
                     self.fresh.append(relative)
-        new = {str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()}
-        self.report.removed = len(self.release.previous_files() - new)
+        self.report.removed = self._removed(staging, public)
         check_no_names(staging, self.fresh)
+
+    def _removed(self, staging: Path, public: set[str]) -> int:
+        """Files of the previous release gone from this one (carried folders are whole)."""
+        previous = self.release.previous
+        if previous is None:
+            return 0
+        removed = len(files(previous, skip="d") - public)
+        old_tokens = os.listdir(previous / "d") if (previous / "d").is_dir() else []
+        for token in old_tokens:
+            if token not in self.fingerprints:
+                removed += len(files(previous / "d" / token))
+            elif token in self.rendered:
+                removed += len(files(previous / "d" / token)
+                               - files(staging / "d" / token))
+        return removed
 
     def save(self) -> None:
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.manifest_path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"release": self.release.name, "pupils": self.fingerprints}))
         tmp.replace(self.manifest_path)
+
+
+def files(root: Path, skip: str = "") -> set[str]:
+    """Paths of the files under a folder, relative to it (leaving out one top folder)."""
+    found = set()
+    for folder, dirs, names in os.walk(root):
+        if folder == str(root) and skip in dirs:
+            dirs.remove(skip)
+        base = os.path.relpath(folder, root)
+        found.update(name if base == "." else f"{base}/{name}" for name in names)
+    return found
 
 
 def personal_names() -> set[str]:

@@ -55,19 +55,13 @@ class Release:
         if self.previous is None or not (self.previous / relative_dir).is_dir():
             return 0
         count = 0
-        for old in (self.previous / relative_dir).rglob("*"):
-            if old.is_file():
-                target = self.staging / old.relative_to(self.previous)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.link(old, target)
-                count += 1
+        for folder, _dirs, names in os.walk(self.previous / relative_dir):
+            target = self.staging / os.path.relpath(folder, self.previous)
+            target.mkdir(parents=True, exist_ok=True)
+            for name in names:
+                os.link(os.path.join(folder, name), target / name)
+            count += len(names)
         return count
-
-    def previous_files(self, prefix: str = "") -> set[str]:
-        if self.previous is None or not (self.previous / prefix).exists():
-            return set()
-        return {str(p.relative_to(self.previous)) for p in (self.previous / prefix).rglob("*")
-                if p.is_file()}
 
     def commit(self) -> Path:
         """Make the new release the live site in one rename; keep the previous release."""
