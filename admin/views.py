@@ -5,9 +5,10 @@ from flask_admin import Admin
 
 
 def register(panel: Admin) -> None:
-    from . import audit, journal, myclass, setup
+    from . import audit, journal, myclass, printing, setup
 
     journal.register(panel)
     myclass.register(panel)
+    printing.register(panel)
     setup.register(panel)
     audit.register(panel)

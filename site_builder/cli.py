@@ -103,6 +103,8 @@ def _summary(grants: list[diary.Grant], rotate: bool) -> None:
 def register(group: click.Group) -> None:
     """Add the diary site's commands to the `journal` group."""
     from .build import build_command
+    from .print_cli import register as register_print
 
     group.add_command(build_command)
     group.add_command(credentials_command)
+    register_print(group)

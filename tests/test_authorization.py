@@ -30,6 +30,7 @@ OPENS = {
     "admin": EVERYONE,
     "journal": TEACHERS | READ_ALL,
     "myclass": CLASS_TEACHERS,
+    "printing": TEACHERS | READ_ALL,  # sheets of own classes, temporary journal of own subjects
     "audit": READ_ALL | {"admin"},
     "breach": {"admin"},
     "plans": READ_ALL | TEACHERS,  # a teacher's own КТП (an empty list without assignments)
@@ -196,3 +197,24 @@ def test_plan_topics_of_another_teacher_stay_closed(browser, people, school):
     browser.post("/setup/plans/delete/", {"id": topic.id})
     browser.post("/setup/plans/action/", {"action": "delete", "rowid": topic.id})
     assert PlanTopic.get_by_id(topic.id).title == "Дроби"
+
+
+def test_printing_only_for_own_class_and_own_subjects(browser, people, school):
+    week = school.today.isoformat()
+    browser.login(people.class_teacher.login)  # class teacher of 6А
+    assert browser.get(f"/print/week?class_id={school.c5.id}&week={week}").status_code == 403
+    assert browser.get(f"/print/week?class_id=all&week={week}").status_code == 403
+    own = browser.get(f"/print/week?class_id={school.c6.id}&week={week}")
+    assert own.status_code == 200 and own.mimetype == "application/pdf"
+    assert own.data.startswith(b"%PDF") and "attachment" in own.headers["Content-Disposition"]
+    maths = TeachingAssignment.get((TeachingAssignment.teacher == people.teacher)
+                                   & (TeachingAssignment.school_class == school.c5))
+    english = Browser(browser.client.application.test_client())
+    english.login(people.english.login)
+    month = school.today.replace(day=1).isoformat()
+    refused = english.get(f"/print/temporary?assignment_id={maths.id}&month={month}")
+    assert refused.status_code == 404
+    teacher = Browser(browser.client.application.test_client())
+    teacher.login(people.teacher.login)
+    form = teacher.get(f"/print/temporary?assignment_id={maths.id}&month={month}")
+    assert form.status_code == 200 and form.data.startswith(b"%PDF")

@@ -1,0 +1,708 @@
+"""Printouts: weekly sheets for parents (выписки) and the temporary paper journal.
+
+Both are HTML with print CSS (templates/print/), turned into PDF by WeasyPrint with the
+system's DejaVu fonts and nothing fetched; the same HTML opened in a browser prints the
+same layout. Data are read a class at a time, in the same few queries whatever its size.
+The sheets hold personal data in clear: callers keep them out of the published site.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import multiprocessing
+import os
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+
+import segno
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from models import (
+    Attendance,
+    DiaryAccess,
+    Guardian,
+    Holiday,
+    Lesson,
+    Mark,
+    Movement,
+    News,
+    Period,
+    PeriodMark,
+    SchoolClass,
+    SchoolSettings,
+    Staff,
+    Student,
+    StudentGuardian,
+    SubgroupMember,
+    Subject,
+    TeacherComment,
+    TeachingAssignment,
+    TimetableSlot,
+    WorkType,
+    rules,
+)
+from models.base import RuleError
+from models.gradebook import Pupil
+from models.people import fold_name
+from models.timetable import WEEKDAYS
+
+from .credentials import current_year
+from .pages import markdown
+
+TEMPLATES = Path(__file__).with_name("templates") / "print"
+# Whether weekly sheets carry a QR code of the pupil's diary; a school setting will replace it.
+QR_DEFAULT = False
+WEEKDAY_NAMES = [w.capitalize() for w in WEEKDAYS]
+WEEKDAY_SHORT = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
+MONTHS = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
+          "сентябрь", "октябрь", "ноябрь", "декабрь"]
+ABSENCE_CODES = ("Н", "Б", "У")
+# «Отметки за …»: a period's name in the accusative.
+PERIOD_ACCUSATIVE = {"quarter": "{n}-ю четверть", "trimester": "{n}-й триместр",
+                     "half": "{n}-е полугодие"}
+# Weekly sheets are rendered in parts of at least this many sheets, a few parts per process.
+PART_SHEETS, PARTS_PER_WORKER, MAX_WORKERS = 5, 4, 4
+# Smaller batches are rendered in this process: starting workers would cost more than it saves.
+PARALLEL_FROM = 12
+# Blank date columns of the temporary journal: the month's lessons plus spares, within bounds.
+SPARE_COLUMNS, MIN_COLUMNS, MAX_COLUMNS = 2, 8, 31
+# Empty numbered rows under the pupil list, for pupils who arrive during the month.
+SPARE_ROWS = 2
+# The height left for the pupils' rows on a landscape A4 page under the form's heading.
+GRID_HEIGHT_MM = 150
+
+# Indentation after a line break: the same white space to HTML, but less to parse.
+_INDENT = re.compile(r"\n[ \t]+")
+
+# Called as each class is rendered: the class, its sheets, the sheets of the whole batch.
+Progress = Callable[[SchoolClass, int, int], None]
+
+
+def monday_of(day: dt.date) -> dt.date:
+    """The Monday of the day's week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def average_text(value: Fraction | None) -> str:
+    """A weighted average as printed: two decimals with a comma, or a dash."""
+    return "—" if value is None else f"{float(value):.2f}".replace(".", ",")
+
+
+@lru_cache(maxsize=8192)
+def inline_markdown(text: str) -> Markup:
+    """Teacher-entered Markdown for a table cell: a single paragraph loses its <p>."""
+    html = str(markdown(text or ""))
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        return Markup(html[3:-4])
+    return Markup(html)
+
+
+def qr_svg(address: str) -> Markup:
+    """An address as a QR code, an inline SVG sized by the stylesheet."""
+    return Markup(segno.make(address, error="m").svg_inline(scale=1, border=2, omitsize=True))
+
+
+# -- the weekly sheet ---------------------------------------------------------------------
+
+@dataclass
+class Row:
+    """A lesson as a weekly sheet shows it: its marks with work types and the attendance."""
+
+    lesson: Lesson
+    marks: list[tuple[str, WorkType | None]]
+    attendance: str | None
+
+
+@dataclass
+class Day:
+    """A day of the week with the pupil's lessons (or the holiday that fills it)."""
+
+    date: dt.date
+    rows: list[Row]
+    holiday: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"{WEEKDAY_NAMES[self.date.weekday()]}, {self.date:%d.%m}"
+
+
+@dataclass
+class SubjectLine:
+    """A subject's marks in the current period so far and their weighted average (rule 7)."""
+
+    name: str
+    marks: list[str]
+    average: str
+    period_mark: str = ""
+
+
+@dataclass
+class Sheet:
+    """Everything one pupil's weekly sheet shows."""
+
+    school: str
+    student: Student
+    school_class: SchoolClass
+    monday: dt.date
+    days: list[Day]
+    comments: list[tuple[Lesson, str, str]]  # lesson, author's short name, text
+    period: Period | None
+    subjects: list[SubjectLine]
+    news: list[News]
+    qr: Markup | None = None
+
+    @property
+    def saturday(self) -> dt.date:
+        return self.monday + dt.timedelta(days=5)
+
+    @property
+    def rows(self) -> list[Row]:
+        return [row for day in self.days for row in day.rows]
+
+    @property
+    def marks_count(self) -> int:
+        return sum(len(row.marks) for row in self.rows)
+
+    @property
+    def codes(self) -> list[str]:
+        return [row.attendance for row in self.rows if row.attendance]
+
+    @property
+    def work_types(self) -> list[WorkType]:
+        """The work types of the week's marks that have a short name, for the legend."""
+        found = {wt.id: wt for row in self.rows for _, wt in row.marks if wt and wt.short_name}
+        return sorted(found.values(), key=lambda wt: wt.short_name)
+
+    @property
+    def period_title(self) -> str:
+        """«Отметки за 2-ю четверть (с 05.11 по 20.11.2026)»: the period so far."""
+        p = self.period
+        name = PERIOD_ACCUSATIVE.get(p.scheme, "{n}-й период").format(n=p.number)
+        return (f"Отметки за {name} (с {p.start:%d.%m} по "
+                f"{min(p.end, self.saturday):%d.%m.%Y})")
+
+    @property
+    def footer(self) -> str:
+        return (f"{self.student.full_name}, {self.school_class.name} · выписка за неделю "
+                f"{self.monday:%d.%m}–{self.saturday:%d.%m.%Y}")
+
+
+def period_for_week(school_class: SchoolClass, monday: dt.date) -> Period | None:
+    """The period whose marks the sheet sums up: the latest begun by the week's end."""
+    sunday = monday + dt.timedelta(days=6)
+    begun = [p for p in school_class.periods() if p.start <= sunday]
+    return begun[-1] if begun else None
+
+
+def movement_pupils(school_class: SchoolClass, last_day: dt.date) -> list[Pupil]:
+    """Everyone the movement book put in the class by the day, with their movements."""
+    entered = Movement.select(Movement.student).where(
+        (Movement.school_class == school_class) & (Movement.date <= last_day))
+    moves: dict[int, list] = defaultdict(list)
+    for sid, day, cid in (Movement.select(Movement.student, Movement.date, Movement.school_class)
+                          .where(Movement.student.in_(entered))
+                          .order_by(Movement.date, Movement.id).tuples()):
+        moves[sid].append((day, cid))
+    students = (Student.select().where(Student.id.in_(list(moves)))
+                .order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id))
+    return [Pupil(s, moves[s.id], None) for s in students]
+
+
+def paper_sheet_ids(student_ids: list[int]) -> set[int]:
+    """The pupils with at least one guardian who asked for a paper sheet (rule 9)."""
+    link = StudentGuardian
+    rows = (link.select(link.student).join(Guardian)
+            .where(link.student.in_(student_ids) & (Guardian.wants_paper_sheet == True))  # noqa: E712
+            .tuples())
+    return {sid for (sid,) in rows}
+
+
+def diary_qr_codes(student_ids: list[int]) -> dict[int, Markup]:
+    """QR codes of the pupils' online diaries, for those who have one (and a site address)."""
+    base_url = SchoolSettings.current().diary_base_url.strip()
+    if not base_url or not student_ids:
+        return {}
+    accesses = DiaryAccess.select().where(DiaryAccess.student.in_(student_ids))
+    return {a.student_id: qr_svg(a.url(base_url)) for a in accesses}
+
+
+class WeekReader:
+    """What the weekly sheets of one class show, read in a fixed number of queries."""
+
+    def __init__(self, school_class: SchoolClass, monday: dt.date):
+        self.school_class, self.monday = school_class, monday_of(monday)
+        self.sunday = self.monday + dt.timedelta(days=6)
+        self.period = period_for_week(school_class, self.monday)
+        self.start = min(self.monday, self.period.start) if self.period else self.monday
+        self.school = SchoolSettings.current().name
+
+    def sheets(self, paper_only: bool = False, qr: bool = QR_DEFAULT) -> list[Sheet]:
+        """A sheet for each pupil of the class that week (only paper ones if asked)."""
+        week = [self.monday + dt.timedelta(days=i) for i in range(7)]
+        pupils = [p for p in movement_pupils(self.school_class, self.sunday)
+                  if any(p.in_journal_on(d, self.school_class.id) for d in week)]
+        if paper_only:
+            wanted = paper_sheet_ids([p.student.id for p in pupils])
+            pupils = [p for p in pupils if p.student.id in wanted]
+        if not pupils:
+            return []
+        ids = [p.student.id for p in pupils]
+        self._read_lessons(ids)
+        self._read_class()
+        self.qr = diary_qr_codes(ids) if qr else {}
+        return [self._sheet(p) for p in pupils]
+
+    def _read_lessons(self, ids: list[int]) -> None:
+        """The class's lessons from the period's start, with the pupils' marks and more."""
+        self.lessons = list(
+            Lesson.select(Lesson, Subject).join(Subject)
+            .where((Lesson.school_class == self.school_class)
+                   & Lesson.date.between(self.start, self.sunday))
+            .order_by(Lesson.date, Lesson.number, Subject.sort_order, Lesson.id))
+        lesson_ids = [x.id for x in self.lessons]
+        week_ids = [x.id for x in self.lessons if x.date >= self.monday]
+        self.marks: dict[tuple[int, int], list] = defaultdict(list)
+        for lesson_id, sid, value, wt in (
+                Mark.select(Mark.lesson, Mark.student, Mark.value, Mark.work_type)
+                .where(Mark.lesson.in_(lesson_ids) & Mark.student.in_(ids))
+                .order_by(Mark.id).tuples()):
+            self.marks[lesson_id, sid].append((value, wt))
+        self.attendance = {(lesson_id, sid): code for lesson_id, sid, code in (
+            Attendance.select(Attendance.lesson, Attendance.student, Attendance.code)
+            .where(Attendance.lesson.in_(week_ids) & Attendance.student.in_(ids)).tuples())}
+        self.comments: dict[tuple[int, int], list] = defaultdict(list)
+        for c in (TeacherComment.select(TeacherComment, Staff).join(Staff)
+                  .where(TeacherComment.lesson.in_(week_ids) & TeacherComment.student.in_(ids))
+                  .order_by(TeacherComment.id)):
+            self.comments[c.lesson_id, c.student_id].append((c.author.short_name, c.text))
+        self.groups: dict[tuple[int, int], list] = defaultdict(list)
+        for group_id, sid, start, end in (SubgroupMember.select(
+                SubgroupMember.subgroup, SubgroupMember.student, SubgroupMember.start,
+                SubgroupMember.end).where(SubgroupMember.student.in_(ids)).tuples()):
+            self.groups[group_id, sid].append((start, end))
+
+    def _read_class(self) -> None:
+        """Work types, period marks, holidays and news: the same for every pupil."""
+        self.work_types = {wt.id: wt for wt in WorkType.select()}
+        pm = PeriodMark
+        self.period_marks = {} if self.period is None else {
+            (sid, subject): value for sid, subject, value in (
+                pm.select(pm.student, pm.subject, pm.value)
+                .where((pm.school_class == self.school_class) & (pm.kind == "period")
+                       & (pm.period == self.period)).tuples())}
+        self.holidays: dict[dt.date, str] = {}
+        for h in Holiday.select().where((Holiday.year == self.school_class.year_id)
+                                        & (Holiday.start <= self.sunday)
+                                        & (Holiday.end >= self.monday)):
+            for i in range(7):
+                day = self.monday + dt.timedelta(days=i)
+                if h.start <= day <= h.end:
+                    self.holidays[day] = h.name
+        self.news = week_news(self.school_class, self.monday)
+
+    def _sees(self, pupil: Pupil, lesson: Lesson) -> bool:
+        """Rule 8: the lesson is in the pupil's journal (class and subgroup on its date)."""
+        if not pupil.in_journal_on(lesson.date, self.school_class.id):
+            return False
+        return lesson.subgroup_id is None or any(
+            (s is None or s <= lesson.date) and (e is None or e >= lesson.date)
+            for s, e in self.groups.get((lesson.subgroup_id, pupil.student.id), []))
+
+    def _sheet(self, pupil: Pupil) -> Sheet:
+        sid = pupil.student.id
+        seen = [x for x in self.lessons if self._sees(pupil, x)]
+        week = [x for x in seen if x.date >= self.monday]
+        comments = [(x, author, text) for x in week
+                    for author, text in self.comments.get((x.id, sid), [])]
+        return Sheet(self.school, pupil.student, self.school_class, self.monday,
+                     self._days(sid, week), comments, self.period, self._subjects(sid, seen),
+                     self.news, self.qr.get(sid))
+
+    def _work_type(self, mark_type: int | None, lesson: Lesson) -> WorkType | None:
+        """The mark's own work type, else its lesson's."""
+        return self.work_types.get(mark_type or lesson.work_type_id)
+
+    def _days(self, sid: int, week: list[Lesson]) -> list[Day]:
+        """Monday to Friday always, Saturday when it has lessons."""
+        rows: dict[dt.date, list[Row]] = defaultdict(list)
+        for lesson in week:
+            marks = [(v, self._work_type(wt, lesson))
+                     for v, wt in self.marks.get((lesson.id, sid), [])]
+            rows[lesson.date].append(Row(lesson, marks, self.attendance.get((lesson.id, sid))))
+        days = [self.monday + dt.timedelta(days=i) for i in range(7)]
+        return [Day(d, rows.get(d, []), self.holidays.get(d, "")) for d in days
+                if d.weekday() < 5 or rows.get(d)]
+
+    def _subjects(self, sid: int, seen: list[Lesson]) -> list[SubjectLine]:
+        """Each subject of the period so far with the pupil's marks and weighted average."""
+        if self.period is None:
+            return []
+        start, end = self.period.start, min(self.period.end, self.sunday)
+        subjects = {x.subject_id: x.subject for x in seen if start <= x.date <= end}
+        marks: dict[int, list[tuple[str, float]]] = defaultdict(list)
+        for lesson in self.lessons:
+            if start <= lesson.date <= end:
+                for value, wt in self.marks.get((lesson.id, sid), []):
+                    subjects.setdefault(lesson.subject_id, lesson.subject)
+                    work_type = self._work_type(wt, lesson)
+                    weight = work_type.weight if work_type else 1.0
+                    marks[lesson.subject_id].append((value, weight))
+        ordered = sorted(subjects.values(), key=lambda s: (s.sort_order, s.name))
+        return [SubjectLine(s.name, [v for v, _ in marks[s.id]],
+                            average_text(rules.weighted_average(marks[s.id])),
+                            self.period_marks.get((sid, s.id), "")) for s in ordered]
+
+
+def week_news(school_class: SchoolClass, monday: dt.date) -> list[News]:
+    """News for the school or the class published during the week, oldest first."""
+    start = dt.datetime.combine(monday, dt.time())
+    return list(News.select().where(
+        (News.is_published == True)  # noqa: E712
+        & (News.school_class.is_null() | (News.school_class == school_class))
+        & (News.published_at >= start) & (News.published_at < start + dt.timedelta(days=7)))
+        .order_by(News.published_at, News.id))
+
+
+def week_classes(school_class: SchoolClass | None, monday: dt.date) -> list[SchoolClass]:
+    """The class, or (None) every class of the academic year of the week, in order."""
+    if school_class is not None:
+        return [school_class]
+    year = current_year(monday_of(monday))
+    return list(SchoolClass.select().where(SchoolClass.year == year)
+                .order_by(SchoolClass.grade, SchoolClass.letter))
+
+
+def class_sheets(school_class: SchoolClass | None, monday: dt.date, paper_only: bool = False,
+                 qr: bool = QR_DEFAULT) -> Iterator[tuple[SchoolClass, list[Sheet]]]:
+    """Each class with its pupils' weekly sheets, read one class at a time."""
+    for c in week_classes(school_class, monday):
+        yield c, WeekReader(c, monday).sheets(paper_only, qr)
+
+
+# -- the temporary journal (002, appendix 1) ------------------------------------------------
+
+@dataclass
+class TemporaryJournal:
+    """What the temporary paper journal of one assignment and month shows."""
+
+    school: str
+    assignment: TeachingAssignment
+    month: dt.date
+    pupils: list[tuple[Student, str]]  # a pupil and a note such as «с 12.11»
+    columns: int
+
+    @property
+    def month_name(self) -> str:
+        return f"{MONTHS[self.month.month - 1]} {self.month.year}"
+
+    @property
+    def subject(self) -> str:
+        a = self.assignment
+        return a.subject.name + (f" ({a.subgroup.name})" if a.subgroup_id else "")
+
+    @property
+    def row_height(self) -> float:
+        """Millimetres a pupil's row gets: room to write, the whole list on one page if it fits."""
+        rows = len(self.pupils) + SPARE_ROWS
+        return round(min(8.0, max(4.6, GRID_HEIGHT_MM / rows)), 1)
+
+    @property
+    def footer(self) -> str:
+        return (f"Временный журнал {self.assignment.school_class.name} · {self.subject} · "
+                f"{self.month_name}")
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the date's month."""
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
+
+
+def month_pupils(assignment: TeachingAssignment, first: dt.date,
+                 last: dt.date) -> list[tuple[Student, str]]:
+    """The class's (or subgroup's) pupils on some day of the month, noting partial stays."""
+    groups = None
+    if assignment.subgroup_id:
+        groups = defaultdict(list)
+        for m in SubgroupMember.select().where(SubgroupMember.subgroup == assignment.subgroup_id):
+            groups[m.student_id].append((m.start, m.end))
+    result = []
+    for pupil in movement_pupils(assignment.school_class, last):
+        pupil.groups = None if groups is None else groups.get(pupil.student.id, [])
+        days = [d for d in _change_days(pupil, first, last)
+                if pupil.in_journal_on(d, assignment.school_class_id)]
+        if days:
+            note = ([f"с {min(days):%d.%m}"] if min(days) > first else []) + \
+                ([f"по {max(days):%d.%m}"] if max(days) < last else [])
+            result.append((pupil.student, ", ".join(note)))
+    return result
+
+
+def _change_days(pupil: Pupil, first: dt.date, last: dt.date) -> list[dt.date]:
+    """The month's ends and the days around each change of class or subgroup in it."""
+    changes = [d for d, _ in pupil.moves]
+    for start, end in pupil.groups or []:
+        changes += [d + dt.timedelta(days=1) for d in (end,) if d] + [d for d in (start,) if d]
+    days = {first, last}
+    for d in changes:
+        days |= {d, d - dt.timedelta(days=1)}
+    return sorted(d for d in days if first <= d <= last)
+
+
+def expected_lessons(assignment: TeachingAssignment, first: dt.date, last: dt.date) -> int:
+    """How many lessons the month holds: by the timetable, else by the hours per week."""
+    year = assignment.school_class.year
+    off = set()
+    for h in Holiday.select().where((Holiday.year == year) & (Holiday.start <= last)
+                                    & (Holiday.end >= first)):
+        off |= {h.start + dt.timedelta(days=i) for i in range((h.end - h.start).days + 1)}
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    days = [d for d in days if year.start <= d <= year.end and d not in off]
+    slot = TimetableSlot
+    weekdays = [s.weekday for s in slot.select(slot.weekday).where(
+        (slot.school_class == assignment.school_class_id) & (slot.subject == assignment.subject_id)
+        & (slot.subgroup == assignment.subgroup_id if assignment.subgroup_id
+           else slot.subgroup.is_null())
+        & (slot.valid_from <= last) & (slot.valid_to.is_null() | (slot.valid_to >= first)))]
+    if weekdays:
+        return sum(weekdays.count(d.isoweekday()) for d in days)
+    return round(assignment.hours_per_week * sum(d.weekday() < 5 for d in days) / 5)
+
+
+def read_temporary(assignment: TeachingAssignment, month: dt.date) -> TemporaryJournal:
+    """The temporary journal of an assignment for the month of the date."""
+    first, last = month_bounds(month)
+    lessons = expected_lessons(assignment, first, last)
+    columns = min(MAX_COLUMNS, max(MIN_COLUMNS, lessons + SPARE_COLUMNS))
+    return TemporaryJournal(SchoolSettings.current().name, assignment, first,
+                            month_pupils(assignment, first, last), columns)
+
+
+# -- rendering ----------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The print templates, with the stylesheet inlined so that nothing is fetched."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(markdown=inline_markdown, codes=rules.ATTENDANCE_CODES,
+                       weekday_short=WEEKDAY_SHORT, absence_codes=ABSENCE_CODES,
+                       spare_rows=SPARE_ROWS,
+                       css=Markup((TEMPLATES / "print.css").read_text(encoding="utf-8")))
+    return env
+
+
+def sheets_html(sheets: list[Sheet], monday: dt.date) -> str:
+    """Weekly sheets as one HTML document, each sheet starting a new page."""
+    saturday = monday_of(monday) + dt.timedelta(days=5)
+    html = environment().get_template("week.html").render(
+        sheets=sheets, monday=monday_of(monday), saturday=saturday,
+        printed=SchoolSettings.current().today())
+    return _INDENT.sub("\n", html)
+
+
+def notice_html(title: str, text: str) -> str:
+    """A one-page document that says why there is nothing to print."""
+    return environment().get_template("notice.html").render(title=title, text=text)
+
+
+def _document(html: str, fonts=None):
+    """WeasyPrint's layout of an HTML string; nothing is fetched, fonts are the system's."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).render(
+        font_config=fonts)
+
+
+def render_pdf(documents: Iterable[str],
+               done: Callable[[int], None] | None = None) -> tuple[bytes, int]:
+    """HTML documents as one PDF (each from a new page) and its page count, in this process."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts, rendered = FontConfiguration(), []
+    for i, html in enumerate(documents):
+        rendered.append(_document(html, fonts))
+        if done:
+            done(i)
+    if not rendered:
+        return b"", 0
+    pages = [page for document in rendered for page in document.pages]
+    return rendered[0].copy(pages).write_pdf(), len(pages)
+
+
+def render_part(html: str) -> tuple[bytes, int]:
+    """One HTML document as PDF bytes and its page count: the work of a worker process."""
+    document = _document(html)
+    return document.write_pdf(), len(document.pages)
+
+
+def merge_pdfs(parts: list[bytes]) -> bytes:
+    """PDFs joined into one, in order (pypdf)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for data in parts:
+        writer.append(PdfReader(io.BytesIO(data)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def worker_count(sheets: int) -> int:
+    """Processes to render in: one per CPU (up to MAX_WORKERS) for a batch big enough to pay
+    for starting them, and one without pypdf to join their files."""
+    try:
+        import pypdf  # noqa: F401
+    except ImportError:
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(MAX_WORKERS, cpus or 1)) if sheets >= PARALLEL_FROM else 1
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes forked from a clean server process (safe inside the threaded panel)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["weasyprint", __name__])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def render_parts(parts: list[str], workers: int,
+                 done: Callable[[int], None] | None = None) -> tuple[bytes, int]:
+    """HTML documents as one PDF and its page count, in worker processes; `done(i)` after part i."""
+    workers = min(workers, len(parts))
+    if workers == 1:
+        return render_pdf(parts, done)
+    pdfs, pages = [], 0
+    with _pool(workers) as pool:
+        for i, (data, count) in enumerate(pool.map(render_part, parts)):
+            pdfs.append(data)
+            pages += count
+            if done:
+                done(i)
+    return merge_pdfs(pdfs), pages
+
+
+@dataclass
+class Printout:
+    """A rendered batch: the file's bytes, how many sheets and pages (None for HTML)."""
+
+    data: bytes
+    sheets: int
+    pages: int | None
+
+
+def no_sheets_text(paper_only: bool) -> str:
+    """Why a batch of weekly sheets is empty."""
+    if paper_only:
+        return ("Ни один родитель учеников этого выбора не просил бумажную выписку "
+                "(отметка «бумажная выписка» в карточке родителя).")
+    return "В выбранных классах на этой неделе нет учеников."
+
+
+def split_batches(batches: list[tuple[SchoolClass, list[Sheet]]],
+                  workers: int) -> list[tuple[SchoolClass, list[Sheet]]]:
+    """Parts of at most a few sheets each, so that the worker processes share the work."""
+    total = sum(len(sheets) for _, sheets in batches)
+    size = max(PART_SHEETS, -(-total // (workers * PARTS_PER_WORKER)))
+    return [(c, sheets[i:i + size]) for c, sheets in batches
+            for i in range(0, len(sheets), size)]
+
+
+def week_printout(school_class: SchoolClass | None, monday: dt.date, paper_only: bool = False,
+                  qr: bool = QR_DEFAULT, progress: Progress | None = None,
+                  as_html: bool = False) -> Printout:
+    """Weekly sheets of a class (None: the whole school) as a PDF or HTML document."""
+    batches = [b for b in class_sheets(school_class, monday, paper_only, qr) if b[1]]
+    count = sum(len(sheets) for _, sheets in batches)
+    if as_html:
+        sheets = [s for _, batch in batches for s in batch]
+        html = sheets_html(sheets, monday) if sheets else notice_html(
+            "Выписок нет", no_sheets_text(paper_only))
+        return Printout(html.encode("utf-8"), count, None)
+    if not count:
+        return Printout(render_pdf([notice_html("Выписок нет", no_sheets_text(paper_only))])[0],
+                        0, 1)
+    workers = worker_count(count)
+    parts = split_batches(batches, workers)
+    data, pages = render_parts([sheets_html(sheets, monday) for _, sheets in parts], workers,
+                               _class_done(parts, count, progress))
+    return Printout(data, count, pages)
+
+
+def _class_done(parts: list[tuple[SchoolClass, list[Sheet]]], total: int,
+                progress: Progress | None) -> Callable[[int], None] | None:
+    """A callback for render_parts that reports each class once its last part is rendered."""
+    if progress is None:
+        return None
+    last = {c.id: i for i, (c, _) in enumerate(parts)}
+    sizes: dict[int, int] = defaultdict(int)
+    for c, sheets in parts:
+        sizes[c.id] += len(sheets)
+
+    def done(i: int) -> None:
+        c = parts[i][0]
+        if last[c.id] == i:
+            progress(c, sizes[c.id], total)
+    return done
+
+
+def week_sheets_html(school_class: SchoolClass | None, monday: dt.date,
+                     paper_only: bool = False, qr: bool = QR_DEFAULT) -> str:
+    """Weekly sheets of a class (None: the whole school) as one printable HTML document."""
+    return week_printout(school_class, monday, paper_only, qr, as_html=True).data.decode("utf-8")
+
+
+def week_sheets_pdf(school_class: SchoolClass | None, monday: dt.date,
+                    paper_only: bool = False, qr: bool = QR_DEFAULT) -> bytes:
+    """Weekly sheets of a class (None: the whole school) as a PDF, one pupil per sheet."""
+    return week_printout(school_class, monday, paper_only, qr).data
+
+
+def temporary_html(journal: TemporaryJournal) -> str:
+    """The temporary journal form as printable HTML."""
+    html = environment().get_template("temporary.html").render(journal=journal)
+    return _INDENT.sub("\n", html)
+
+
+def temporary_journal_html(assignment: TeachingAssignment, month_first_day: dt.date) -> str:
+    """The temporary journal form (002, appendix 1) of an assignment and month, as HTML."""
+    return temporary_html(read_temporary(assignment, month_first_day))
+
+
+def temporary_journal_pdf(assignment: TeachingAssignment, month_first_day: dt.date) -> bytes:
+    """The temporary journal form (002, appendix 1) of an assignment and month, as a PDF."""
+    return render_pdf([temporary_journal_html(assignment, month_first_day)])[0]
+
+
+def find_assignment(school_class: SchoolClass, subject: str,
+                    group: str | None = None) -> TeachingAssignment:
+    """The class's assignment in the subject (and subgroup) named as typed; RuleError if none."""
+    a = TeachingAssignment
+    rows = list(a.select(a, Subject).join(Subject).where(a.school_class == school_class)
+                .order_by(Subject.sort_order, Subject.name, a.id))
+    found = [x for x in rows if fold_name(x.subject.name) == fold_name(subject)]
+    if not found:
+        names = ", ".join(dict.fromkeys(x.subject.name for x in rows)) or "нет ни одного"
+        raise RuleError(f"В {school_class.name} не преподаётся предмет «{subject}». "
+                        f"Предметы класса: {names}.")
+    groups = [x.subgroup.name for x in found if x.subgroup_id]
+    if group:
+        found = [x for x in found
+                 if x.subgroup_id and fold_name(x.subgroup.name) == fold_name(group)]
+        if not found:
+            raise RuleError(f"У предмета «{subject}» в {school_class.name} нет группы «{group}»"
+                            + (f"; группы: {', '.join(groups)}." if groups else ": он ведётся "
+                               "всем классом, уберите --group."))
+    elif len({x.subgroup_id for x in found}) > 1:
+        raise RuleError(f"Предмет «{subject}» в {school_class.name} ведётся по группам: "
+                        f"{', '.join(groups)}. Укажите группу: --group \"{groups[0]}\".")
+    return found[0]
