@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models import Lesson, SchoolClass, database  # noqa: E402
+from models import Lesson, News, SchoolClass, database  # noqa: E402
 from models.demo import build_demo  # noqa: E402
 from site_builder import printing  # noqa: E402
 
@@ -58,6 +58,14 @@ def report(name: str, result: printing.Printout, seconds: float, target: float) 
           f"{'OK' if result.pages == result.sheets else 'FAIL'}")
 
 
+def news_line(monday: dt.date) -> str:
+    """How many news items the week has, by audience: long news lists make sheets longer."""
+    start = dt.datetime.combine(monday, dt.time())
+    week = News.select().where(News.published_at.between(start, start + dt.timedelta(days=7)))
+    school = week.where(News.school_class.is_null()).count()
+    return f"  news that week: {week.count()} ({school} for the whole school)"
+
+
 def to_png(pdf: Path, png_stem: Path) -> Path | None:
     """The PDF's first page as a PNG at 110 dpi, or None without pdftoppm."""
     if shutil.which("pdftoppm") is None:
@@ -75,6 +83,7 @@ def bench_class(url: str, students: int, today: dt.date, out: Path) -> None:
     school_class, pupils, lessons = pick_class(monday)
     print(f"print week --class {school_class.name}: {pupils} pupils, {lessons} lessons that "
           f"week, week of {monday:%d.%m.%Y}, {printing.worker_count(pupils)} process(es)")
+    print(news_line(monday))
     result, seconds = timed(school_class, monday)
     report("class", result, seconds, TARGETS["class"])
     pdf = out / f"class-{school_class.grade}.pdf"
@@ -91,6 +100,7 @@ def bench_school(url: str, students: int, today: dt.date, out: Path) -> None:
     classes = SchoolClass.select().count()
     print(f"print week --class all: {students} pupils in {classes} classes, week of "
           f"{monday:%d.%m.%Y}, {printing.worker_count(students)} process(es)")
+    print(news_line(monday))
     result, seconds = timed(None, monday)
     report("school", result, seconds, TARGETS["school"])
     (out / "school.pdf").write_bytes(result.data)

@@ -52,6 +52,12 @@ class Rows:
         """Write every table in dependency order, in batches."""
         for model in ALL_MODELS:
             rows = self.rows.get(model, [])
+            # insert_many takes its columns from the first row: give every row every key.
+            keys = {k for row in rows for k in row}
+            for row in rows:
+                for key in keys - row.keys():
+                    default = model._meta.fields[key].default
+                    row[key] = default() if callable(default) else default
             for i in range(0, len(rows), 500):
                 model.insert_many(rows[i:i + 500]).execute()
         database.reset_sequences()

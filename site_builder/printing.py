@@ -12,6 +12,7 @@ import io
 import multiprocessing
 import os
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -569,9 +570,13 @@ def worker_count(sheets: int) -> int:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes forked from a clean server process (safe inside the threaded panel)."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["weasyprint", __name__])
+    """Worker processes: forked at once from a single-threaded process such as the CLI, else
+    (the threaded panel) from a clean fork server, as forking threads may copy held locks."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")
+    else:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["weasyprint", __name__])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 

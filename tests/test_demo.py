@@ -115,3 +115,9 @@ def test_demo_period_marks_follow_rule_7_for_finished_periods(demo):
         avg = Mark.average(pm.student_id, pm.school_class_id, pm.subject_id,
                            period.start, period.end)
         assert pm.value == suggest_mark(avg, thresholds)
+
+
+def test_demo_keeps_optional_columns_set_only_on_later_rows(demo):
+    from models import News, TeachingAssignment
+    assert TeachingAssignment.select().where(TeachingAssignment.subgroup.is_null(False)).count()
+    assert News.select().where(News.school_class.is_null(False)).count()
