@@ -20,6 +20,7 @@ from models import (
     access,
     gradebook,
 )
+from models.rules import format_average as average_text
 from models.rules import suggest_mark
 
 from .base import SecureView, expose, staff
@@ -36,10 +37,6 @@ def rule_error(exc: RuleError):
     """A refused save as JSON: 403 for rights (rules 3–6), 422 for the data's rules."""
     status = 403 if isinstance(exc, access.AccessDenied) else 422
     return jsonify(error=exc.message, rule=exc.rule), status
-
-
-def average_text(value) -> str:
-    return "" if value is None else f"{float(value):.2f}".replace(".", ",")
 
 
 def cell_renderer(page: gradebook.JournalPage, editable: set[int]):
@@ -173,11 +170,15 @@ class JournalView(SecureView):
             return jsonify(error="Номер урока должен быть от 1 до 10."), 422
         if fields["work_type"] and not WorkType.get_or_none(WorkType.id == fields["work_type"]):
             return jsonify(error="Такого вида работы нет."), 422
+        teacher_id = _int(data.get("teacher_id"))
+        if teacher_id and not Staff.get_or_none((Staff.id == teacher_id)
+                                                & (Staff.is_active == True)):  # noqa: E712
+            return jsonify(error="Такого учителя нет."), 422
         if lesson is not None and lesson.plan_topic_id and lesson.topic != fields["topic"]:
             fields["plan_topic"] = None
         try:
             saved = gradebook.save_lesson(staff(), school_class, subject, subgroup, lesson,
-                                          teacher_id=_int(data.get("teacher_id")), **fields)
+                                          teacher_id=teacher_id, **fields)
         except RuleError as exc:
             return rule_error(exc)
         return jsonify(id=saved.id)

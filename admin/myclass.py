@@ -27,13 +27,18 @@ from .base import SecureView, expose, staff
 from .journal import average_text, rule_error
 
 
-def card_url(endpoint: str, row_id: int) -> str | None:
-    """The edit form of a pupil's or guardian's card, if this person may open it."""
-    view = next((v for v in current_app.extensions["admin"][0]._views
-                 if v.endpoint == endpoint), None)
-    if view is None or not view.is_accessible() or not view.can_edit:
-        return None
-    return url_for(f"{endpoint}.edit_view", id=row_id)
+def card_links():
+    """A function giving the edit form of a pupil's or guardian's card, or None where this
+    person may not edit such cards; the views' access is asked once per page, not per row
+    (the edit form itself checks the row)."""
+    views = {v.endpoint: v for v in current_app.extensions["admin"][0]._views}
+    editable = {name for name in ("students", "guardians")
+                if name in views and views[name].is_accessible() and views[name].can_edit}
+
+    def card_url(endpoint: str, row_id: int) -> str | None:
+        return url_for(f"{endpoint}.edit_view", id=row_id) if endpoint in editable else None
+
+    return card_url
 
 
 class MyClassView(SecureView):
@@ -69,7 +74,7 @@ class MyClassView(SecureView):
             pupils=pupils, lessons=lessons, absences=absences, codes=ATTENDANCE_CODES,
             guardians=self._guardians(ids), period=period,
             subjects=self._period_marks(school_class, period, ids, settings.thresholds),
-            average_text=average_text, card_url=card_url)
+            average_text=average_text, card_url=card_links())
 
     @staticmethod
     def _guardians(ids: list[int]) -> dict[int, list[tuple[str, Guardian]]]:

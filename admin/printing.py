@@ -9,9 +9,8 @@ import datetime as dt
 
 from flask import Response, abort, request
 
-from models import SchoolClass, SchoolSettings, TeachingAssignment, access
+from models import AcademicYear, SchoolClass, SchoolSettings, TeachingAssignment, access
 from site_builder import printing
-from site_builder.diary import current_year
 
 from .base import SecureView, expose, staff
 
@@ -38,9 +37,7 @@ class PrintView(SecureView):
 
     def _classes(self, user):
         today = SchoolSettings.current().today()
-        year = current_year(today)
-        query = SchoolClass.select().where(SchoolClass.year == year) if year else \
-            SchoolClass.select().where(False)
+        query = SchoolClass.select().where(SchoolClass.year == AcademicYear.on(today))
         if not access.reads_all(user):
             query = query.where(SchoolClass.id.in_(access.own_class_ids(user)))
         return list(query.order_by(SchoolClass.grade, SchoolClass.letter))

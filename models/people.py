@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 import secrets
 
@@ -24,8 +25,15 @@ MIN_PASSWORD_LENGTH = 8
 # so the lockout holds across server processes.
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
-# A hash checked when the login is unknown, so both failures take the same time.
-_DUMMY_HASH = generate_password_hash("unknown-login", method=PASSWORD_METHOD)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash checked when the login is unknown, so both failures take the same time
+    (made on first use: scrypt at import would slow every command)."""
+    return generate_password_hash("unknown-login", method=PASSWORD_METHOD)
+
+
 # Crockford's base32: no O, I, L or U, so no character is mistaken for another.
 READABLE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -127,7 +135,7 @@ class Staff(Person):
         now = now or utcnow()
         user = cls.get_or_none(cls.login == login.strip())
         if user is None:
-            check_password_hash(_DUMMY_HASH, password)
+            check_password_hash(_dummy_hash(), password)
             raise RuleError("Неверный логин или пароль.")
         if not user.is_active:
             raise RuleError("Учётная запись отключена. Обратитесь к администратору журнала.")

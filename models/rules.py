@@ -96,3 +96,8 @@ def suggest_mark(average: Fraction | float | None,
         if avg >= Fraction(Decimal(str(threshold))):
             return mark
     return "2"
+
+
+def format_average(average: Fraction | float | None, empty: str = "") -> str:
+    """An average as staff and parents read it: two decimals with a comma, «4,33»."""
+    return empty if average is None else f"{float(average):.2f}".replace(".", ",")

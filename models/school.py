@@ -69,6 +69,17 @@ class AcademicYear(BaseModel):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def on(cls, day: dt.date, after_end: bool = False) -> AcademicYear | None:
+        """The year containing the day; between two years the next one, or with
+        `after_end` the one just ended (the diaries stay readable over the summer)."""
+        year = cls.select().where((cls.start <= day) & (cls.end >= day)).first()
+        if year is None and after_end:
+            year = cls.select().where(cls.start <= day).order_by(cls.start.desc()).first()
+        if year is None and not after_end:
+            year = cls.select().where(cls.start > day).order_by(cls.start).first()
+        return year
+
     def validate(self) -> None:
         if self.start >= self.end:
             raise RuleError("Начало учебного года должно быть раньше его конца.")
@@ -87,7 +98,9 @@ class Period(BaseModel):
         indexes = ((("year", "scheme", "number"), True),)
 
     def __str__(self) -> str:
-        return f"{self.number}-я {PERIOD_SCHEMES[self.scheme][0]}"
+        # The ordinal agrees with the noun: 1-я четверть, 1-й триместр, 1-е полугодие.
+        ending = {"quarter": "я", "trimester": "й", "half": "е"}[self.scheme]
+        return f"{self.number}-{ending} {PERIOD_SCHEMES[self.scheme][0]}"
 
     def validate(self) -> None:
         if self.scheme not in PERIOD_SCHEMES:

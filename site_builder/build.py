@@ -25,12 +25,12 @@ from pelican import Pelican
 from pelican.log import FatalLogger, console
 from pelican.settings import read_settings
 
-from models import Guardian, Period, RuleError, SchoolSettings, Student
+from models import AcademicYear, Guardian, Period, RuleError, SchoolSettings, Student
 from models.database import instance_path
 from models.diary import DiaryAccess
 
 from . import crypto, pages, shell
-from .diary import Unchanged, current_year, load
+from .diary import Unchanged, load
 from .publish import Release
 
 ROOT = Path(__file__).resolve().parent
@@ -76,7 +76,7 @@ class DiaryJob:
                 self.known = saved.get("pupils", {})
 
     def write(self, output: Path) -> None:
-        year = current_year(self.today)
+        year = AcademicYear.on(self.today, after_end=True)
         if year is None:
             raise RuleError("Нет учебного года, в который входит сегодняшняя дата.")
         renderer = pages.DiaryPages(pages.environment(), year.start, self.today)
@@ -122,7 +122,10 @@ class DiaryJob:
             if path.stat().st_nlink == 1:  # written by Pelican, not reused yet
                 data = path.read_bytes()
                 path.unlink()
-                if not self.release.reuse(relative, data):
+                if self.release.reuse(relative, data):
+                    self.report.unchanged += 1
+                else:
+                    self.report.written += 1
                     self.fresh.append(relative)
         self.report.removed = self._removed(staging, public)
         check_no_names(staging, self.fresh)

@@ -53,8 +53,9 @@ class Slip:
 
 
 def published_dirs() -> list[Path]:
-    """Folders whose files are published on the site: slips must never be written there."""
-    return sorted({(PROJECT_ROOT / "output").resolve(), (Path.cwd() / "output").resolve()})
+    """Folders whose files are published on the site: printouts must never be written there."""
+    return sorted({(PROJECT_ROOT / "output").resolve(), (Path.cwd() / "output").resolve(),
+                   Path(os.environ.get("JOURNAL_OUTPUT", "output")).expanduser().resolve()})
 
 
 def is_published(folder: Path) -> bool:
@@ -76,32 +77,35 @@ def check_base_url(base_url: str) -> str:
     return base_url
 
 
-def check_destination(path: Path, force: bool) -> Path:
-    """The resolved path of a slips file, refused inside output/ or over an existing file."""
+SLIPS = ("пароли", "instance/пароли.pdf",
+         " (пароли из старого файла станут недоступны, если он не распечатан)")
+
+
+def check_destination(path: Path, force: bool,
+                      what: tuple[str, str, str] = SLIPS) -> Path:
+    """The resolved path of a private printout, refused inside the published site or over
+    an existing file; `what` names what would leak, an example path and an overwrite note."""
+    secret, example, overwrite_note = what
     target = path.expanduser().resolve()
     published = [d for d in published_dirs() if target == d or d in target.parents]
     published += [d for d in target.parents if is_published(d)]
     if published:
         raise RuleError(f"Файл {path} внутри папки {published[0]}, которая публикуется на "
-                        "сайте: пароли увидел бы кто угодно. Укажите файл в закрытой "
-                        "папке, например instance/пароли.pdf.")
+                        f"сайте: {secret} увидел бы кто угодно. Укажите файл в закрытой "
+                        f"папке, например {example}.")
     if target.is_dir():
         raise RuleError(f"{path} — это папка; укажите имя файла.")
     if not target.parent.is_dir():
         raise RuleError(f"Папка {target.parent} не существует.")
     if target.exists() and not force:
-        raise RuleError(f"Файл {path} уже существует; добавьте --force, чтобы перезаписать "
-                        "(пароли из старого файла станут недоступны, если он не распечатан).")
+        raise RuleError(f"Файл {path} уже существует; добавьте --force, чтобы перезаписать"
+                        f"{overwrite_note}.")
     return target
 
 
 def current_year(today: dt.date) -> AcademicYear:
     """The academic year containing today, or else the next one (in the summer)."""
-    year = (AcademicYear.select()
-            .where((AcademicYear.start <= today) & (AcademicYear.end >= today))
-            .order_by(AcademicYear.start.desc()).first())
-    year = year or (AcademicYear.select().where(AcademicYear.start > today)
-                    .order_by(AcademicYear.start).first())
+    year = AcademicYear.on(today)
     if year is None:
         raise RuleError(f"Нет учебного года, включающего {today:%d.%m.%Y}, и нет следующего. "
                         "Создайте учебный год в панели.")

@@ -88,12 +88,6 @@ class Unchanged:
     fingerprint: str
 
 
-def current_year(today: dt.date) -> AcademicYear | None:
-    return (AcademicYear.select().where((AcademicYear.start <= today) & (AcademicYear.end >= today))
-            .first() or AcademicYear.select().where(AcademicYear.start <= today)
-            .order_by(AcademicYear.start.desc()).first())
-
-
 Known = Callable[[str, str], bool]
 
 
@@ -104,7 +98,7 @@ def load(today: dt.date, only: set[int] | None = None,
     A class whose every pupil's fingerprint is `known` (to the last build) is not read
     further: its pupils come as Unchanged.
     """
-    year = current_year(today)
+    year = AcademicYear.on(today, after_end=True)
     if year is None:
         return
     for school_class in (SchoolClass.select().where(SchoolClass.year == year)

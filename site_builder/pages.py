@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from models import Period
-from models.rules import ATTENDANCE_CODES
+from models.rules import ATTENDANCE_CODES, format_average
 from models.timetable import WEEKDAYS
 
 from .diary import Diary
@@ -50,10 +50,6 @@ def templates_version() -> str:
     for path in sorted(TEMPLATES.glob("*.html")) + [Path(__file__)]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def _average_text(value) -> str:
-    return "" if value is None else f"{float(value):.2f}".replace(".", ",")
 
 
 class DiaryPages:
@@ -108,7 +104,7 @@ class DiaryPages:
                     subject_ids[name] = entry.lesson.subject_id
                     marks[name].extend(v for v, _ in entry.marks)
             rows = [{"subject": name, "marks": marks[name],
-                     "average": _average_text(averages.get(name)),
+                     "average": format_average(averages.get(name)),
                      "period_mark": diary.period_marks.get(
                          (subject_ids[name], period.id, "period"), "")}
                     for name in sorted(marks)]

@@ -50,24 +50,7 @@ def parse_month(text: str | None, today: dt.date) -> dt.date:
     raise RuleError(f"Не понял месяц «{text}»: укажите его как ГГГГ-ММ, например 2026-11.")
 
 
-def check_output(path: Path, force: bool) -> Path:
-    """The resolved path of a printout: refused inside the published site or over a file."""
-    target = path.expanduser().resolve()
-    published = cred.published_dirs() + [
-        Path(os.environ.get("JOURNAL_OUTPUT", "output")).expanduser().resolve()]
-    inside = [d for d in published if target == d or d in target.parents]
-    inside += [d for d in target.parents if cred.is_published(d)]
-    if inside:
-        raise RuleError(f"Файл {path} внутри папки {inside[0]}, которая публикуется на сайте: "
-                        "имена и отметки учеников увидел бы кто угодно. Укажите файл в "
-                        "закрытой папке, например instance/vypiski.pdf.")
-    if target.is_dir():
-        raise RuleError(f"{path} — это папка; укажите имя файла.")
-    if not target.parent.is_dir():
-        raise RuleError(f"Папка {target.parent} не существует.")
-    if target.exists() and not force:
-        raise RuleError(f"Файл {path} уже существует; добавьте --force, чтобы перезаписать.")
-    return target
+PRINTOUT = ("имена и отметки учеников", "instance/vypiski.pdf", "")
 
 
 def write_atomically(target: Path, data: bytes) -> None:
@@ -129,7 +112,7 @@ def week_command(class_name: str, week: str | None, paper_only: bool, qr: bool, 
     страницы, с подписями классного руководителя и родителя."""
     database.bind()
     database.require_current_schema()
-    target = check_output(output, force)
+    target = cred.check_destination(output, force, PRINTOUT)
     settings = SchoolSettings.current()
     monday = printing.monday_of(parse_day(week, settings.today()))
     if qr:
@@ -166,7 +149,7 @@ def temporary_command(class_name: str, subject: str, group: str | None, month: s
     группы на месяц, учитель и пустые графы для дат, отметок, тем и заданий."""
     database.bind()
     database.require_current_schema()
-    target = check_output(output, force)
+    target = cred.check_destination(output, force, PRINTOUT)
     first = parse_month(month, SchoolSettings.current().today())
     school_class = resolve_class(class_name, first)
     if school_class is None:

@@ -52,6 +52,7 @@ from models import (
 from models.base import RuleError
 from models.gradebook import Pupil
 from models.people import fold_name
+from models.rules import format_average
 from models.timetable import WEEKDAYS
 
 from .credentials import current_year
@@ -92,8 +93,8 @@ def monday_of(day: dt.date) -> dt.date:
 
 
 def average_text(value: Fraction | None) -> str:
-    """A weighted average as printed: two decimals with a comma, or a dash."""
-    return "—" if value is None else f"{float(value):.2f}".replace(".", ",")
+    """The average on a sheet; a dash where there is none."""
+    return format_average(value, empty="—")
 
 
 @lru_cache(maxsize=8192)
