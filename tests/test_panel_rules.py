@@ -281,3 +281,17 @@ def test_my_class_page_shows_the_day_and_corrects_absence_reasons(browser, peopl
         AuditEntry.id.desc()).first()
     assert entry.staff_id == people.class_teacher.id and entry.action == "update"
     assert '"code": "Н"' in entry.before and '"code": "Б"' in entry.after
+
+
+def test_rule_3_a_deputy_records_a_substitution_the_substitute_then_keeps(browser, people,
+                                                                          school):
+    browser.login(people.deputy.login)
+    missing = new_lesson(browser, school, topic="Замена", teacher_id=999_999)
+    assert missing.status_code == 422 and "Такого учителя нет" in missing.get_json()["error"]
+    recorded = new_lesson(browser, school, topic="Замена", teacher_id=people.other.id)
+    lesson = Lesson.get_by_id(recorded.get_json()["id"])
+    assert lesson.teacher_id == people.other.id
+    substitute = Browser(browser.client.application.test_client())
+    substitute.login(people.other.login)
+    assert cell(substitute, lesson, school.pupils5[0], "4").status_code == 200
+    assert cell(browser, lesson, school.pupils5[0], "5").status_code == 403  # deputy reads
