@@ -92,9 +92,10 @@ def make_school(tmp: Path, students: int, today: dt.date) -> dict:
 
 def preload(today: dt.date) -> tuple:
     """Every diary with its class's periods, read once (the floor's and naive's input)."""
-    from site_builder.diary import current_year, load
+    from models import AcademicYear
+    from site_builder.diary import load
 
-    year = current_year(today)
+    year = AcademicYear.on(today, after_end=True)
     diaries = list(load(today))
     periods: dict[int, list] = {}
     for diary in diaries:
@@ -151,13 +152,13 @@ def week_markdown(diary, monday: dt.date, by_day: dict) -> str:
                   "|---|---|---|---|---|---|"]
         for e in entries:
             marks = " ".join(f"{value} ({work})" if work else value for value, work in e.marks)
-            lines.append(f"| {e.lesson.number} | {e.lesson.subject.name} | {marks} | "
+            lines.append(f"| {e.lesson.number} | {e.lesson.subject_name} | {marks} | "
                          f"{e.attendance or ''} | {_one_line(e.lesson.topic)} | "
                          f"{_one_line(e.lesson.homework)} |")
         lines.append("")
         for e in entries:
             for comment in e.comments:
-                lines += [f"- Комментарий учителя ({e.lesson.subject.name}): "
+                lines += [f"- Комментарий учителя ({e.lesson.subject_name}): "
                           f"{_one_line(comment)}"]
         lines.append("")
     return "\n".join(lines)
@@ -165,13 +166,15 @@ def week_markdown(diary, monday: dt.date, by_day: dict) -> str:
 
 def write_markdown(folder: Path, year, diaries: list, today: dt.date) -> int:
     """The week pages of these diaries as .md files, all in one folder; returns how many."""
+    from site_builder.pages import school_weeks
+
     folder.mkdir(parents=True)
     count = 0
     for diary in diaries:
         by_day: dict[dt.date, list] = {}
         for entry in diary.entries:
             by_day.setdefault(entry.lesson.date, []).append(entry)
-        for monday in diary.weeks(year.start, today):
+        for monday in school_weeks(year.start, today):
             name = f"{diary.access.token}-{monday.isoformat()}.md"
             (folder / name).write_text(week_markdown(diary, monday, by_day), "utf-8")
             count += 1
@@ -303,7 +306,7 @@ def main() -> None:
 
             sample = diaries if args.naive_pupils <= 0 else diaries[:args.naive_pupils]
             naive_pages = write_markdown(tmp / "naive-md", year, sample, today)
-            all_weeks = sum(len(d.weeks(year.start, today)) for d in diaries)
+            all_weeks = len(diaries) * len(pages.school_weeks(year.start, today))
             naive_seconds = naive(tmp / "naive-md", tmp / "naive-out")
 
             site = tmp / "output" / "site"

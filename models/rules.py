@@ -74,15 +74,19 @@ def weighted_average(marks: Iterable[tuple[str, float]]) -> Fraction | None:
 
     Pass/fail, «ОСВ» and the «точка» count in nothing.
     """
-    total = weight_sum = Fraction(0)
-    exact: dict[float, Fraction] = {}  # a journal has a few distinct weights
+    sums: dict[float, list[int]] = {}  # weight -> [sum of the marks, how many]; a few weights
     for value, weight in marks:
         if value in NUMERIC_MARKS:
-            w = exact.get(weight)
-            if w is None:
-                w = exact[weight] = Fraction(Decimal(str(weight)))
-            total += int(value) * w
-            weight_sum += w
+            counted = sums.get(weight)
+            if counted is None:
+                counted = sums[weight] = [0, 0]
+            counted[0] += int(value)
+            counted[1] += 1
+    total = weight_sum = Fraction(0)
+    for weight, (value_sum, count) in sums.items():
+        exact = Fraction(Decimal(str(weight)))
+        total += value_sum * exact
+        weight_sum += count * exact
     return total / weight_sum if weight_sum else None
 
 

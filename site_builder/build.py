@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -25,19 +24,20 @@ from pelican import Pelican
 from pelican.log import FatalLogger, console
 from pelican.settings import read_settings
 
-from models import AcademicYear, Guardian, Period, RuleError, SchoolSettings, Student
+from models import AcademicYear, Guardian, RuleError, SchoolSettings, Student
 from models.database import instance_path
 from models.diary import DiaryAccess
 
-from . import crypto, pages, shell
-from .diary import Unchanged, load
-from .publish import Release
+from . import crypto, diary, forked, pages, publish, shell
+from .diary import ClassPlan
+from .publish import DIARIES, Release
 
 ROOT = Path(__file__).resolve().parent
 THEME = ROOT / "theme"
+# Fewer pupils to render than this are rendered in this process: a fork would cost more.
+PARALLEL_FROM = 32
 ROBOTS = "User-agent: *\nDisallow: /d/\n"
 _WORD = re.compile(r"[А-ЯЁа-яё]+")
-_PAYLOAD = re.compile(r'<script type="application/json" id="diary-payload">([^<]*)</script>')
 
 
 @dataclass
@@ -55,68 +55,130 @@ class Report:
                 f"{self.seconds:.1f} с")
 
 
+@dataclass
+class Outcome:
+    """One pupil's diary in this build: where its pages are and what happened to them."""
+
+    token: str
+    fingerprint: str
+    folder: Path
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    rendered: bool = False
+
+    @property
+    def pages(self) -> int:
+        return self.written + self.unchanged
+
+
 class DiaryJob:
-    """The diaries of one build: which pupils changed, and their pages written encrypted."""
+    """The diaries of one build: which pupils changed, and their pages written encrypted.
+
+    A pupil whose fingerprint the last build holds keeps its store folder (one symlink);
+    the others are rendered, class by class, in `workers` processes when there are enough
+    of them to pay for the fork.
+    """
 
     def __init__(self, release: Release, today, full: bool,
-                 progress: Callable[[int], None] | None = None):
+                 progress: Callable[[int], None] | None = None, workers: int | None = None):
         self.release, self.today, self.full, self.progress = release, today, full, progress
+        self.workers = max(1, workers or os.cpu_count() or 1)
         self.report = Report()
         self.manifest_path = instance_path() / "build-manifest.json"
-        self.fingerprints: dict[str, str] = {}
-        self.fresh: list[str] = []  # files written or re-checked in this build
-        self.rendered: set[str] = set()  # tokens of the diaries rendered in this build
+        self.outcomes: dict[str, Outcome] = {}
+        self.fresh: list[str] = []  # public files written in this build
 
     def plan(self) -> None:
         """Read what the last build knew (only if its release is still the live one)."""
-        self.known = {}
+        self.known: dict[str, list] = {}
         if not self.full and self.manifest_path.exists() and self.release.previous:
             saved = json.loads(self.manifest_path.read_text())
-            if saved.get("release") == self.release.previous.name:
+            if saved.get("release") == self.release.previous.name and saved.get("v") == 2:
                 self.known = saved.get("pupils", {})
 
     def write(self, output: Path) -> None:
         year = AcademicYear.on(self.today, after_end=True)
         if year is None:
             raise RuleError("Нет учебного года, в который входит сегодняшняя дата.")
-        renderer = pages.DiaryPages(pages.environment(), year.start, self.today)
-        version = pages.templates_version()
-        periods: dict[int, list[Period]] = {}
-        def known(token: str, fingerprint: str) -> bool:
-            return self.known.get(token) == f"{version}:{fingerprint}"
-
-        for diary in load(self.today, known=known):
-            token = diary.token
-            self.fingerprints[token] = f"{version}:{diary.fingerprint}"
-            self.report.pupils += 1
-            if isinstance(diary, Unchanged) or known(token, diary.fingerprint):
-                self.report.unchanged += self.release.carry(f"d/{token}")
-            else:
-                self.rendered.add(token)
-                if diary.school_class.id not in periods:
-                    periods[diary.school_class.id] = list(diary.school_class.periods())
-                self._write_diary(diary, renderer.render(diary, periods[diary.school_class.id]))
+        self.renderer = pages.DiaryPages(pages.environment(), year.start, self.today)
+        self.names = personal_names()
+        self.version = version = pages.templates_version()
+        todo: list[tuple[ClassPlan, list[int]]] = []
+        for class_plan in diary.plan(self.today):
+            stale = []
+            for sid, access in class_plan.accesses.items():
+                fingerprint = f"{version}:{class_plan.prints[sid]}"
+                known = self.known.get(access.token)
+                folder = self.release.previous_diary(access.token)
+                if known and known[0] == fingerprint and folder is not None:
+                    self.release.show_diary(access.token, folder)
+                    self._record(Outcome(access.token, fingerprint, folder, unchanged=known[1]))
+                else:
+                    stale.append(sid)
+            if stale:
+                todo.append((class_plan, stale))
+            if self.progress and len(stale) < len(class_plan.accesses):
+                self.progress(len(class_plan.accesses) - len(stale))
+        pupils = sum(len(stale) for _plan, stale in todo)
+        if self.workers > 1 and pupils >= PARALLEL_FROM and forked.available():
+            results = forked.run(self._render_class, todo, self.workers,
+                                 weight=lambda item: len(item[1]))
+        else:
+            results = map(self._render_class, todo)
+        for outcomes in results:
+            for outcome in outcomes:
+                self.release.show_diary(outcome.token, outcome.folder)
+                self._record(outcome)
             if self.progress:
-                self.progress(1)
+                self.progress(len(outcomes))
         self.release.reuse("robots.txt", ROBOTS.encode())
 
-    def _write_diary(self, diary, bodies: dict[str, str]) -> None:
+    def _record(self, outcome: Outcome) -> None:
+        self.outcomes[outcome.token] = outcome
+        report = self.report
+        report.pupils += 1
+        report.rendered += outcome.rendered
+        report.written += outcome.written
+        report.unchanged += outcome.unchanged
+        report.removed += outcome.removed
+
+    def _render_class(self, item: tuple[ClassPlan, list[int]]) -> list[Outcome]:
+        """Read, render and write the diaries of these pupils of one class (in any process)."""
+        class_plan, ids = item
+        return [self._write_diary(diary, self.renderer.render(diary, class_plan.periods))
+                for diary in class_plan.read(ids)]
+
+    def _write_diary(self, diary, bodies: dict[str, str]) -> Outcome:
+        """Encrypt a pupil's pages into a new store folder, linking the unchanged ones."""
         access = diary.access
         key, salt = base64.b64decode(access.key), base64.b64decode(access.salt)
-        self.report.rendered += 1
+        before, after = shell.shell_parts(access.token)
+        check_text(before + after, f"d/{access.token}/", self.names)  # alike on every page
+        old = self.release.previous_diary(access.token)
+        folder = self.release.diary_folder(access.token)
+        outcome = Outcome(access.token, f"{self.version}:{diary.fingerprint}", folder,
+                          rendered=True)
         for relative, html in bodies.items():
-            path = f"d/{access.token}/{relative}"
-            payload = crypto.encrypt_page(key, salt, access.iterations, path, html)
+            payload = crypto.encrypt_page(key, salt, access.iterations,
+                                          f"d/{access.token}/{relative}", html)
+            if not payload.isascii():
+                raise RuleError(f"Сборка остановлена: в файле d/{access.token}/{relative} "
+                                "данные дневника не зашифрованы. Сайт не обновлён.")
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
             data = shell.render_shell(payload, access.token).encode("utf-8")
-            if self.release.reuse(path, data):
-                self.report.unchanged += 1
+            if publish.put(target, data, old / relative if old else None):
+                outcome.unchanged += 1
             else:
-                self.report.written += 1
-                self.fresh.append(path)
+                outcome.written += 1
+        if old is not None and old.is_dir():
+            outcome.removed = len(files(old) - set(bodies))
+        return outcome
 
     def finish(self, staging: Path) -> None:
         """Relink unchanged public pages, count removals, refuse to publish names in clear."""
-        public = files(staging, skip="d")
+        public = files(staging, skip=DIARIES)
         for relative in public:
             path = staging / relative
             if path.stat().st_nlink == 1:  # written by Pelican, not reused yet
@@ -127,28 +189,27 @@ class DiaryJob:
                 else:
                     self.report.written += 1
                     self.fresh.append(relative)
-        self.report.removed = self._removed(staging, public)
-        check_no_names(staging, self.fresh)
+        self.report.removed += self._removed(public)
+        for relative in self.fresh:
+            check_text((staging / relative).read_bytes().decode("utf-8", errors="ignore"),
+                       relative, self.names)
 
-    def _removed(self, staging: Path, public: set[str]) -> int:
-        """Files of the previous release gone from this one (carried folders are whole)."""
+    def _removed(self, public: set[str]) -> int:
+        """Files of the previous release gone from this one: public pages and whole diaries
+        (the pages a re-rendered diary no longer has are counted as it is written)."""
         previous = self.release.previous
         if previous is None:
             return 0
-        removed = len(files(previous, skip="d") - public)
-        old_tokens = os.listdir(previous / "d") if (previous / "d").is_dir() else []
-        for token in old_tokens:
-            if token not in self.fingerprints:
-                removed += len(files(previous / "d" / token))
-            elif token in self.rendered:
-                removed += len(files(previous / "d" / token)
-                               - files(staging / "d" / token))
-        return removed
+        removed = len(files(previous, skip=DIARIES) - public)
+        gone = set(os.listdir(previous / DIARIES)) - set(self.outcomes) \
+            if (previous / DIARIES).is_dir() else set()
+        return removed + sum(len(files(previous / DIARIES / token)) for token in gone)
 
     def save(self) -> None:
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.manifest_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"release": self.release.name, "pupils": self.fingerprints}))
+        tmp.write_text(json.dumps({"v": 2, "release": self.release.name, "pupils": {
+            token: [o.fingerprint, o.pages] for token, o in self.outcomes.items()}}))
         tmp.replace(self.manifest_path)
 
 
@@ -172,30 +233,13 @@ def personal_names() -> set[str]:
     return names
 
 
-def check_no_names(folder: Path, relatives: list[str]) -> None:
-    """Refuse to publish if a pupil's or guardian's name is readable in a new file.
-
-    A diary page is its payload (which must be plain ASCII: base64 in JSON) around a
-    shell that is the same for every page of a pupil, so each distinct shell is read once.
-    """
-    names = personal_names()
-    shells: set[bytes] = set()
-    for relative in relatives:
-        text = (folder / relative).read_bytes().decode("utf-8", errors="ignore")
-        payload = _PAYLOAD.search(text)
-        if payload:
-            if not payload.group(1).isascii():
-                raise RuleError(f"Сборка остановлена: в файле {relative} данные дневника "
-                                "не зашифрованы. Сайт не обновлён.")
-            text = text[:payload.start(1)] + text[payload.end(1):]
-            digest = hashlib.sha256(text.encode()).digest()
-            if digest in shells:
-                continue
-            shells.add(digest)
-        found = names.intersection(_WORD.findall(text))
-        if found:
-            raise RuleError(f"Сборка остановлена: в файле {relative} открыто видно имя "
-                            f"ученика или родителя ({sorted(found)[0]}). Сайт не обновлён.")
+def check_text(text: str, where: str, names: set[str]) -> None:
+    """Refuse to publish if a pupil's or guardian's name is readable in a new file's text
+    (a diary page's text outside its encrypted payload is its pupil's shell)."""
+    found = names.intersection(_WORD.findall(text))
+    if found:
+        raise RuleError(f"Сборка остановлена: в файле {where} открыто видно имя "
+                        f"ученика или родителя ({sorted(found)[0]}). Сайт не обновлён.")
 
 
 def pelican_settings(staging: Path, content: Path, job: DiaryJob) -> dict:
@@ -222,12 +266,12 @@ def pelican_settings(staging: Path, content: Path, job: DiaryJob) -> dict:
 
 
 def build(output: Path, content: Path, today, full: bool = False,
-          progress: Callable[[int], None] | None = None) -> Report:
+          progress: Callable[[int], None] | None = None, workers: int | None = None) -> Report:
     """Build the whole site into a new release and publish it atomically."""
     started = time.perf_counter()
     release = Release(output)
     staging = release.begin()
-    job = DiaryJob(release, today, full, progress)
+    job = DiaryJob(release, today, full, progress, workers)
     fatal, quiet = FatalLogger.fatal_lvl, console.quiet
     FatalLogger.fatal_lvl = logging.ERROR  # a page Pelican cannot read fails the build
     console.quiet = True  # one summary line for the nightly run, not Pelican's own
@@ -259,8 +303,11 @@ def build(output: Path, content: Path, today, full: bool = False,
               help="Дата сборки (ГГГГ-ММ-ДД); по умолчанию сегодняшняя по часам школы.")
 @click.option("--publish", "publish_command", metavar="CMD",
               help="Команда после успешной сборки, например rsync на хостинг.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              show_default="число ядер процессора",
+              help="Сколько процессов отрисовывают дневники.")
 def build_command(full: bool, output: Path, content: Path, today: dt.datetime | None,
-                  publish_command: str | None) -> None:
+                  publish_command: str | None, workers: int | None) -> None:
     """Собрать сайт: страницы школы и зашифрованные дневники учеников."""
     from models import database
 
@@ -270,9 +317,9 @@ def build_command(full: bool, output: Path, content: Path, today: dt.datetime | 
     total = DiaryAccess.select().count()
     if sys.stdout.isatty():
         with click.progressbar(length=total, label="Дневники", file=sys.stderr) as bar:
-            report = build(output, content, day, full, bar.update)
+            report = build(output, content, day, full, bar.update, workers)
     else:
-        report = build(output, content, day, full)
+        report = build(output, content, day, full, workers=workers)
     click.echo(report.line())
     if publish_command:
         site = (output / "site").resolve()

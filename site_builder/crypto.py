@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import json
@@ -65,9 +66,15 @@ def _check_key(key: bytes) -> None:
         raise ValueError(f"Ключ дневника должен быть {KEY_BYTES} байта, а не {len(key)}.")
 
 
-def _synthetic_iv(key: bytes, path: str, padded: bytes) -> bytes:
+@functools.lru_cache(maxsize=64)
+def _ciphers(key: bytes) -> tuple[AESGCM, bytes]:
+    """The AES-GCM cipher and the IV's MAC key of a page key (a pupil's pages in a row)."""
     mac_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                    info=b"diary-iv").derive(key)
+    return AESGCM(key), mac_key
+
+
+def _synthetic_iv(mac_key: bytes, path: str, padded: bytes) -> bytes:
     message = path.encode("utf-8") + b"\x00" + padded
     return hmac.new(mac_key, message, hashlib.sha256).digest()[:IV_BYTES]
 
@@ -80,11 +87,12 @@ def encrypt_page(key: bytes, salt: bytes, iterations: int, path: str, html: str)
     """The payload JSON text of one page: same inputs give the same bytes."""
     _check_key(key)
     padded = pad(html.encode("utf-8"))
-    iv = _synthetic_iv(key, path, padded)
-    ct = AESGCM(key).encrypt(iv, padded, None)
-    payload = {"v": VERSION, "kdf": KDF, "iter": iterations,
-               "salt": _b64(salt), "iv": _b64(iv), "ct": _b64(ct)}
-    return json.dumps(payload, separators=(",", ":"))
+    cipher, mac_key = _ciphers(key)
+    iv = _synthetic_iv(mac_key, path, padded)
+    ct = cipher.encrypt(iv, padded, None)
+    # What json.dumps(…, separators=(",", ":")) writes (base64 needs no escapes), faster.
+    return (f'{{"v":{VERSION},"kdf":"{KDF}","iter":{int(iterations)},"salt":"{_b64(salt)}",'
+            f'"iv":"{_b64(iv)}","ct":"{_b64(ct)}"}}')
 
 
 def parse_payload(payload: str | dict[str, Any]) -> tuple[int, bytes, bytes, bytes]:

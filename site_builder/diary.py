@@ -8,9 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from peewee import JOIN, fn
 
@@ -21,26 +20,41 @@ from models import (
     Mark,
     Movement,
     News,
+    Period,
     PeriodMark,
     SchoolClass,
-    Staff,
     Student,
     SubgroupMember,
     Subject,
     TeacherComment,
     TimetableSlot,
     WorkType,
-    rules,
 )
 from models.diary import DiaryAccess
 from models.gradebook import Pupil
+
+
+@dataclass(slots=True)
+class LessonLine:
+    """A lesson as the diary shows it: plain values, no model to build per row."""
+
+    id: int
+    date: dt.date
+    number: int
+    topic: str
+    homework: str
+    subgroup_id: int | None
+    subject_id: int
+    subject_name: str
+    work_type_id: int | None
+    work_type_name: str | None
 
 
 @dataclass
 class Entry:
     """One lesson as a pupil's diary shows it."""
 
-    lesson: Lesson
+    lesson: LessonLine
     marks: list[tuple[str, str]] = field(default_factory=list)  # (value, work type)
     attendance: str | None = None
     comments: list[str] = field(default_factory=list)
@@ -64,102 +78,95 @@ class Diary:
     def token(self) -> str:
         return self.access.token
 
-    def weeks(self, first: dt.date, today: dt.date) -> list[dt.date]:
-        """Mondays of every week from the first school day to today's week."""
-        monday = first - dt.timedelta(days=first.weekday())
-        last = today - dt.timedelta(days=today.weekday())
-        return [monday + dt.timedelta(weeks=i) for i in range((last - monday).days // 7 + 1)]
-
-    def averages(self, start: dt.date, end: dt.date) -> dict[str, Fraction | None]:
-        """Rule 7: the weighted average per subject between two dates."""
-        marks: dict[str, list[tuple[str, float]]] = defaultdict(list)
-        for entry in self.entries:
-            if start <= entry.lesson.date <= end:
-                for value, _wt, weight in entry.weighted:
-                    marks[entry.lesson.subject.name].append((value, weight))
-        return {name: rules.weighted_average(values) for name, values in sorted(marks.items())}
-
 
 @dataclass
-class Unchanged:
-    """A pupil whose diary the last build already holds: their fingerprint is known."""
+class ClassPlan:
+    """One class's pupils with diaries and their fingerprints, before anything else is read.
 
-    token: str
-    fingerprint: str
-
-
-Known = Callable[[str, str], bool]
-
-
-def load(today: dt.date, only: set[int] | None = None,
-         known: Known | None = None) -> Iterator[Diary | Unchanged]:
-    """Every diary of the current year (or only those of these pupils), class by class.
-
-    A class whose every pupil's fingerprint is `known` (to the last build) is not read
-    further: its pupils come as Unchanged.
+    A fingerprint changes whenever anything a pupil's pages show changes (see _stamps), so
+    a pupil whose fingerprint the last build holds needs nothing more read or rendered.
     """
+
+    school_class: SchoolClass
+    year: AcademicYear
+    today: dt.date
+    accesses: dict[int, DiaryAccess]  # student id -> credentials, in class-list order
+    prints: dict[int, str]  # student id -> fingerprint
+    periods: list[Period]
+
+    def read(self, ids: Iterable[int] | None = None) -> list[Diary]:
+        """The diaries of these pupils of the class (all by default), in a few queries."""
+        wanted = list(self.accesses) if ids is None else [i for i in self.accesses if i in ids]
+        return list(_read_class(self, wanted)) if wanted else []
+
+
+def plan(today: dt.date, only: set[int] | None = None) -> Iterator[ClassPlan]:
+    """Every class of the current year with pupils who have diaries (or only these pupils)."""
     year = AcademicYear.on(today, after_end=True)
     if year is None:
         return
     for school_class in (SchoolClass.select().where(SchoolClass.year == year)
                          .order_by(SchoolClass.grade, SchoolClass.letter)):
-        yield from _load_class(school_class, year, today, only, known)
+        ids = [i for i in school_class.student_ids_on(today) if only is None or i in only]
+        accesses = {a.student_id: a for a in DiaryAccess.select().where(
+            DiaryAccess.student.in_(ids))} if ids else {}
+        ids = [i for i in ids if i in accesses]
+        if not ids:
+            continue
+        stamps = _stamps(school_class, ids)
+        periods = list(school_class.periods())
+        # The pages depend on the date only through the current week and the periods begun.
+        calendar = (today - dt.timedelta(days=today.weekday()),
+                    sum(1 for p in periods if p.start <= today))
+        prints = {sid: hashlib.sha256(repr((stamps["class"], stamps.get(sid), calendar,
+                                            accesses[sid].key, accesses[sid].salt,
+                                            accesses[sid].token)).encode()).hexdigest()
+                  for sid in ids}
+        yield ClassPlan(school_class, year, today, {sid: accesses[sid] for sid in ids}, prints,
+                        periods)
 
 
-def _load_class(school_class: SchoolClass, year: AcademicYear, today: dt.date,
-                only: set[int] | None, known: Known | None) -> Iterator[Diary | Unchanged]:
-    ids = [i for i in school_class.student_ids_on(today) if only is None or i in only]
-    accesses = {a.student_id: a for a in DiaryAccess.select().where(
-        DiaryAccess.student.in_(ids))} if ids else {}
-    ids = [i for i in ids if i in accesses]
-    if not ids:
-        return
-    stamps = _stamps(school_class, ids)
-    # The pages depend on the date only through the current week and the periods begun.
-    calendar = (today - dt.timedelta(days=today.weekday()),
-                sum(1 for p in school_class.periods() if p.start <= today))
-    prints = {sid: hashlib.sha256(repr((stamps["class"], stamps.get(sid), calendar,
-                                        accesses[sid].key, accesses[sid].salt,
-                                        accesses[sid].token)).encode()).hexdigest()
-              for sid in ids}
-    if known and all(known(accesses[sid].token, prints[sid]) for sid in ids):
-        for sid in ids:
-            yield Unchanged(accesses[sid].token, prints[sid])
-        return
+def load(today: dt.date, only: set[int] | None = None) -> Iterator[Diary]:
+    """Every diary of the current year (or only those of these pupils), class by class."""
+    for class_plan in plan(today, only):
+        yield from class_plan.read()
+
+
+def _read_class(class_plan: ClassPlan, ids: list[int]) -> Iterator[Diary]:
+    school_class, year, today = class_plan.school_class, class_plan.year, class_plan.today
+    accesses = class_plan.accesses
     students = {s.id: s for s in Student.select().where(Student.id.in_(ids))}
-    lessons = list(Lesson.select(Lesson, Subject, WorkType, Staff)
-                   .join(Subject).switch(Lesson)
-                   .join(WorkType, JOIN.LEFT_OUTER, on=(Lesson.work_type == WorkType.id))
-                   .switch(Lesson).join(Staff, on=(Lesson.teacher == Staff.id))
-                   .where((Lesson.school_class == school_class)
-                          & Lesson.date.between(year.start, today))
-                   .order_by(Lesson.date, Lesson.number, Subject.sort_order))
+    in_year = (Lesson.school_class == school_class) & Lesson.date.between(year.start, today)
+    lessons = [LessonLine(*row) for row in (
+        Lesson.select(Lesson.id, Lesson.date, Lesson.number, Lesson.topic, Lesson.homework,
+                      Lesson.subgroup, Lesson.subject, Subject.name, Lesson.work_type,
+                      WorkType.name)
+        .join(Subject).switch(Lesson)
+        .join(WorkType, JOIN.LEFT_OUTER, on=(Lesson.work_type == WorkType.id))
+        .where(in_year).order_by(Lesson.date, Lesson.number, Subject.sort_order).tuples())]
     by_id = {x.id: x for x in lessons}
     weights = {w.id: (w.name, w.weight) for w in WorkType.select()}
     marks: dict[tuple[int, int], list] = defaultdict(list)
     attendance: dict[tuple[int, int], str] = {}
     comments: dict[tuple[int, int], list[str]] = defaultdict(list)
-    if lessons:
-        lesson_ids = list(by_id)
-        for lesson_id, sid, value, wt in (Mark.select(Mark.lesson, Mark.student, Mark.value,
-                                                      Mark.work_type)
-                                          .where(Mark.lesson.in_(lesson_ids)
-                                                 & Mark.student.in_(ids))
-                                          .order_by(Mark.id).tuples()):
-            name, weight = weights.get(wt or by_id[lesson_id].work_type_id, ("", 1.0))
-            marks[lesson_id, sid].append((value, name, weight))
-        for lesson_id, sid, code in (Attendance.select(Attendance.lesson, Attendance.student,
-                                                       Attendance.code)
-                                     .where(Attendance.lesson.in_(lesson_ids)
-                                            & Attendance.student.in_(ids)).tuples()):
-            attendance[lesson_id, sid] = code
-        for lesson_id, sid, text in (TeacherComment.select(TeacherComment.lesson,
-                                                           TeacherComment.student,
-                                                           TeacherComment.text)
-                                     .where(TeacherComment.lesson.in_(lesson_ids)
-                                            & TeacherComment.student.in_(ids))
-                                     .order_by(TeacherComment.id).tuples()):
-            comments[lesson_id, sid].append(text)
+    # Rows of this class's lessons of the year (a join: a list of lesson ids would make
+    # a statement with hundreds of parameters).
+    for lesson_id, sid, value, wt in (Mark.select(Mark.lesson, Mark.student, Mark.value,
+                                                  Mark.work_type).join(Lesson)
+                                      .where(in_year & Mark.student.in_(ids))
+                                      .order_by(Mark.id).tuples()):
+        name, weight = weights.get(wt or by_id[lesson_id].work_type_id, ("", 1.0))
+        marks[lesson_id, sid].append((value, name, weight))
+    for lesson_id, sid, code in (Attendance.select(Attendance.lesson, Attendance.student,
+                                                   Attendance.code).join(Lesson)
+                                 .where(in_year & Attendance.student.in_(ids)).tuples()):
+        attendance[lesson_id, sid] = code
+    for lesson_id, sid, text in (TeacherComment.select(TeacherComment.lesson,
+                                                       TeacherComment.student,
+                                                       TeacherComment.text).join(Lesson)
+                                 .where(in_year & TeacherComment.student.in_(ids))
+                                 .order_by(TeacherComment.id).tuples()):
+        comments[lesson_id, sid].append(text)
     moves = defaultdict(list)
     for sid, day, cid in (Movement.select(Movement.student, Movement.date, Movement.school_class)
                           .where(Movement.student.in_(ids))
@@ -185,24 +192,26 @@ def _load_class(school_class: SchoolClass, year: AcademicYear, today: dt.date,
                                     & (News.school_class.is_null()
                                        | (News.school_class == school_class)))
                 .order_by(News.published_at.desc()).limit(30))
+    rows = [(lesson, lesson.id, lesson.date, lesson.subgroup_id) for lesson in lessons]
+    dates = sorted({day for _l, _i, day, _s in rows})
     for sid in ids:
         pupil = Pupil(students[sid], moves[sid], None)
+        in_class = {day: pupil.in_journal_on(day, school_class.id) for day in dates}
         entries = []
-        for lesson in lessons:
-            if not pupil.in_journal_on(lesson.date, school_class.id):
+        for lesson, lesson_id, day, subgroup_id in rows:
+            if not in_class[day]:
                 continue
-            if lesson.subgroup_id and not any(
-                    (s is None or s <= lesson.date) and (e is None or e >= lesson.date)
-                    for s, e in groups.get((lesson.subgroup_id, sid), [])):
+            if subgroup_id and not any((s is None or s <= day) and (e is None or e >= day)
+                                       for s, e in groups.get((subgroup_id, sid), [])):
                 continue
-            given = marks.get((lesson.id, sid), [])
+            given = marks.get((lesson_id, sid), [])
             entries.append(Entry(lesson, [(v, n) for v, n, _w in given],
-                                 attendance.get((lesson.id, sid)),
-                                 comments.get((lesson.id, sid), []), given))
+                                 attendance.get((lesson_id, sid)),
+                                 comments.get((lesson_id, sid), []), given))
         diary = Diary(accesses[sid], students[sid], school_class, entries, period_marks[sid],
                       [t for t in timetable if t.subgroup_id is None
                        or (t.subgroup_id, sid) in groups], news)
-        diary.fingerprint = prints[sid]
+        diary.fingerprint = class_plan.prints[sid]
         yield diary
 
 

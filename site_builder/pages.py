@@ -16,7 +16,7 @@ import nh3
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from models import Period
+from models import Period, rules
 from models.rules import ATTENDANCE_CODES, format_average
 from models.timetable import WEEKDAYS
 
@@ -52,61 +52,109 @@ def templates_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def school_weeks(first: dt.date, today: dt.date) -> list[dt.date]:
+    """Mondays of every week from the first school day to today's week."""
+    monday = first - dt.timedelta(days=first.weekday())
+    last = today - dt.timedelta(days=today.weekday())
+    return [monday + dt.timedelta(weeks=i) for i in range((last - monday).days // 7 + 1)]
+
+
 class DiaryPages:
-    """Renders every page of one pupil's diary: {path inside /d/<token>/: body HTML}."""
+    """Renders every page of one pupil's diary: {path inside /d/<token>/: body HTML}.
+
+    What pupils see alike (a lesson's subject, topic and homework; the whole lesson for
+    pupils with the same marks, absence and comments in it, or none; the days' titles; the
+    week navigation) is rendered once a build and reused: most of the markup.
+    """
 
     def __init__(self, env: Environment, first_day: dt.date, today: dt.date):
         self.env, self.first_day, self.today = env, first_day, today
         self._templates = {name: env.get_template(f"{name}.html")
-                           for name in ("week", "marks", "timetable", "news")}
+                           for name in ("week", "marks", "timetable", "news", "_nav")}
+        self._parts = env.get_template("_parts.html").module
+        self._lessons: dict[int, tuple[Markup, Markup]] = {}
+        self._entries: dict[tuple, Markup] = {}  # a lesson with a pupil's marks in it
+        self._places: dict[int, tuple] = {}  # lesson id -> (its period's index, subject)
+        self.weeks = weeks = school_weeks(first_day, today)
+        self._weeks_nav = {root: self._parts.weeks_nav(weeks, root) for root in ("", "../../")}
+        self._day_titles = {monday + dt.timedelta(days=d): self._parts.day_title(
+            monday + dt.timedelta(days=d)) for monday in weeks for d in range(6)}
+        self._week_heads = {
+            (monday, root): self._parts.week_head(monday, weeks[i - 1] if i else None,
+                                                  weeks[i + 1] if i + 1 < len(weeks) else None,
+                                                  root)
+            for i, monday in enumerate(weeks) for root in ("", "../../")}
+
+    def entry(self, entry) -> Markup:
+        """One lesson of a pupil's week (pupils with the same marks in it share the markup)."""
+        key = (entry.lesson.id, entry.attendance, tuple(entry.marks), tuple(entry.comments))
+        html = self._entries.get(key)
+        if html is None:
+            html = self._entries[key] = self._parts.entry(entry, *self._lesson(entry.lesson))
+        return html
+
+    def _lesson(self, lesson) -> tuple[Markup, Markup]:
+        parts = self._lessons.get(lesson.id)
+        if parts is None:
+            parts = self._lessons[lesson.id] = (self._parts.head(lesson),
+                                                self._parts.body(lesson))
+        return parts
 
     def render(self, diary: Diary, periods: list[Period]) -> dict[str, str]:
-        weeks = diary.weeks(self.first_day, self.today)
         by_day: dict[dt.date, list] = defaultdict(list)
         for entry in diary.entries:
-            by_day[entry.lesson.date].append(entry)
+            by_day[entry.lesson.date].append(self.entry(entry))
+        lessons = {day: Markup("").join(entries) for day, entries in by_day.items()}
+        nav = {root: Markup(self._templates["_nav"].render(diary=diary, root=root))
+               for root in ("", "../", "../../")}
         pages = {}
-        for i, monday in enumerate(weeks):
-            context = {"monday": monday, "weeks": weeks,
-                       "previous": weeks[i - 1] if i else None,
-                       "following": weeks[i + 1] if i + 1 < len(weeks) else None,
-                       "days": [(monday + dt.timedelta(days=d),
-                                 by_day.get(monday + dt.timedelta(days=d), []))
-                                for d in range(6)]}
-            pages[f"w/{monday.isoformat()}/index.html"] = self._page("week", diary, "../../",
-                                                                     context)
-            if i == len(weeks) - 1:
-                pages["index.html"] = self._page("week", diary, "", context)
-        pages["marks/index.html"] = self._page("marks", diary, "../",
-                                               {"periods": self._periods(diary, periods)})
-        days = defaultdict(list)
+        for monday in self.weeks:
+            days = [(self._day_titles[day], lessons.get(day))
+                    for day in (monday + dt.timedelta(days=d) for d in range(6))]
+            for root, path in (("../../", f"w/{monday.isoformat()}/index.html"),
+                               ("", "index.html")):
+                if root or monday == self.weeks[-1]:
+                    pages[path] = self._templates["week"].render(
+                        nav=nav[root], days=days, week_head=self._week_heads[monday, root],
+                        weeks_nav=self._weeks_nav[root])
+        pages["marks/index.html"] = self._page("marks", diary, nav,
+                                               periods=self._periods(diary, periods))
+        days_slots = defaultdict(list)
         for slot in diary.timetable:
-            days[WEEKDAY_NAMES[slot.weekday - 1]].append(slot)
-        pages["timetable/index.html"] = self._page("timetable", diary, "../",
-                                                   {"days": list(days.items())})
-        pages["news/index.html"] = self._page("news", diary, "../", {})
+            days_slots[WEEKDAY_NAMES[slot.weekday - 1]].append(slot)
+        pages["timetable/index.html"] = self._page("timetable", diary, nav,
+                                                   days=list(days_slots.items()))
+        pages["news/index.html"] = self._page("news", diary, nav)
         return pages
 
-    def _page(self, name: str, diary: Diary, root: str, context: dict) -> str:
-        return self._templates[name].render(diary=diary, root=root, **context)
+    def _page(self, name: str, diary: Diary, nav: dict[str, Markup], **context) -> str:
+        return self._templates[name].render(diary=diary, nav=nav["../"], **context)
 
     def _periods(self, diary: Diary, periods: list[Period]) -> list:
-        result = []
-        for period in periods:
-            if period.start > self.today:
+        """Each period begun so far: per subject its marks, weighted average (rule 7) and
+        period mark, in one pass over the pupil's lessons."""
+        begun = [p for p in periods if p.start <= self.today]
+        subjects: list[dict[str, int]] = [{} for _ in begun]  # name -> subject id
+        marks: list[dict[str, list[str]]] = [defaultdict(list) for _ in begun]
+        weighted: list[dict[str, list]] = [defaultdict(list) for _ in begun]
+        for entry in diary.entries:
+            place = self._places.get(entry.lesson.id)
+            if place is None:
+                lesson = entry.lesson
+                index = next((i for i, p in enumerate(begun)
+                              if p.start <= lesson.date <= p.end), None)
+                place = self._places[lesson.id] = (index, lesson.subject_name,
+                                                   lesson.subject_id)
+            index, name, subject_id = place
+            if index is None:
                 continue
-            averages = diary.averages(period.start, period.end)
-            marks = defaultdict(list)
-            subject_ids = {}
-            for entry in diary.entries:
-                if period.start <= entry.lesson.date <= period.end:
-                    name = entry.lesson.subject.name
-                    subject_ids[name] = entry.lesson.subject_id
-                    marks[name].extend(v for v, _ in entry.marks)
-            rows = [{"subject": name, "marks": marks[name],
-                     "average": format_average(averages.get(name)),
-                     "period_mark": diary.period_marks.get(
-                         (subject_ids[name], period.id, "period"), "")}
-                    for name in sorted(marks)]
-            result.append((period, rows))
-        return result
+            subjects[index][name] = subject_id
+            if entry.marks:
+                marks[index][name].extend(v for v, _ in entry.marks)
+                weighted[index][name].extend((v, w) for v, _n, w in entry.weighted)
+        return [(period, [{"subject": name, "marks": marks[i][name],
+                           "average": format_average(rules.weighted_average(weighted[i][name])),
+                           "period_mark": diary.period_marks.get(
+                               (subjects[i][name], period.id, "period"), "")}
+                          for name in sorted(subjects[i])])
+                for i, period in enumerate(begun)]

@@ -1,11 +1,18 @@
 """Atomic publishing: every build goes into a fresh release folder; `site` is swapped last.
 
-    output/site -> releases/20261123T020000123456-789     (what a web server or rsync reads)
-    output/releases/<id>/                              (the current and the previous build)
+    output/site -> releases/20261123T020000123456-789   (what a web server or rsync -L reads)
+    output/releases/<id>/              the current and the previous build: public pages,
+    output/releases/<id>/d/<token>     and one symlink per diary, to ../../../store/…
+    output/store/<token>.<id>/         a diary's pages as the build <id> rendered them
 
-A build that fails or is killed leaves a `.tmp-*` folder behind and `site` untouched; the
-next build removes it. The swap is a rename over the symlink, which is atomic (PITFALLS:
-Pelican's DELETE_OUTPUT_DIRECTORY empties the live site first; `ln -sfn` is not atomic).
+A diary folder in the store is never changed after its build: a pupil whose data did not
+change keeps pointing at the same folder (one symlink, not a file per page), a re-rendered
+pupil gets a new folder whose unchanged pages are hard links to the old ones (so their
+mtime and inode stay and rsync skips them). A build that fails or is killed leaves a
+`.tmp-*` release and some unlinked store folders behind and `site` untouched; the next
+successful build removes them. The swap is a rename over the symlink, which is atomic
+(PITFALLS: Pelican's DELETE_OUTPUT_DIRECTORY empties the live site first; `ln -sfn` is not
+atomic).
 """
 from __future__ import annotations
 
@@ -14,6 +21,23 @@ import os
 import shutil
 from pathlib import Path
 
+STORE = "store"
+DIARIES = "d"
+
+
+def put(target: Path, data: bytes, old: Path | None) -> bool:
+    """Write a file, or hard-link the old one when its bytes are the same. True if linked."""
+    if old is not None:
+        try:
+            if old.stat().st_size == len(data) and old.read_bytes() == data:
+                os.link(old, target)
+                return True
+        except FileNotFoundError:
+            pass
+    with open(target, "wb") as file:
+        file.write(data)
+    return False
+
 
 class Release:
     """One build's folder, with the previous release to reuse unchanged files from."""
@@ -21,6 +45,7 @@ class Release:
     def __init__(self, output: Path):
         self.output = output
         self.releases = output / "releases"
+        self.store = output / STORE
         self.link = output / "site"
         self.previous = self.link.resolve() if self.link.is_symlink() else None
         stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
@@ -29,52 +54,61 @@ class Release:
 
     def begin(self) -> Path:
         self.releases.mkdir(parents=True, exist_ok=True)
+        self.store.mkdir(exist_ok=True)
         for stale in self.releases.glob(".tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
-        self.staging.mkdir()
+        (self.staging / DIARIES).mkdir(parents=True)
         return self.staging
 
     def reuse(self, relative: str, data: bytes) -> bool:
-        """Put a file in the new release: hard-linked from the previous one when its bytes
-        are the same (so its mtime and inode stay, and rsync skips it). True if reused."""
+        """Put a public file in the new release, hard-linked from the previous release when
+        its bytes are the same. True if reused."""
         target = self.staging / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        if self.previous is not None:
-            old = self.previous / relative
-            try:
-                if old.stat().st_size == len(data) and old.read_bytes() == data:
-                    os.link(old, target)
-                    return True
-            except FileNotFoundError:
-                pass
-        target.write_bytes(data)
-        return False
+        return put(target, data, self.previous / relative if self.previous else None)
 
-    def carry(self, relative_dir: str) -> int:
-        """Hard-link a whole unchanged folder of the previous release; returns files linked."""
-        if self.previous is None or not (self.previous / relative_dir).is_dir():
-            return 0
-        count = 0
-        for folder, _dirs, names in os.walk(self.previous / relative_dir):
-            target = self.staging / os.path.relpath(folder, self.previous)
-            target.mkdir(parents=True, exist_ok=True)
-            for name in names:
-                os.link(os.path.join(folder, name), target / name)
-            count += len(names)
-        return count
+    def previous_diary(self, token: str) -> Path | None:
+        """The store folder the live site shows for this diary (None: none, or a release
+        from before the store, whose diaries are plain folders)."""
+        if self.previous is None:
+            return None
+        try:
+            name = os.path.basename(os.readlink(self.previous / DIARIES / token))
+        except OSError:
+            return None
+        return self.store / name
+
+    def diary_folder(self, token: str) -> Path:
+        """A new, empty store folder for a diary rendered by this build."""
+        folder = self.store / f"{token}.{self.name}"
+        folder.mkdir()
+        return folder
+
+    def show_diary(self, token: str, folder: Path) -> None:
+        """Make /d/<token>/ of the new release show this store folder."""
+        (self.staging / DIARIES / token).symlink_to(Path("..", "..", "..", STORE, folder.name))
 
     def commit(self) -> Path:
-        """Make the new release the live site in one rename; keep the previous release."""
+        """Make the new release the live site in one rename; keep the previous release and
+        the store folders the two show, remove everything else."""
         final = self.releases / self.name
         self.staging.rename(final)
         tmp_link = self.output / f".site-{self.name}"
         tmp_link.symlink_to(Path("releases") / self.name)
         os.replace(tmp_link, self.link)
-        keep = {final.name} | ({self.previous.name} if self.previous else set())
+        kept = [final] + ([self.previous] if self.previous else [])
         for old in self.releases.iterdir():
-            if old.name not in keep and not old.name.startswith(".tmp-"):
+            if old not in kept and not old.name.startswith(".tmp-"):
                 shutil.rmtree(old, ignore_errors=True)
+        shown = {os.path.basename(os.readlink(link)) for release in kept
+                 if (release / DIARIES).is_dir()
+                 for link in (release / DIARIES).iterdir() if link.is_symlink()}
+        for folder in os.listdir(self.store):
+            if folder not in shown:
+                shutil.rmtree(self.store / folder, ignore_errors=True)
         return final
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        for folder in self.store.glob(f"*.{self.name}"):
+            shutil.rmtree(folder, ignore_errors=True)

@@ -86,14 +86,28 @@ def _days(count: int) -> str:
     return "дней"
 
 
-def render_shell(payload_json: str, token: str, *, title: str = DEFAULT_TITLE,
-                 remember_days: int = 30) -> str:
-    """The whole HTML file of a diary page around its payload (see site_builder.crypto)."""
+_SLOT = "\x00diary-payload\x00"
+
+
+@functools.lru_cache(maxsize=1024)
+def shell_parts(token: str, title: str = DEFAULT_TITLE,
+                remember_days: int = 30) -> tuple[str, str]:
+    """A pupil's page file before and after its payload: the same for all their pages."""
     if not _TOKEN.fullmatch(token):
         raise ValueError(f"Недопустимый адрес дневника: {token!r}")
     script, style = _assets()
     note = f"на {remember_days} {_days(remember_days)}; не отмечайте на чужом устройстве"
-    return _environment().get_template(TEMPLATE).render(
+    html = _environment().get_template(TEMPLATE).render(
         csp=Markup(content_security_policy(script, style)),
-        css=Markup(style), script=Markup(script), payload=embed_json(payload_json),
+        css=Markup(style), script=Markup(script), payload=Markup(_SLOT),
         token=token, title=title, remember_days=int(remember_days), remember_note=note)
+    before, slot, after = html.partition(_SLOT)
+    assert slot and _SLOT not in after, "the shell template must hold the payload once"
+    return before, after
+
+
+def render_shell(payload_json: str, token: str, *, title: str = DEFAULT_TITLE,
+                 remember_days: int = 30) -> str:
+    """The whole HTML file of a diary page around its payload (see site_builder.crypto)."""
+    before, after = shell_parts(token, title, int(remember_days))
+    return before + str(embed_json(payload_json)) + after  # str: Markup would escape

@@ -38,10 +38,15 @@ def payload_of(path: Path) -> str:
     return re.search(r'id="diary-payload">(.*?)</script>', path.read_text(), re.S).group(1)
 
 
+def tree(root: Path) -> list[Path]:
+    """Every file under a folder as a web server or `rsync -L` sees it: through symlinks."""
+    return [Path(folder, name) for folder, _dirs, names in os.walk(root, followlinks=True)
+            for name in names]
+
+
 def site_files(output: Path) -> dict[str, tuple[int, bytes]]:
     site = output / "site"
-    return {str(p.relative_to(site)): (p.stat().st_ino, p.read_bytes())
-            for p in site.rglob("*") if p.is_file()}
+    return {str(p.relative_to(site)): (p.stat().st_ino, p.read_bytes()) for p in tree(site)}
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +68,7 @@ def demo_site(tmp_path_factory):
         assert result.exit_code == 0, result.output
         database.bind(url)
         passwords = issue_all(Student.select())
-        report = build(folder / "output", CONTENT, dt.date.fromisoformat(TODAY))
+        report = build(folder / "output", CONTENT, dt.date.fromisoformat(TODAY), workers=2)
         yield folder / "output", passwords, report
     finally:
         diary_model.ITERATIONS = iterations
@@ -78,13 +83,36 @@ def test_no_name_of_a_pupil_or_guardian_in_any_byte_of_output(demo_site):
     names = {n.encode() for model in (Student, Guardian)
              for row in model.select() for n in (row.last_name, row.first_name)}
     assert len(names) > 40
-    files = [p for p in output.rglob("*") if p.is_file()]
-    assert len(files) > 400
+    files = tree(output)
+    assert len(files) > 400 and len(tree(output / "site")) > 40 * 10
     for path in files:
         data = path.read_bytes()
         hits = [n.decode() for n in names if n in data]
         assert not hits, f"{path.relative_to(output)} shows {hits}"
         assert not re.search(rb"/d/[0-9a-f]{32}", data) or "/d/" in str(path), path
+
+
+def test_two_processes_and_one_write_the_same_bytes(demo_site, tmp_path):
+    output, _, report = demo_site
+    alone = build(tmp_path / "output", CONTENT, dt.date.fromisoformat(TODAY), workers=1)
+    assert (alone.pupils, alone.written) == (report.pupils, report.written)
+    assert {p: b for p, (_, b) in site_files(tmp_path / "output").items()} == {
+        p: b for p, (_, b) in site_files(output).items()}
+
+
+def test_a_copy_with_the_links_followed_is_the_whole_site(demo_site, tmp_path):
+    """What `rsync -aL` or `cp -rL` puts on a static host: every page, as a plain file."""
+    output, passwords, _ = demo_site
+    site = output / "site"
+    access, password = next(iter(passwords.values()))
+    assert (site / "d" / access.token).is_symlink()  # one link per diary, into the store
+    copy = tmp_path / "www"
+    shutil.copytree(site, copy)  # follows symlinks, as rsync -L does
+    assert not any(p.is_symlink() for p in copy.rglob("*"))
+    assert {str(p.relative_to(copy)): p.read_bytes() for p in tree(copy)} == {
+        p: b for p, (_, b) in site_files(output).items()}
+    page = copy / "d" / access.token / "index.html"
+    assert "<h1>Неделя" in crypto.decrypt_page(payload_of(page), password)
 
 
 def test_public_pages_robots_and_no_diary_listing(demo_site):
@@ -153,6 +181,21 @@ def test_one_changed_mark_rewrites_only_that_pupils_affected_pages(small_site, s
     assert report.rendered == 1 and report.written == 2
     unchanged = set(after) - changed
     assert all(after[p][0] == before[p][0] for p in unchanged)  # same inode: not rewritten
+
+
+def test_the_store_keeps_only_what_the_live_and_previous_site_show(small_site, school):
+    output, _, _ = small_site
+    for value in ("4", "3", "2"):
+        mark = Mark.get()
+        mark.value = value
+        mark.save()
+        build(output, CONTENT, school.today)
+    releases = sorted((output / "releases").iterdir())
+    assert len(releases) == 2  # the live one and the one before
+    shown = {os.path.basename(os.readlink(link)) for release in releases
+             for link in (release / "d").iterdir()}
+    assert set(os.listdir(output / "store")) == shown
+    assert len(shown) == 4 + 1  # four pupils, one of them re-rendered in the last build
 
 
 def test_full_rebuild_keeps_the_bytes_of_unchanged_pages(small_site, school):
@@ -232,6 +275,7 @@ def test_build_command_says_one_line_and_runs_the_publish_command(small_site, sc
     marker = tmp_path / "published.txt"
     result = runner.invoke(main, ["build", "--output", str(output), "--content", str(CONTENT),
                                   "--today", school.today.isoformat(),
+                                  "--workers", "1",
                                   "--publish", f'echo "$JOURNAL_SITE" > "{marker}"'])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()

@@ -60,7 +60,9 @@ def test_round_trip_by_key_and_by_password_as_a_parent_types_it():
 
 
 def test_payload_has_exactly_the_format_of_the_issue():
-    data = fields(encrypt())
+    payload = encrypt()
+    data = fields(payload)
+    assert payload == json.dumps(data, separators=(",", ":"))  # compact JSON, nothing else
     assert list(data) == ["v", "kdf", "iter", "salt", "iv", "ct"]
     assert (data["v"], data["kdf"], data["iter"]) == (1, "pbkdf2-sha256", ITER)
     assert base64.b64decode(data["salt"]) == SALT
