@@ -194,6 +194,7 @@ def _read_class(class_plan: ClassPlan, ids: list[int]) -> Iterator[Diary]:
                 .order_by(News.published_at.desc()).limit(30))
     rows = [(lesson, lesson.id, lesson.date, lesson.subgroup_id) for lesson in lessons]
     dates = sorted({day for _l, _i, day, _s in rows})
+    plain = {lesson.id: Entry(lesson) for lesson in lessons}
     for sid in ids:
         pupil = Pupil(students[sid], moves[sid], None)
         in_class = {day: pupil.in_journal_on(day, school_class.id) for day in dates}
@@ -204,10 +205,13 @@ def _read_class(class_plan: ClassPlan, ids: list[int]) -> Iterator[Diary]:
             if subgroup_id and not any((s is None or s <= day) and (e is None or e >= day)
                                        for s, e in groups.get((subgroup_id, sid), [])):
                 continue
-            given = marks.get((lesson_id, sid), [])
-            entries.append(Entry(lesson, [(v, n) for v, n, _w in given],
-                                 attendance.get((lesson_id, sid)),
-                                 comments.get((lesson_id, sid), []), given))
+            key = (lesson_id, sid)
+            if key in marks or key in attendance or key in comments:
+                given = marks.get(key, [])
+                entries.append(Entry(lesson, [(v, n) for v, n, _w in given],
+                                     attendance.get(key), comments.get(key, []), given))
+            else:  # most lessons: nothing of the pupil's own, one Entry shared by all
+                entries.append(plain[lesson_id])
         diary = Diary(accesses[sid], students[sid], school_class, entries, period_marks[sid],
                       [t for t in timetable if t.subgroup_id is None
                        or (t.subgroup_id, sid) in groups], news)

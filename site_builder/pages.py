@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
@@ -28,10 +29,16 @@ ALLOWED_TAGS = {"p", "br", "b", "strong", "i", "em", "u", "s", "ul", "ol", "li",
                 "pre", "blockquote", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td"}
 
 
+_converters = threading.local()  # a Markdown instance is reusable (reset), not thread-safe
+
+
 @lru_cache(maxsize=4096)
 def markdown(text: str) -> Markup:
     """Teacher-entered Markdown as safe HTML: no scripts, no styles, links only http(s)."""
-    html = md.markdown(text or "", extensions=["tables", "sane_lists"])
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:  # building one (its extensions, patterns) costs more than a page
+        converter = _converters.markdown = md.Markdown(extensions=["tables", "sane_lists"])
+    html = converter.reset().convert(text or "")
     return Markup(nh3.clean(html, tags=ALLOWED_TAGS, url_schemes={"http", "https", "mailto"},
                             link_rel="noopener noreferrer nofollow"))
 
@@ -73,7 +80,7 @@ class DiaryPages:
                            for name in ("week", "marks", "timetable", "news", "_nav")}
         self._parts = env.get_template("_parts.html").module
         self._lessons: dict[int, tuple[Markup, Markup]] = {}
-        self._entries: dict[tuple, Markup] = {}  # a lesson with a pupil's marks in it
+        self._entries: dict[tuple | int, Markup] = {}  # a lesson as a pupil sees it
         self._places: dict[int, tuple] = {}  # lesson id -> (its period's index, subject)
         self.weeks = weeks = school_weeks(first_day, today)
         self._weeks_nav = {root: self._parts.weeks_nav(weeks, root) for root in ("", "../../")}
@@ -87,7 +94,10 @@ class DiaryPages:
 
     def entry(self, entry) -> Markup:
         """One lesson of a pupil's week (pupils with the same marks in it share the markup)."""
-        key = (entry.lesson.id, entry.attendance, tuple(entry.marks), tuple(entry.comments))
+        if entry.marks or entry.attendance or entry.comments:
+            key = (entry.lesson.id, entry.attendance, tuple(entry.marks), tuple(entry.comments))
+        else:
+            key = entry.lesson.id
         html = self._entries.get(key)
         if html is None:
             html = self._entries[key] = self._parts.entry(entry, *self._lesson(entry.lesson))
@@ -104,7 +114,7 @@ class DiaryPages:
         by_day: dict[dt.date, list] = defaultdict(list)
         for entry in diary.entries:
             by_day[entry.lesson.date].append(self.entry(entry))
-        lessons = {day: Markup("").join(entries) for day, entries in by_day.items()}
+        lessons = {day: Markup("".join(entries)) for day, entries in by_day.items()}
         nav = {root: Markup(self._templates["_nav"].render(diary=diary, root=root))
                for root in ("", "../", "../../")}
         pages = {}

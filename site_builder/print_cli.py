@@ -157,11 +157,11 @@ def temporary_command(class_name: str, subject: str, group: str | None, month: s
                         "--class 5А.")
     assignment = printing.find_assignment(school_class, subject, group)
     journal = printing.read_temporary(assignment, first)
-    html = printing.temporary_html(journal)
     if target.suffix.lower() in HTML_SUFFIXES:
-        write_atomically(target, html.encode("utf-8"))
+        write_atomically(target, printing.temporary_html(journal).encode("utf-8"))
     else:
-        write_atomically(target, printing.render_pdf([html])[0])
+        write_atomically(target, printing.render_pdf([printing.temporary_html(
+            journal, for_pdf=True)])[0])
     click.echo(f"Записан файл: {target} ({school_class.name}, {journal.subject}, "
                f"{journal.month_name}: учеников {len(journal.pupils)}, граф для дат "
                f"{journal.columns}).")

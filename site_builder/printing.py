@@ -491,48 +491,108 @@ def read_temporary(assignment: TeachingAssignment, month: dt.date) -> TemporaryJ
 # -- rendering ----------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
+def print_css() -> str:
+    """The print stylesheet (templates/print/print.css)."""
+    return (TEMPLATES / "print.css").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
 def environment() -> Environment:
-    """The print templates, with the stylesheet inlined so that nothing is fetched."""
+    """The print templates; HTML for a browser gets the stylesheet inlined (nothing fetched)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(markdown=inline_markdown, codes=rules.ATTENDANCE_CODES,
                        weekday_short=WEEKDAY_SHORT, absence_codes=ABSENCE_CODES,
-                       spare_rows=SPARE_ROWS,
-                       css=Markup((TEMPLATES / "print.css").read_text(encoding="utf-8")))
+                       spare_rows=SPARE_ROWS, css=Markup(print_css()))
     return env
 
 
-def sheets_html(sheets: list[Sheet], monday: dt.date) -> str:
-    """Weekly sheets as one HTML document, each sheet starting a new page."""
-    saturday = monday_of(monday) + dt.timedelta(days=5)
-    html = environment().get_template("week.html").render(
-        sheets=sheets, monday=monday_of(monday), saturday=saturday,
-        printed=SchoolSettings.current().today())
+def render_html(template: str, for_pdf: bool = False, **context) -> str:
+    """A print template as HTML. For WeasyPrint (`for_pdf`) without the inlined stylesheet:
+    render_pdf gives it the same stylesheet, parsed once per process."""
+    if for_pdf:
+        context["css"] = ""
+    html = environment().get_template(template).render(**context)
     return _INDENT.sub("\n", html)
 
 
-def notice_html(title: str, text: str) -> str:
+def sheets_html(sheets: list[Sheet], monday: dt.date, for_pdf: bool = False) -> str:
+    """Weekly sheets as one HTML document, each sheet starting a new page."""
+    return render_html("week.html", for_pdf, sheets=sheets, monday=monday_of(monday),
+                       saturday=monday_of(monday) + dt.timedelta(days=5),
+                       printed=SchoolSettings.current().today())
+
+
+def notice_html(title: str, text: str, for_pdf: bool = False) -> str:
     """A one-page document that says why there is nothing to print."""
-    return environment().get_template("notice.html").render(title=title, text=text)
+    return render_html("notice.html", for_pdf, title=title, text=text)
 
 
-def _document(html: str, fonts=None):
-    """WeasyPrint's layout of an HTML string; nothing is fetched, fonts are the system's."""
-    from weasyprint import HTML
+def lean_user_agent_css(css: str) -> str:
+    """WeasyPrint's HTML user-agent stylesheet without the rules that give every element
+    footnote and note pseudo-elements, and with list markers only for <li>. Printouts use
+    neither, and WeasyPrint works out a style for each such pseudo-element of each element:
+    six extra styles per element, a good part of the styling time of a long batch."""
+    css = re.sub(r"^::(?:footnote|note)-[\w-]+\s*\{[^}]*\}[ \t]*$", "", css, flags=re.M)
+    return re.sub(r"^::marker\b", "li::marker", css, flags=re.M)
+
+
+@lru_cache(maxsize=1)
+def _weasyprint():
+    """WeasyPrint's HTML class with the lean user-agent stylesheet, and the print stylesheet,
+    parsed once per process (forked workers inherit them): (HTML class, stylesheet)."""
+    from importlib.resources import files
+
+    from weasyprint import CSS, HTML
+    from weasyprint.css.counters import CounterStyle
+
+    try:
+        ua = (files("weasyprint.css") / "html5_ua.css").read_text("utf-8")
+    except OSError:  # another WeasyPrint layout: its own stylesheet, a little slower
+        document_class = HTML
+    else:
+        lean = CSS(string=lean_user_agent_css(ua), counter_style=CounterStyle())
+
+        class document_class(HTML):  # noqa: N801
+            def _ua_stylesheets(self, forms=False):
+                return [lean]
+
+    return document_class, CSS(string=print_css())
+
+
+# Fonts of this process: WeasyPrint's font configuration holds fontconfig and Pango state,
+# so a forked worker makes its own rather than use its parent's.
+_FONTS: dict[int, object] = {}
+
+
+def _fonts():
+    """This process's WeasyPrint font configuration, made once (system fonts only)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    pid = os.getpid()
+    if pid not in _FONTS:
+        _FONTS.clear()
+        _FONTS[pid] = FontConfiguration()
+    return _FONTS[pid]
+
+
+def _document(html: str):
+    """WeasyPrint's layout of HTML made `for_pdf`, with the print stylesheet and the system's
+    fonts; nothing is fetched."""
     from weasyprint.urls import URLFetcher
 
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).render(
-        font_config=fonts)
+    document_class, stylesheet = _weasyprint()
+    return document_class(string=html, url_fetcher=URLFetcher(allowed_protocols=())).render(
+        font_config=_fonts(), stylesheets=[stylesheet])
 
 
 def render_pdf(documents: Iterable[str],
                done: Callable[[int], None] | None = None) -> tuple[bytes, int]:
-    """HTML documents as one PDF (each from a new page) and its page count, in this process."""
-    from weasyprint.text.fonts import FontConfiguration
-
-    fonts, rendered = FontConfiguration(), []
+    """HTML documents made `for_pdf` as one PDF (each from a new page) and its page count,
+    in this process."""
+    rendered = []
     for i, html in enumerate(documents):
-        rendered.append(_document(html, fonts))
+        rendered.append(_document(html))
         if done:
             done(i)
     if not rendered:
@@ -571,9 +631,11 @@ def worker_count(sheets: int) -> int:
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes: forked at once from a single-threaded process such as the CLI, else
-    (the threaded panel) from a clean fork server, as forking threads may copy held locks."""
+    """Worker processes: forked at once from a single-threaded process such as the CLI, after
+    WeasyPrint is imported and the stylesheets parsed here, for them to inherit; else (the
+    threaded panel) from a clean fork server, as forking threads may copy held locks."""
     if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        _weasyprint()
         context = multiprocessing.get_context("fork")
     else:
         context = multiprocessing.get_context("forkserver")
@@ -581,17 +643,19 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
-def render_parts(parts: list[str], workers: int,
+def render_parts(parts: Iterable[str], count: int, workers: int,
                  done: Callable[[int], None] | None = None) -> tuple[bytes, int]:
-    """HTML documents as one PDF and its page count, in worker processes; `done(i)` after part i."""
-    workers = min(workers, len(parts))
-    if workers == 1:
+    """`count` HTML documents made `for_pdf` as one PDF and its page count, in worker
+    processes; `done(i)` after part i. The parts may be a generator: the workers start on
+    the first while the next are made."""
+    workers = min(workers, count)
+    if workers <= 1:
         return render_pdf(parts, done)
     pdfs, pages = [], 0
     with _pool(workers) as pool:
-        for i, (data, count) in enumerate(pool.map(render_part, parts)):
+        for i, (data, n) in enumerate(pool.map(render_part, parts)):
             pdfs.append(data)
-            pages += count
+            pages += n
             if done:
                 done(i)
     return merge_pdfs(pdfs), pages
@@ -635,11 +699,12 @@ def week_printout(school_class: SchoolClass | None, monday: dt.date, paper_only:
             "Выписок нет", no_sheets_text(paper_only))
         return Printout(html.encode("utf-8"), count, None)
     if not count:
-        return Printout(render_pdf([notice_html("Выписок нет", no_sheets_text(paper_only))])[0],
-                        0, 1)
+        notice = notice_html("Выписок нет", no_sheets_text(paper_only), for_pdf=True)
+        return Printout(render_pdf([notice])[0], 0, 1)
     workers = worker_count(count)
     parts = split_batches(batches, workers)
-    data, pages = render_parts([sheets_html(sheets, monday) for _, sheets in parts], workers,
+    documents = (sheets_html(sheets, monday, for_pdf=True) for _, sheets in parts)
+    data, pages = render_parts(documents, len(parts), workers,
                                _class_done(parts, count, progress))
     return Printout(data, count, pages)
 
@@ -673,10 +738,9 @@ def week_sheets_pdf(school_class: SchoolClass | None, monday: dt.date,
     return week_printout(school_class, monday, paper_only, qr).data
 
 
-def temporary_html(journal: TemporaryJournal) -> str:
+def temporary_html(journal: TemporaryJournal, for_pdf: bool = False) -> str:
     """The temporary journal form as printable HTML."""
-    html = environment().get_template("temporary.html").render(journal=journal)
-    return _INDENT.sub("\n", html)
+    return render_html("temporary.html", for_pdf, journal=journal)
 
 
 def temporary_journal_html(assignment: TeachingAssignment, month_first_day: dt.date) -> str:
@@ -686,7 +750,8 @@ def temporary_journal_html(assignment: TeachingAssignment, month_first_day: dt.d
 
 def temporary_journal_pdf(assignment: TeachingAssignment, month_first_day: dt.date) -> bytes:
     """The temporary journal form (002, appendix 1) of an assignment and month, as a PDF."""
-    return render_pdf([temporary_journal_html(assignment, month_first_day)])[0]
+    return render_pdf([temporary_html(read_temporary(assignment, month_first_day),
+                                      for_pdf=True)])[0]
 
 
 def find_assignment(school_class: SchoolClass, subject: str,

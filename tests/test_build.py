@@ -310,3 +310,32 @@ def test_a_diary_page_with_a_clear_payload_is_never_published(small_site, school
     with pytest.raises(Exception, match="не зашифрованы|Сборка остановлена"):
         build(output, CONTENT, school.today)
     assert site_files(output) == before
+
+
+def test_teachers_markdown_is_rendered_and_sanitised_in_the_diary(school, tmp_path,
+                                                                  monkeypatch):
+    """Topic and homework are Markdown a teacher typed: lists and links work, nothing runs."""
+    monkeypatch.setattr(diary_model, "ITERATIONS", FAST_ITERATIONS)
+    homework = ("1. № 5 на стр. 12\n2. [таблица](https://example.org/t)\n\n"
+                "<script>alert(1)</script><img src=x onerror=alert(2)> "
+                "[ссылка](javascript:alert(3)) <b style='color:red'>жирно</b>")
+    school.lesson(topic="Дроби *и* проценты", homework=homework)
+    school.lesson(day=school.today - dt.timedelta(days=8), topic="- пункт",
+                  homework="| a | b |\n|---|---|\n| 1 | 2 |")
+    access, password = diary_model.issue(school.pupils5[0])
+    build(tmp_path / "output", CONTENT, school.today)
+    monday = school.today - dt.timedelta(days=7)
+    monday -= dt.timedelta(days=monday.weekday())
+    page = tmp_path / "output" / "site" / "d" / access.token / "w" / monday.isoformat() / \
+        "index.html"
+    html = crypto.decrypt_page(payload_of(page), password)
+    assert "<li>№ 5 на стр. 12</li>" in html and "<em>и</em>" in html
+    assert '<a href="https://example.org/t" rel="noopener noreferrer nofollow">' in html
+    assert "<b>жирно</b>" in html
+    for bad in ("<script", "alert(1)", "onerror", "javascript:", "style="):
+        assert bad not in html, bad
+    # The converter is reused: what came before never changes what comes out.
+    texts = ["- пункт", "| a | b |\n|---|---|\n| 1 | 2 |", homework, "Дроби *и* проценты"]
+    first = [markdown.__wrapped__(text) for text in texts]
+    assert [markdown.__wrapped__(text) for text in reversed(texts)][::-1] == first
+    assert first[0] == "<ul>\n<li>пункт</li>\n</ul>" and "<td>1</td>" in first[1]
