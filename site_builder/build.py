@@ -166,7 +166,6 @@ class DiaryJob:
                 raise RuleError(f"Сборка остановлена: в файле d/{access.token}/{relative} "
                                 "данные дневника не зашифрованы. Сайт не обновлён.")
             target = folder / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
             data = shell.render_shell(payload, access.token).encode("utf-8")
             if publish.put(target, data, old / relative if old else None):
                 outcome.unchanged += 1

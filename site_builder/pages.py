@@ -66,8 +66,16 @@ def school_weeks(first: dt.date, today: dt.date) -> list[dt.date]:
     return [monday + dt.timedelta(weeks=i) for i in range((last - monday).days // 7 + 1)]
 
 
+def week_page(monday: dt.date) -> str:
+    """A week's page in the pupil's folder; all of a diary's pages are side by side."""
+    return f"week-{monday.isoformat()}.html"
+
+
 class DiaryPages:
-    """Renders every page of one pupil's diary: {path inside /d/<token>/: body HTML}.
+    """Renders every page of one pupil's diary: {file name in /d/<token>/: body HTML}.
+
+    index.html (the current week), week-YYYY-MM-DD.html, marks.html, timetable.html and
+    news.html, all in one folder: a file per page and no more folders than one per pupil.
 
     What pupils see alike (a lesson's subject, topic and homework; the whole lesson for
     pupils with the same marks, absence and comments in it, or none; the days' titles; the
@@ -83,14 +91,13 @@ class DiaryPages:
         self._entries: dict[tuple | int, Markup] = {}  # a lesson as a pupil sees it
         self._places: dict[int, tuple] = {}  # lesson id -> (its period's index, subject)
         self.weeks = weeks = school_weeks(first_day, today)
-        self._weeks_nav = {root: self._parts.weeks_nav(weeks, root) for root in ("", "../../")}
+        self._weeks_nav = self._parts.weeks_nav(weeks)
         self._day_titles = {monday + dt.timedelta(days=d): self._parts.day_title(
             monday + dt.timedelta(days=d)) for monday in weeks for d in range(6)}
         self._week_heads = {
-            (monday, root): self._parts.week_head(monday, weeks[i - 1] if i else None,
-                                                  weeks[i + 1] if i + 1 < len(weeks) else None,
-                                                  root)
-            for i, monday in enumerate(weeks) for root in ("", "../../")}
+            monday: self._parts.week_head(monday, weeks[i - 1] if i else None,
+                                          weeks[i + 1] if i + 1 < len(weeks) else None)
+            for i, monday in enumerate(weeks)}
 
     def entry(self, entry) -> Markup:
         """One lesson of a pupil's week (pupils with the same marks in it share the markup)."""
@@ -115,30 +122,27 @@ class DiaryPages:
         for entry in diary.entries:
             by_day[entry.lesson.date].append(self.entry(entry))
         lessons = {day: Markup("".join(entries)) for day, entries in by_day.items()}
-        nav = {root: Markup(self._templates["_nav"].render(diary=diary, root=root))
-               for root in ("", "../", "../../")}
+        nav = Markup(self._templates["_nav"].render(diary=diary))
         pages = {}
         for monday in self.weeks:
-            days = [(self._day_titles[day], lessons.get(day))
-                    for day in (monday + dt.timedelta(days=d) for d in range(6))]
-            for root, path in (("../../", f"w/{monday.isoformat()}/index.html"),
-                               ("", "index.html")):
-                if root or monday == self.weeks[-1]:
-                    pages[path] = self._templates["week"].render(
-                        nav=nav[root], days=days, week_head=self._week_heads[monday, root],
-                        weeks_nav=self._weeks_nav[root])
-        pages["marks/index.html"] = self._page("marks", diary, nav,
-                                               periods=self._periods(diary, periods))
+            html = self._templates["week"].render(
+                nav=nav, days=[(self._day_titles[day], lessons.get(day))
+                               for day in (monday + dt.timedelta(days=d) for d in range(6))],
+                week_head=self._week_heads[monday], weeks_nav=self._weeks_nav)
+            pages[week_page(monday)] = html
+        pages["index.html"] = html  # the current week, the diary's first page
+        pages["marks.html"] = self._page("marks", diary, nav,
+                                         periods=self._periods(diary, periods))
         days_slots = defaultdict(list)
         for slot in diary.timetable:
             days_slots[WEEKDAY_NAMES[slot.weekday - 1]].append(slot)
-        pages["timetable/index.html"] = self._page("timetable", diary, nav,
-                                                   days=list(days_slots.items()))
-        pages["news/index.html"] = self._page("news", diary, nav)
+        pages["timetable.html"] = self._page("timetable", diary, nav,
+                                             days=list(days_slots.items()))
+        pages["news.html"] = self._page("news", diary, nav)
         return pages
 
-    def _page(self, name: str, diary: Diary, nav: dict[str, Markup], **context) -> str:
-        return self._templates[name].render(diary=diary, nav=nav["../"], **context)
+    def _page(self, name: str, diary: Diary, nav: Markup, **context) -> str:
+        return self._templates[name].render(diary=diary, nav=nav, **context)
 
     def _periods(self, diary: Diary, periods: list[Period]) -> list:
         """Each period begun so far: per subject its marks, weighted average (rule 7) and

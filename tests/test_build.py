@@ -135,7 +135,7 @@ def test_a_week_page_decrypts_to_what_the_database_holds(demo_site):
     mark = Mark.select().join(Lesson).where(week).order_by(Mark.id).first()
     student = mark.student
     access, password = passwords[student.id]
-    page = output / "site" / "d" / access.token / "w" / monday.isoformat() / "index.html"
+    page = output / "site" / "d" / access.token / f"week-{monday.isoformat()}.html"
     html = crypto.decrypt_page(payload_of(page), password.lower().replace("-", " "))
     assert f"{student.last_name} {student.first_name}" in html
     lessons = Lesson.select().where(week & (Lesson.school_class == mark.lesson.school_class))
@@ -176,8 +176,7 @@ def test_one_changed_mark_rewrites_only_that_pupils_affected_pages(small_site, s
     changed = {path for path in after if after[path][1] != before[path][1]}
     token = passwords[school.pupils5[0].id][0].token
     monday = lesson.date - dt.timedelta(days=lesson.date.weekday())
-    assert changed == {f"d/{token}/w/{monday.isoformat()}/index.html",
-                       f"d/{token}/marks/index.html"}
+    assert changed == {f"d/{token}/week-{monday.isoformat()}.html", f"d/{token}/marks.html"}
     assert report.rendered == 1 and report.written == 2
     unchanged = set(after) - changed
     assert all(after[p][0] == before[p][0] for p in unchanged)  # same inode: not rewritten
@@ -326,8 +325,7 @@ def test_teachers_markdown_is_rendered_and_sanitised_in_the_diary(school, tmp_pa
     build(tmp_path / "output", CONTENT, school.today)
     monday = school.today - dt.timedelta(days=7)
     monday -= dt.timedelta(days=monday.weekday())
-    page = tmp_path / "output" / "site" / "d" / access.token / "w" / monday.isoformat() / \
-        "index.html"
+    page = tmp_path / "output" / "site" / "d" / access.token / f"week-{monday.isoformat()}.html"
     html = crypto.decrypt_page(payload_of(page), password)
     assert "<li>№ 5 на стр. 12</li>" in html and "<em>и</em>" in html
     assert '<a href="https://example.org/t" rel="noopener noreferrer nofollow">' in html

@@ -34,10 +34,10 @@ SALT = bytes.fromhex("00112233445566778899aabbccddeeff")
 WEEKS = {
     "2026-09-07": ('<p class="d-who">Иванова Мария, 5А класс</p><h1>Неделя 07.09</h1>'
                    '<p>Математика <span class="d-mark">5</span></p>'
-                   '<a id="next" href="../2026-09-14/index.html">14.09 →</a>'),
+                   '<a id="next" href="week-2026-09-14.html">14.09 →</a>'),
     "2026-09-14": ('<p class="d-who">Иванова Мария, 5А класс</p><h1>Неделя 14.09</h1>'
                    '<p>Русский язык <span class="d-mark">4</span></p>'
-                   '<a id="previous" href="../2026-09-07/index.html">← 07.09</a>'),
+                   '<a id="previous" href="week-2026-09-07.html">← 07.09</a>'),
 }
 SECRETS = ("Иванова", "Математика", "Русский язык", "Неделя")
 
@@ -58,15 +58,15 @@ def tampered(payload: str) -> str:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    """The built site: d/<token>/w/<monday>/index.html for two weeks, and w/tampered/."""
+    """The built site: d/<token>/week-<monday>.html for two weeks, and week-tampered.html."""
     root = tmp_path_factory.mktemp("site")
     key = derive_key(PASSWORD, SALT, ITERATIONS)
     for monday, html in WEEKS.items():
-        path = f"d/{TOKEN}/w/{monday}/index.html"
+        path = f"d/{TOKEN}/week-{monday}.html"
         payload = encrypt_page(key, SALT, ITERATIONS, path, html)
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
         if monday == "2026-09-14":
-            (root / f"d/{TOKEN}/w/tampered").mkdir(parents=True)
-            (root / f"d/{TOKEN}/w/tampered/index.html").write_text(
+            (root / f"d/{TOKEN}/week-tampered.html").write_text(
                 render_shell(tampered(payload), TOKEN), "utf-8")
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(render_shell(payload, TOKEN), "utf-8")
@@ -85,7 +85,7 @@ def http_base(site):
                                  functools.partial(QuietHandler, directory=str(site)))
     thread = threading.Thread(target=server.serve_forever, name="diary-http", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/d/{TOKEN}/w/"
+    yield f"http://127.0.0.1:{server.server_address[1]}/d/{TOKEN}/"
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
@@ -130,7 +130,7 @@ def type_password(page, password: str, remember: bool = False) -> None:
 
 def test_http_wrong_then_right_password_other_week_and_logout(page, http_base):
     from playwright.sync_api import expect
-    page.goto(http_base + "2026-09-07/index.html")
+    page.goto(http_base + "week-2026-09-07.html")
     expect_form(page)
     expect(page.locator("#remember-row")).to_be_visible()
     expect(page.locator("#remember-row")).to_contain_text("Запомнить на этом устройстве")
@@ -145,23 +145,23 @@ def test_http_wrong_then_right_password_other_week_and_logout(page, http_base):
     assert page.input_value("#password") == ""
 
     page.click("#next")  # the relative link inside the decrypted week
-    page.wait_for_url("**/2026-09-14/index.html")
+    page.wait_for_url("**/week-2026-09-14.html")
     expect_week(page, "Русский язык 4")
 
     page.click("#logout")
     expect_form(page)
     assert page.evaluate("sessionStorage.length") == 0
-    page.goto(http_base + "2026-09-07/index.html")
+    page.goto(http_base + "week-2026-09-07.html")
     expect_form(page)
 
 
 def test_tampered_page_shows_an_error_and_nothing_of_the_week(page, http_base):
     from playwright.sync_api import expect
-    page.goto(http_base + "2026-09-07/index.html")
+    page.goto(http_base + "week-2026-09-07.html")
     type_password(page, PASSWORD)
     expect_week(page, "Математика")
 
-    page.goto(http_base + "tampered/index.html")  # with the key this tab already holds
+    page.goto(http_base + "week-tampered.html")  # with the key this tab already holds
     expect_form(page, DAMAGED)
     type_password(page, TYPED)  # and with the right password typed
     expect(page.locator("#message")).to_have_text(WRONG)
@@ -171,7 +171,7 @@ def test_tampered_page_shows_an_error_and_nothing_of_the_week(page, http_base):
 
 
 def test_remember_keeps_a_non_extractable_key_until_logout(page, http_base):
-    page.goto(http_base + "2026-09-14/index.html")
+    page.goto(http_base + "week-2026-09-14.html")
     type_password(page, TYPED, remember=True)
     expect_week(page, "Русский язык")
     entry = page.evaluate("""token => new Promise((resolve, reject) => {
@@ -188,7 +188,7 @@ def test_remember_keeps_a_non_extractable_key_until_logout(page, http_base):
     assert 29.9 < entry["days"] <= 30
 
     page.evaluate("sessionStorage.clear()")  # as if the tab had been closed
-    page.goto(http_base + "2026-09-07/index.html")
+    page.goto(http_base + "week-2026-09-07.html")
     expect_week(page, "Математика")
 
     page.click("#logout")
@@ -200,13 +200,13 @@ def test_remember_keeps_a_non_extractable_key_until_logout(page, http_base):
 
 def test_file_url_opens_without_remember(page, site):
     from playwright.sync_api import expect
-    page.goto((site / f"d/{TOKEN}/w/2026-09-07/index.html").as_uri())
+    page.goto((site / f"d/{TOKEN}/week-2026-09-07.html").as_uri())
     expect_form(page)
     expect(page.locator("#remember-row")).to_be_hidden()
     type_password(page, TYPED)
     expect_week(page, "Математика 5")
     page.click("#next")
-    page.wait_for_url("**/2026-09-14/index.html")
+    page.wait_for_url("**/week-2026-09-14.html")
     expect_week(page, "Русский язык 4")
     databases = page.evaluate("indexedDB.databases().then(list => list.map(d => d.name))")
     assert "diary" not in databases
@@ -214,7 +214,7 @@ def test_file_url_opens_without_remember(page, site):
 
 def test_plain_http_on_another_host_explains_itself(page, site):
     from playwright.sync_api import expect
-    shell = (site / f"d/{TOKEN}/w/2026-09-07/index.html").read_text("utf-8")
+    shell = (site / f"d/{TOKEN}/week-2026-09-07.html").read_text("utf-8")
     page.route("http://diary.school.example/**",
                lambda route: route.fulfill(body=shell, content_type="text/html; charset=utf-8"))
     page.goto("http://diary.school.example/d/x/index.html")
@@ -272,7 +272,7 @@ def test_a_real_build_opens_over_http_and_file(page, school, tmp_path, monkeypat
             expect_form(page, WRONG)
             type_password(page, password.lower().replace("-", " "))
             expect_week(page, "Иванов Тест, 5А класс")
-            page.click(f'a[href="w/{monday.isoformat()}/index.html"]')
+            page.click(f'a[href="week-{monday.isoformat()}.html"]')
             expect_week(page, "Дроби")
             assert page.locator("#diary .d-mark").inner_text() == "5"
             assert "№ 5" in page.locator("#diary .d-hw").inner_text()
