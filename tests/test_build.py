@@ -223,19 +223,34 @@ KILLED_BUILD = """
 import sys, time, datetime as dt
 from pathlib import Path
 from models import database
-from site_builder.build import build
+from site_builder import build as build_module
 database.bind(sys.argv[1])
-build(Path(sys.argv[2]), Path(sys.argv[3]), dt.date.fromisoformat(sys.argv[4]), full=True,
-      progress=lambda n: time.sleep(0.5))
+build_module.PARALLEL_FROM = 1  # even four pupils go to the worker processes
+build_module.build(Path(sys.argv[2]), Path(sys.argv[3]), dt.date.fromisoformat(sys.argv[4]),
+                   full=True, progress=lambda n: time.sleep(0.5), workers=int(sys.argv[5]))
 """
 
 
-def test_a_killed_build_leaves_the_previous_site_complete(small_site, school, backend_url):
+def processes_with(argument: str) -> list[int]:
+    """Running processes whose command line holds this argument (a build's and its workers')."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and argument.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_killed_build_leaves_the_previous_site_complete(small_site, school, backend_url,
+                                                          workers):
     output, _, _ = small_site
     before = site_files(output)
     db.close()
     child = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, backend_url, str(output),
-                              str(CONTENT), school.today.isoformat()])
+                              str(CONTENT), school.today.isoformat(), str(workers)])
     deadline = time.monotonic() + 30
     while not any(p.is_file() for p in (output / "releases").glob(".tmp-*/d/*/*")):
         assert time.monotonic() < deadline and child.poll() is None, "the build never started"
@@ -244,8 +259,14 @@ def test_a_killed_build_leaves_the_previous_site_complete(small_site, school, ba
     child.wait()
     assert site_files(output) == before  # same files, same bytes, same inodes
     assert list((output / "releases").glob(".tmp-*"))  # the half-built release was left…
+    while processes_with(str(output)):  # …and no worker process lives on
+        assert time.monotonic() < deadline, "a worker process outlived the killed build"
+        time.sleep(0.1)
     build(output, CONTENT, school.today)
     assert not list((output / "releases").glob(".tmp-*"))  # …and the next build removes it
+    shown = {os.path.basename(os.readlink(link)) for release in (output / "releases").iterdir()
+             for link in (release / "d").iterdir()}
+    assert set(os.listdir(output / "store")) == shown  # with the killed build's store folders
 
 
 def test_a_rotated_password_reencrypts_only_that_pupil(small_site, school):
