@@ -30,7 +30,8 @@ def pdf(data: bytes, filename: str) -> Response:
 
 class PrintView(SecureView):
     """Class teachers print their classes' sheets; the director and deputies any class's;
-    a teacher prints the temporary journal of their own assignments."""
+    a teacher prints the temporary journal of their own assignments. The sheets carry the
+    diary's QR code as the school setting says."""
 
     def allow(self, user) -> bool:
         return user.has_role("teacher", *access.READ_ALL)
@@ -51,11 +52,13 @@ class PrintView(SecureView):
     @expose("/")
     def index(self):
         user = staff()
-        today = SchoolSettings.current().today()
+        settings = SchoolSettings.current()
+        today = settings.today()
         return self.render("admin/printing.html", classes=self._classes(user),
                            assignments=self._assignments(user),
                            monday=today - dt.timedelta(days=today.weekday()),
-                           month=today.replace(day=1), can_all=access.reads_all(user))
+                           month=today.replace(day=1), can_all=access.reads_all(user),
+                           qr=settings.sheet_qr)
 
     @expose("/week")
     def week(self):

@@ -70,7 +70,7 @@ LABELS = {
     "is_active": "Учётная запись действует", "locked_until": "Вход заблокирован до",
     "timezone": "Часовой пояс", "diary_base_url": "Адрес сайта дневников",
     "threshold_3": "Порог «3»", "threshold_4": "Порог «4»", "threshold_5": "Порог «5»",
-    "uses_mark_one": "Ставится отметка «1»",
+    "uses_mark_one": "Ставится отметка «1»", "sheet_qr": "QR-код дневника на выписках",
 }
 GENDERS = [("", "не указан"), ("М", "мужской"), ("Ж", "женский")]
 SCHEMES = [(key, label) for key, (label, _) in PERIOD_SCHEMES.items()]
@@ -356,7 +356,7 @@ class SettingsView(SetupView):
     can_create = False
     can_delete = False
     column_list = ["name", "timezone", "diary_base_url", "threshold_3", "threshold_4",
-                   "threshold_5", "uses_mark_one"]
+                   "threshold_5", "uses_mark_one", "sheet_qr"]
     column_labels = labels(*column_list, name="Название школы")
     form_columns = column_list
 

@@ -24,7 +24,8 @@ PERIOD_SCHEMES = {
 
 
 class SchoolSettings(BaseModel):
-    """One row: the school's name, clock, diary address and rounding thresholds (rule 7)."""
+    """One row: the school's name, clock, diary address, rounding thresholds (rule 7) and
+    whether weekly sheets carry the diary's QR code."""
 
     name = CharField(default="Школа")
     timezone = CharField(default="Europe/Moscow")
@@ -33,6 +34,8 @@ class SchoolSettings(BaseModel):
     threshold_4 = FloatField(default=3.5)
     threshold_5 = FloatField(default=4.5)
     uses_mark_one = BooleanField(default=False)
+    # Whether weekly sheets carry a QR code of the pupil's online diary (migration 0004).
+    sheet_qr = BooleanField(default=False)
 
     @classmethod
     def current(cls) -> SchoolSettings:
@@ -56,6 +59,9 @@ class SchoolSettings(BaseModel):
         if not 2 <= self.threshold_3 < self.threshold_4 < self.threshold_5 <= 5:
             raise RuleError("Пороги округления должны возрастать: «3» < «4» < «5», "
                             "в пределах от 2 до 5.")
+        if self.sheet_qr and not self.diary_base_url.strip():
+            raise RuleError("Для QR-кода дневника на выписках нужен адрес сайта дневников: "
+                            "укажите его или снимите отметку «QR-код дневника на выписках».")
 
 
 class AcademicYear(BaseModel):

@@ -102,12 +102,14 @@ def print_group() -> None:
               help="Любой день недели (ГГГГ-ММ-ДД); по умолчанию текущая неделя.")
 @click.option("--paper-only", is_flag=True,
               help="Только ученики, чьи родители просили бумажную выписку.")
-@click.option("--qr", is_flag=True, help="QR-код адреса электронного дневника на каждом листе.")
+@click.option("--qr/--no-qr", default=None,
+              help="QR-код адреса электронного дневника на каждом листе (или без него); по "
+                   "умолчанию как в настройках школы: «QR-код дневника на выписках».")
 @click.option("-o", "--output", required=True, type=FILE, metavar="ФАЙЛ",
               help="Файл PDF (или .html, чтобы открыть и напечатать в браузере).")
 @click.option("--force", is_flag=True, help="Перезаписать существующий файл.")
-def week_command(class_name: str, week: str | None, paper_only: bool, qr: bool, output: Path,
-                 force: bool) -> None:
+def week_command(class_name: str, week: str | None, paper_only: bool, qr: bool | None,
+                 output: Path, force: bool) -> None:
     """Выписки из электронного журнала за неделю: по листу на ученика, каждый с новой
     страницы, с подписями классного руководителя и родителя."""
     database.bind()
@@ -115,6 +117,8 @@ def week_command(class_name: str, week: str | None, paper_only: bool, qr: bool, 
     target = cred.check_destination(output, force, PRINTOUT)
     settings = SchoolSettings.current()
     monday = printing.monday_of(parse_day(week, settings.today()))
+    if qr is None:
+        qr = settings.sheet_qr
     if qr:
         cred.check_base_url(settings.diary_base_url)
     school_class = resolve_class(class_name, monday)

@@ -59,8 +59,6 @@ from .credentials import current_year
 from .pages import markdown
 
 TEMPLATES = Path(__file__).with_name("templates") / "print"
-# Whether weekly sheets carry a QR code of the pupil's diary; a school setting will replace it.
-QR_DEFAULT = False
 WEEKDAY_NAMES = [w.capitalize() for w in WEEKDAYS]
 WEEKDAY_SHORT = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
 MONTHS = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
@@ -245,7 +243,7 @@ class WeekReader:
         self.start = min(self.monday, self.period.start) if self.period else self.monday
         self.school = SchoolSettings.current().name
 
-    def sheets(self, paper_only: bool = False, qr: bool = QR_DEFAULT) -> list[Sheet]:
+    def sheets(self, paper_only: bool = False, qr: bool = False) -> list[Sheet]:
         """A sheet for each pupil of the class that week (only paper ones if asked)."""
         week = [self.monday + dt.timedelta(days=i) for i in range(7)]
         pupils = [p for p in movement_pupils(self.school_class, self.sunday)
@@ -382,7 +380,7 @@ def week_classes(school_class: SchoolClass | None, monday: dt.date) -> list[Scho
 
 
 def class_sheets(school_class: SchoolClass | None, monday: dt.date, paper_only: bool = False,
-                 qr: bool = QR_DEFAULT) -> Iterator[tuple[SchoolClass, list[Sheet]]]:
+                 qr: bool = False) -> Iterator[tuple[SchoolClass, list[Sheet]]]:
     """Each class with its pupils' weekly sheets, read one class at a time."""
     for c in week_classes(school_class, monday):
         yield c, WeekReader(c, monday).sheets(paper_only, qr)
@@ -688,9 +686,12 @@ def split_batches(batches: list[tuple[SchoolClass, list[Sheet]]],
 
 
 def week_printout(school_class: SchoolClass | None, monday: dt.date, paper_only: bool = False,
-                  qr: bool = QR_DEFAULT, progress: Progress | None = None,
+                  qr: bool | None = None, progress: Progress | None = None,
                   as_html: bool = False) -> Printout:
-    """Weekly sheets of a class (None: the whole school) as a PDF or HTML document."""
+    """Weekly sheets of a class (None: the whole school) as a PDF or HTML document; `qr`
+    (the diary's QR code on each sheet) defaults to the school setting."""
+    if qr is None:
+        qr = SchoolSettings.current().sheet_qr
     batches = [b for b in class_sheets(school_class, monday, paper_only, qr) if b[1]]
     count = sum(len(sheets) for _, sheets in batches)
     if as_html:
@@ -727,13 +728,13 @@ def _class_done(parts: list[tuple[SchoolClass, list[Sheet]]], total: int,
 
 
 def week_sheets_html(school_class: SchoolClass | None, monday: dt.date,
-                     paper_only: bool = False, qr: bool = QR_DEFAULT) -> str:
+                     paper_only: bool = False, qr: bool | None = None) -> str:
     """Weekly sheets of a class (None: the whole school) as one printable HTML document."""
     return week_printout(school_class, monday, paper_only, qr, as_html=True).data.decode("utf-8")
 
 
 def week_sheets_pdf(school_class: SchoolClass | None, monday: dt.date,
-                    paper_only: bool = False, qr: bool = QR_DEFAULT) -> bytes:
+                    paper_only: bool = False, qr: bool | None = None) -> bytes:
     """Weekly sheets of a class (None: the whole school) as a PDF, one pupil per sheet."""
     return week_printout(school_class, monday, paper_only, qr).data
 

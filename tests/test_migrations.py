@@ -11,7 +11,7 @@ from peewee import SqliteDatabase
 from playhouse.schema_diff import diff_models
 
 from journal_cli import main
-from models import ALL_MODELS, Student, database, db
+from models import ALL_MODELS, SchoolSettings, Student, database, db
 from models.people import fold_name
 
 V1 = Path(__file__).parent / "fixtures" / "schema_v1.sqlite3.gz"
@@ -65,21 +65,54 @@ def test_migrate_upgrades_a_first_version_database_without_losing_a_row(backend_
 
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert "0002_search_names" in result.output and "1 → 3" in result.output
+    assert "0002_search_names" in result.output and "1 → 4" in result.output
 
     database.bind(backend_url)
     assert row_counts(db, tables) == before
     assert not diff_models(db.obj, ALL_MODELS), "the migrated schema differs from the models"
     applied, known = database.schema_status()
-    assert applied == known == 3
+    assert applied == known == 4
+    settings = SchoolSettings.get()  # 0004: the QR setting, off, beside the old settings
+    assert settings.name == "МБОУ «Шамары СОШ»" and settings.sheet_qr is False
     for s in Student.select():
         assert s.search_name == fold_name(s.last_name, s.first_name, s.middle_name)
     someone = Student.select().first()
     assert Student.search(someone.last_name.upper()).count() >= 1
 
     again = runner.invoke(main, ["migrate"])
-    assert again.exit_code == 0 and "3 → 3" in again.output
+    assert again.exit_code == 0 and "4 → 4" in again.output
     assert row_counts(db, tables) == before
+
+
+def test_a_database_from_before_the_qr_setting_migrates_keeping_its_settings(backend_url,
+                                                                            runner):
+    """0004 adds «QR-код дневника на выписках» to a version-3 database: off, nothing else
+    changed; the setting then works and can be rolled back."""
+    database.bind(backend_url)
+    database.create_schema()
+    database._runner().down("0004_sheet_qr")
+    assert database.schema_status() == (3, 4)
+    assert "sheet_qr" not in {c.name for c in db.get_columns("school_settings")}
+    db.execute_sql("INSERT INTO school_settings (created_at, updated_at, name, timezone, "
+                   "diary_base_url, threshold_3, threshold_4, threshold_5, uses_mark_one) "
+                   f"VALUES ({', '.join([db.param] * 9)})",
+                   ("2026-09-01 08:00:00", "2026-09-01 08:00:00", "МБОУ «Старая СОШ»",
+                    "Asia/Yekaterinburg", "https://dnevnik.school.test/", 2.6, 3.6, 4.6, True))
+    db.close()
+
+    result = runner.invoke(main, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert "0004_sheet_qr" in result.output and "3 → 4" in result.output
+    database.bind(backend_url)
+    assert not diff_models(db.obj, ALL_MODELS)
+    settings = SchoolSettings.current()
+    assert (settings.name, settings.timezone, settings.diary_base_url, settings.thresholds,
+            settings.uses_mark_one, settings.sheet_qr) == (
+        "МБОУ «Старая СОШ»", "Asia/Yekaterinburg", "https://dnevnik.school.test/",
+        (2.6, 3.6, 4.6), True, False)
+    settings.sheet_qr = True
+    settings.save()
+    assert SchoolSettings.current().sheet_qr is True
 
 
 def test_migrate_refuses_an_empty_database(backend_url, runner):
@@ -100,5 +133,5 @@ def test_commands_refuse_an_old_schema_and_say_to_migrate(backend_url, runner):
     for command in (["serve"], ["build"], ["credentials", "--class", "5А"]):
         result = runner.invoke(main, command)
         assert result.exit_code == 1, command
-        assert "Схема базы данных устарела (версия 1, нужна 3): выполните journal migrate" \
+        assert "Схема базы данных устарела (версия 1, нужна 4): выполните journal migrate" \
             in result.output, command

@@ -8,6 +8,7 @@ import re
 from collections import Counter
 
 import pytest
+import segno
 from pypdf import PdfReader
 
 from journal_cli import main
@@ -37,6 +38,22 @@ SCHOOL = "МБОУ «Тестовая СОШ»"
 def pages_of(data: bytes) -> list[str]:
     """The text of each page of a PDF."""
     return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def qr_modules(page) -> set[tuple[int, int]]:
+    """The dark modules of the QR code a PDF page draws. WeasyPrint draws the inline SVG
+    (segno's one path of horizontal runs, a module wide, 2 modules of border) as
+    `x y.5 m` / `x2 y.5 l` pairs in the SVG's own units."""
+    stream = page.get_contents().get_data().decode("latin-1")
+    return {(x, int(y)) for x1, y, x2 in re.findall(r"^(\d+) (\d+)\.5 m\n(\d+) \2\.5 l$",
+                                                     stream, re.M)
+            for x in range(int(x1), int(x2))}
+
+
+def qr_of(address: str) -> set[tuple[int, int]]:
+    """The dark modules of the address's QR code as the sheets make it."""
+    matrix = segno.make(address, error="m").matrix
+    return {(x + 2, y + 2) for y, row in enumerate(matrix) for x, dark in enumerate(row) if dark}
 
 
 def names_on(page: str, students) -> set[str]:
@@ -322,3 +339,69 @@ def test_bad_requests_are_refused_in_russian_and_write_nothing(school, week, run
     forced = run(runner, "week", "--class", "5А", "-o", str(target), "--force")
     assert forced.exit_code == 0, forced.output
     assert target.read_bytes().startswith(b"%PDF") and list(tmp_path.glob(".x.pdf.*")) == []
+
+
+def test_the_diary_qr_code_is_a_school_setting_the_cli_and_the_panel_follow(
+        school, week, journal, runner, tmp_path, monkeypatch, browser, people):
+    monkeypatch.setattr(diary, "ITERATIONS", 1000)
+    base_url = "https://dnevnik.school.test/"
+    SchoolSettings.update(diary_base_url=base_url).execute()
+    ivanov = school.pupils5[0]
+    access, _ = diary.issue(ivanov)  # the others have no diary yet: no code for them
+    address_qr = qr_of(access.url(base_url))
+
+    def sheets(*args) -> dict[str, object]:
+        target = tmp_path / "sheets.pdf"
+        result = run(runner, "week", "--class", "5А", "--week", week.isoformat(),
+                     "-o", str(target), "--force", *args)
+        assert result.exit_code == 0, result.output
+        return pdf_pages(target.read_bytes())
+
+    def pdf_pages(data: bytes) -> dict[str, object]:
+        pages = PdfReader(io.BytesIO(data)).pages
+        assert len(pages) == 3
+        return {next(iter(names_on(p.extract_text(), school.pupils5))): p for p in pages}
+
+    def has_qr(pages) -> dict[str, bool]:
+        found = {}
+        for name, page in pages.items():
+            modules = qr_modules(page)
+            assert modules in (set(), address_qr), name  # the pupil's address, or nothing
+            found[name] = bool(modules)
+            caption = "Электронный дневник" in re.sub(r"\s+", " ", page.extract_text())
+            assert caption == found[name]
+        return found
+
+    def settings_form(**changes):
+        url = f"/setup/settings/edit/?id={SchoolSettings.current().id}"
+        browser.get(url)
+        form = {"name": SCHOOL, "timezone": "Europe/Moscow", "diary_base_url": base_url,
+                "threshold_3": "2.5", "threshold_4": "3.5", "threshold_5": "4.5"} | changes
+        return browser.post(url, {k: v for k, v in form.items() if v is not None},
+                            follow_redirects=True)
+
+    nobody = {p.full_name: False for p in school.pupils5}
+    only_ivanov = nobody | {ivanov.full_name: True}
+    assert SchoolSettings.current().sheet_qr is False  # off unless the school turns it on
+    assert has_qr(sheets()) == nobody
+    assert has_qr(sheets("--qr")) == only_ivanov  # the flag overrides the setting
+
+    browser.login(people.admin.login)
+    settings_form(sheet_qr="y")
+    assert SchoolSettings.current().sheet_qr is True
+    assert has_qr(sheets()) == only_ivanov
+    assert has_qr(sheets("--no-qr")) == nobody
+    refused = settings_form(diary_base_url="", sheet_qr="y")  # a code needs the address
+    assert "нужен адрес сайта дневников" in refused.get_data(as_text=True)
+    assert SchoolSettings.current().diary_base_url == base_url
+
+    deputy = type(browser)(browser.client.application.test_client())
+    deputy.login(people.deputy.login)
+    assert "на листах: есть" in deputy.get("/print/").get_data(as_text=True)
+    download = deputy.get(f"/print/week?class_id={school.c5.id}&week={week}")
+    assert download.status_code == 200 and has_qr(pdf_pages(download.data)) == only_ivanov
+    settings_form(sheet_qr=None)  # the admin unticks it
+    assert SchoolSettings.current().sheet_qr is False
+    assert "на листах: нет" in deputy.get("/print/").get_data(as_text=True)
+    download = deputy.get(f"/print/week?class_id={school.c5.id}&week={week}")
+    assert has_qr(pdf_pages(download.data)) == nobody
