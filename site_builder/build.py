@@ -28,8 +28,8 @@ from models import AcademicYear, Guardian, RuleError, SchoolSettings, Student
 from models.database import instance_path
 from models.diary import DiaryAccess
 
-from . import crypto, diary, forked, pages, publish, shell
-from .diary import ClassPlan
+from . import crypto, forked, pages, publish, shell
+from .diary import ClassPlan, plan_classes
 from .publish import DIARIES, Release
 
 ROOT = Path(__file__).resolve().parent
@@ -105,7 +105,7 @@ class DiaryJob:
         self.names = personal_names()
         self.version = version = pages.templates_version()
         todo: list[tuple[ClassPlan, list[int]]] = []
-        for class_plan in diary.plan(self.today):
+        for class_plan in plan_classes(self.today):
             stale = []
             for sid, access in class_plan.accesses.items():
                 fingerprint = f"{version}:{class_plan.prints[sid]}"

@@ -100,7 +100,7 @@ class ClassPlan:
         return list(_read_class(self, wanted)) if wanted else []
 
 
-def plan(today: dt.date, only: set[int] | None = None) -> Iterator[ClassPlan]:
+def plan_classes(today: dt.date, only: set[int] | None = None) -> Iterator[ClassPlan]:
     """Every class of the current year with pupils who have diaries (or only these pupils)."""
     year = AcademicYear.on(today, after_end=True)
     if year is None:
@@ -128,7 +128,7 @@ def plan(today: dt.date, only: set[int] | None = None) -> Iterator[ClassPlan]:
 
 def load(today: dt.date, only: set[int] | None = None) -> Iterator[Diary]:
     """Every diary of the current year (or only those of these pupils), class by class."""
-    for class_plan in plan(today, only):
+    for class_plan in plan_classes(today, only):
         yield from class_plan.read()
 
 

@@ -39,8 +39,12 @@ def run(work: Callable[[T], R], items: list[T], processes: int,
         weight: Callable[[T], int]) -> Iterator[R]:
     """work(item) for every item in forked processes; the results in the order they come."""
     context = multiprocessing.get_context("fork")
+    # Every process opens its own connection: a socket (or a pool's idle ones) cannot be
+    # shared, so none is left open to be inherited.
     if not db.is_closed():
-        db.close()  # every process opens its own connection: a socket cannot be shared
+        db.close()
+    if hasattr(db.obj, "close_all"):
+        db.obj.close_all()
     children = []
     try:
         for share in shares(items, processes, weight):
