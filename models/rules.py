@@ -6,6 +6,8 @@ call them, and the models call them before saving.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
@@ -82,12 +84,20 @@ def weighted_average(marks: Iterable[tuple[str, float]]) -> Fraction | None:
                 counted = sums[weight] = [0, 0]
             counted[0] += int(value)
             counted[1] += 1
-    total = weight_sum = Fraction(0)
+    exact = {weight: _exact(weight) for weight in sums}
+    common = math.lcm(*(w.denominator for w in exact.values())) if exact else 1
+    total = weight_sum = 0  # in units of 1/common: integers, one Fraction at the end
     for weight, (value_sum, count) in sums.items():
-        exact = Fraction(Decimal(str(weight)))
-        total += value_sum * exact
-        weight_sum += count * exact
-    return total / weight_sum if weight_sum else None
+        units = exact[weight].numerator * (common // exact[weight].denominator)
+        total += value_sum * units
+        weight_sum += count * units
+    return Fraction(total, weight_sum) if weight_sum else None
+
+
+@functools.lru_cache(maxsize=64)
+def _exact(weight: float) -> Fraction:
+    """A work type's weight as typed (1.5, 0.1), not as the float's binary value."""
+    return Fraction(Decimal(str(weight)))
 
 
 def suggest_mark(average: Fraction | float | None,
