@@ -143,8 +143,8 @@ def test_the_period_so_far_has_each_subjects_marks_and_weighted_average(school, 
     assert average == pytest.approx(13 / 3)  # 3 (weight 1) and 5 at a test (weight 2)
     assert printing.average_text(average) == "4,33"
     first = sheet_of(pages, ivanov)
-    assert re.search(r"Математика\s+3 5\s+4,33", first)
-    assert re.search(r"Иностранный\s+язык\s+\(английский\)\s+4\s+4,00", first)
+    assert re.search(r"Математика: 3 5\s+4,33", first)
+    assert re.search(r"Иностранный\s+язык\s+\(английский\):\s+4\s+4,00", first)
     assert f"Отметки за 1-ю четверть (с {school.period.start:%d.%m}" in first
     assert re.search(r"Математика\s+—", sheet_of(pages, school.pupils5[2]))  # Сидоров: none
 
