@@ -34,7 +34,6 @@ from models import (
     Holiday,
     Lesson,
     Mark,
-    Movement,
     News,
     Period,
     PeriodMark,
@@ -52,7 +51,7 @@ from models import (
     rules,
 )
 from models.base import RuleError
-from models.gradebook import Pupil
+from models.gradebook import Pupil, class_pupils
 from models.people import fold_name
 from models.rules import format_average
 from models.timetable import WEEKDAYS
@@ -206,20 +205,6 @@ def period_for_week(school_class: SchoolClass, monday: dt.date) -> Period | None
     return begun[-1] if begun else None
 
 
-def movement_pupils(school_class: SchoolClass, last_day: dt.date) -> list[Pupil]:
-    """Everyone the movement book put in the class by the day, with their movements."""
-    entered = Movement.select(Movement.student).where(
-        (Movement.school_class == school_class) & (Movement.date <= last_day))
-    moves: dict[int, list] = defaultdict(list)
-    for sid, day, cid in (Movement.select(Movement.student, Movement.date, Movement.school_class)
-                          .where(Movement.student.in_(entered))
-                          .order_by(Movement.date, Movement.id).tuples()):
-        moves[sid].append((day, cid))
-    students = (Student.select().where(Student.id.in_(list(moves)))
-                .order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id))
-    return [Pupil(s, moves[s.id], None) for s in students]
-
-
 def paper_sheet_ids(student_ids: list[int]) -> set[int]:
     """The pupils with at least one guardian who asked for a paper sheet (rule 9)."""
     link = StudentGuardian
@@ -251,7 +236,7 @@ class WeekReader:
     def sheets(self, paper_only: bool = False, qr: bool = False) -> list[Sheet]:
         """A sheet for each pupil of the class that week (only paper ones if asked)."""
         week = [self.monday + dt.timedelta(days=i) for i in range(7)]
-        pupils = [p for p in movement_pupils(self.school_class, self.sunday)
+        pupils = [p for p in class_pupils(self.school_class, self.sunday)
                   if any(p.in_journal_on(d, self.school_class.id) for d in week)]
         if paper_only:
             wanted = paper_sheet_ids([p.student.id for p in pupils])
@@ -434,14 +419,8 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
 def month_pupils(assignment: TeachingAssignment, first: dt.date,
                  last: dt.date) -> list[tuple[Student, str]]:
     """The class's (or subgroup's) pupils on some day of the month, noting partial stays."""
-    groups = None
-    if assignment.subgroup_id:
-        groups = defaultdict(list)
-        for m in SubgroupMember.select().where(SubgroupMember.subgroup == assignment.subgroup_id):
-            groups[m.student_id].append((m.start, m.end))
     result = []
-    for pupil in movement_pupils(assignment.school_class, last):
-        pupil.groups = None if groups is None else groups.get(pupil.student.id, [])
+    for pupil in class_pupils(assignment.school_class, last, assignment.subgroup_id):
         days = [d for d in _change_days(pupil, first, last)
                 if pupil.in_journal_on(d, assignment.school_class_id)]
         if days:
