@@ -43,4 +43,5 @@ def test_ci_runs_the_readme_test_command():
     assert len(blocks) >= 2
     test_command = blocks[1].strip()
     ci = (ROOT / ".ci" / "run").read_text()
-    assert re.search(rf"^exec {re.escape(test_command)}$", ci, re.M)
+    assert re.search(rf"^{re.escape(test_command)}$", ci, re.M)  # the same line, nothing added
+    assert "pytest" in (ROOT / test_command.split()[-1]).read_text()
