@@ -39,6 +39,7 @@ class LessonLine:
     """A lesson as the diary shows it: plain values, no model to build per row."""
 
     id: int
+    class_id: int
     date: dt.date
     number: int
     topic: str
@@ -93,6 +94,7 @@ class ClassPlan:
     accesses: dict[int, DiaryAccess]  # student id -> credentials, in class-list order
     prints: dict[int, str]  # student id -> fingerprint
     periods: list[Period]
+    class_ids: list[int]  # this class and any other its pupils were in this year (rule 8)
 
     def read(self, ids: Iterable[int] | None = None) -> list[Diary]:
         """The diaries of these pupils of the class (all by default), in a few queries."""
@@ -113,7 +115,11 @@ def plan_classes(today: dt.date, only: set[int] | None = None) -> Iterator[Class
         ids = [i for i in ids if i in accesses]
         if not ids:
             continue
-        stamps = _stamps(school_class, ids)
+        class_ids = sorted({school_class.id} | {cid for (cid,) in (
+            Movement.select(Movement.school_class).where(
+                Movement.student.in_(ids) & (Movement.date.between(year.start, today))
+                & Movement.school_class.is_null(False)).distinct().tuples())})
+        stamps = _stamps(school_class, class_ids, ids)
         periods = list(school_class.periods())
         # The pages depend on the date only through the current week and the periods begun.
         calendar = (today - dt.timedelta(days=today.weekday()),
@@ -123,7 +129,7 @@ def plan_classes(today: dt.date, only: set[int] | None = None) -> Iterator[Class
                                             accesses[sid].token)).encode()).hexdigest()
                   for sid in ids}
         yield ClassPlan(school_class, year, today, {sid: accesses[sid] for sid in ids}, prints,
-                        periods)
+                        periods, class_ids)
 
 
 def load(today: dt.date, only: set[int] | None = None) -> Iterator[Diary]:
@@ -136,11 +142,13 @@ def _read_class(class_plan: ClassPlan, ids: list[int]) -> Iterator[Diary]:
     school_class, year, today = class_plan.school_class, class_plan.year, class_plan.today
     accesses = class_plan.accesses
     students = {s.id: s for s in Student.select().where(Student.id.in_(ids))}
-    in_year = (Lesson.school_class == school_class) & Lesson.date.between(year.start, today)
+    # A pupil's year: lessons of every class they were in, each while they were in it.
+    in_year = (Lesson.school_class.in_(class_plan.class_ids)
+               & Lesson.date.between(year.start, today))
     lessons = [LessonLine(*row) for row in (
-        Lesson.select(Lesson.id, Lesson.date, Lesson.number, Lesson.topic, Lesson.homework,
-                      Lesson.subgroup, Lesson.subject, Subject.name, Lesson.work_type,
-                      WorkType.name)
+        Lesson.select(Lesson.id, Lesson.school_class, Lesson.date, Lesson.number,
+                      Lesson.topic, Lesson.homework, Lesson.subgroup, Lesson.subject,
+                      Subject.name, Lesson.work_type, WorkType.name)
         .join(Subject).switch(Lesson)
         .join(WorkType, JOIN.LEFT_OUTER, on=(Lesson.work_type == WorkType.id))
         .where(in_year).order_by(Lesson.date, Lesson.number, Subject.sort_order).tuples())]
@@ -181,7 +189,7 @@ def _read_class(class_plan: ClassPlan, ids: list[int]) -> Iterator[Diary]:
     period_marks: dict[int, dict] = defaultdict(dict)
     for sid, subject_id, period_id, kind, value in (
             pm.select(pm.student, pm.subject, pm.period, pm.kind, pm.value)
-            .where((pm.school_class == school_class) & pm.student.in_(ids)).tuples()):
+            .where(pm.school_class.in_(class_plan.class_ids) & pm.student.in_(ids)).tuples()):
         period_marks[sid][subject_id, period_id, kind] = value
     slot = TimetableSlot
     timetable = list(slot.select(slot, Subject).join(Subject)
@@ -192,16 +200,18 @@ def _read_class(class_plan: ClassPlan, ids: list[int]) -> Iterator[Diary]:
                                     & (News.school_class.is_null()
                                        | (News.school_class == school_class)))
                 .order_by(News.published_at.desc()).limit(30))
-    rows = [(lesson, lesson.id, lesson.date, lesson.subgroup_id) for lesson in lessons]
-    dates = sorted({day for _l, _i, day, _s in rows})
+    rows = [(lesson, lesson.id, (lesson.date, lesson.class_id), lesson.subgroup_id)
+            for lesson in lessons]
+    places = sorted({place for _l, _i, place, _s in rows})
     plain = {lesson.id: Entry(lesson) for lesson in lessons}
     for sid in ids:
         pupil = Pupil(students[sid], moves[sid], None)
-        in_class = {day: pupil.in_journal_on(day, school_class.id) for day in dates}
+        in_class = {place: pupil.in_journal_on(*place) for place in places}
         entries = []
-        for lesson, lesson_id, day, subgroup_id in rows:
-            if not in_class[day]:
+        for lesson, lesson_id, place, subgroup_id in rows:
+            if not in_class[place]:
                 continue
+            day = place[0]
             if subgroup_id and not any((s is None or s <= day) and (e is None or e >= day)
                                        for s, e in groups.get((subgroup_id, sid), [])):
                 continue
@@ -219,7 +229,7 @@ def _read_class(class_plan: ClassPlan, ids: list[int]) -> Iterator[Diary]:
         yield diary
 
 
-def _stamps(school_class: SchoolClass, ids: list[int]) -> dict:
+def _stamps(school_class: SchoolClass, class_ids: list[int], ids: list[int]) -> dict:
     """Counts and latest change times of everything a diary shows: its data's fingerprint.
 
     A change, creation or deletion of any shown row changes a count or a latest time.
@@ -236,7 +246,7 @@ def _stamps(school_class: SchoolClass, ids: list[int]) -> dict:
     for student in Student.select(Student.id, Student.updated_at).where(Student.id.in_(ids)):
         per_pupil[student.id].append(("Student", student.updated_at))
     class_rows = (
-        stats(Lesson, Lesson.school_class == school_class),
+        stats(Lesson, Lesson.school_class.in_(class_ids)),
         stats(TimetableSlot, TimetableSlot.school_class == school_class),
         stats(News), stats(Subject), stats(WorkType),
         school_class.updated_at,

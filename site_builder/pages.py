@@ -89,7 +89,7 @@ class DiaryPages:
         self._parts = env.get_template("_parts.html").module
         self._lessons: dict[int, tuple[Markup, Markup]] = {}
         self._entries: dict[tuple | int, Markup] = {}  # a lesson as a pupil sees it
-        self._places: dict[int, tuple] = {}  # lesson id -> (its period's index, subject)
+        self._places: dict[tuple, tuple] = {}  # (lesson, class) -> (period index, subject)
         self.weeks = weeks = school_weeks(first_day, today)
         self._weeks_nav = self._parts.weeks_nav(weeks)
         self._day_titles = {monday + dt.timedelta(days=d): self._parts.day_title(
@@ -152,13 +152,15 @@ class DiaryPages:
         marks: list[dict[str, list[str]]] = [defaultdict(list) for _ in begun]
         weighted: list[dict[str, list]] = [defaultdict(list) for _ in begun]
         for entry in diary.entries:
-            place = self._places.get(entry.lesson.id)
+            # Keyed by the pupil's class too: a lesson of a class a pupil left counts in
+            # the periods of the pupil's class now.
+            key = (entry.lesson.id, diary.school_class.id)
+            place = self._places.get(key)
             if place is None:
                 lesson = entry.lesson
                 index = next((i for i, p in enumerate(begun)
                               if p.start <= lesson.date <= p.end), None)
-                place = self._places[lesson.id] = (index, lesson.subject_name,
-                                                   lesson.subject_id)
+                place = self._places[key] = (index, lesson.subject_name, lesson.subject_id)
             index, name, subject_id = place
             if index is None:
                 continue

@@ -358,3 +358,40 @@ def test_teachers_markdown_is_rendered_and_sanitised_in_the_diary(school, tmp_pa
     first = [markdown.__wrapped__(text) for text in texts]
     assert [markdown.__wrapped__(text) for text in reversed(texts)][::-1] == first
     assert first[0] == "<ul>\n<li>пункт</li>\n</ul>" and "<td>1</td>" in first[1]
+
+
+def test_a_diary_shows_only_lessons_the_pupil_was_in_the_journal_for(school, tmp_path,
+                                                                     monkeypatch):
+    """Rule 8 in the diary: a subgroup's lesson only for its members; after a move to
+    another class, that class's lessons, not the old one's."""
+    from models import Movement
+
+    monkeypatch.setattr(diary_model, "ITERATIONS", FAST_ITERATIONS)
+    member, other, mover = school.pupils5
+    day = school.today - dt.timedelta(days=7)
+    school.lesson(day=day, subject=school.english, subgroup=school.group1, number=1,
+                  topic="Группа один")
+    school.lesson(day=day, number=2, topic="Весь класс до перевода")
+    Movement.create(student=mover, kind="moved", date=day + dt.timedelta(days=1),
+                    school_class=school.c6)
+    school.lesson(day=day + dt.timedelta(days=1), number=1, topic="Пятый после перевода")
+    school.lesson(school.c6, day=day + dt.timedelta(days=1), number=1,
+                  topic="Шестой после перевода")
+    passwords = {s.id: diary_model.issue(s) for s in (member, other, mover)}
+    build(tmp_path / "output", CONTENT, school.today)
+    monday = day - dt.timedelta(days=day.weekday())
+
+    def week(student) -> str:
+        access, password = passwords[student.id]
+        page = tmp_path / "output" / "site" / "d" / access.token / \
+            f"week-{monday.isoformat()}.html"
+        return crypto.decrypt_page(payload_of(page), password)
+
+    shown = {s.last_name: {t for t in ("Группа один", "Весь класс до перевода",
+                                       "Пятый после перевода", "Шестой после перевода")
+                           if t in week(s)} for s in (member, other, mover)}
+    assert shown == {
+        "Иванов": {"Группа один", "Весь класс до перевода", "Пятый после перевода"},
+        "Петрова": {"Весь класс до перевода", "Пятый после перевода"},
+        "Сидоров": {"Весь класс до перевода", "Шестой после перевода"},
+    }
