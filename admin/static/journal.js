@@ -4,6 +4,9 @@
   "use strict";
   const root = document.getElementById("journal");
   if (!root) return;
+  // Another period reloads the page (a listener: the panel's CSP runs no inline handler).
+  const period = document.getElementById("period_id");
+  if (period) period.addEventListener("change", function () { period.form.submit(); });
   const grid = document.getElementById("grid");
   const status = document.getElementById("grid-status");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
