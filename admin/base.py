@@ -4,7 +4,9 @@
 every exposed endpoint). `SecureModelView` adds the row level: the list query, the
 single-row fetch behind edit/details/delete, bulk actions, form choices and export all go
 through `scope()`, because Flask-Admin's peewee backend reads rows directly in `get_one`
-and in its bulk delete (PITFALLS, flask-admin #1739).
+and in its bulk delete (PITFALLS, flask-admin #1739). Reading a row is not writing it:
+every write (edit, inline edit, delete, bulk delete) also checks that the row *as stored*
+is the user's own, so a director who also teaches reads every КТП but changes only theirs.
 """
 from __future__ import annotations
 
@@ -42,6 +44,15 @@ def refuse(authenticated: bool):
     if authenticated:
         abort(403)
     return redirect(url_for("login.index", next=request.full_path))
+
+
+def _row_id(value) -> int | None:
+    """A row id from a request, or None when it is not one (SQLite's ids fit in 63 bits)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
 
 
 class GuardedView:
@@ -123,6 +134,22 @@ class SecureModelView(GuardedView, ModelView):
         limited = self.scope(query, user)
         return limited if limited is not None else query.where(False)
 
+    def writable(self, query, user):
+        """The rows of `query` a user may change: all for write roles, else only their own.
+
+        Read roles are left out on purpose: reading every row gives no right to change one.
+        """
+        if user.has_role(*self.write_roles):
+            return query
+        limited = self.scope(query, user)
+        return limited if limited is not None else query.where(False)
+
+    def may_write(self, row) -> bool:
+        """Whether the row, as the database holds it (not as a form just changed it), is
+        the user's to change."""
+        pk = self.model._meta.primary_key
+        return self.writable(self.model.select().where(pk == row.id), staff()).exists()
+
     def get_query(self):
         return self.scoped(super().get_query())
 
@@ -132,15 +159,20 @@ class SecureModelView(GuardedView, ModelView):
                                      excluded_columns=self.column_details_exclude_list)
 
     def get_one(self, id):
-        pk = self.model._meta.primary_key
-        try:
-            return self.scoped(self.model.select()).where(pk == int(id)).first()
-        except (TypeError, ValueError):
+        row_id = _row_id(id)
+        if row_id is None:
             return None
+        pk = self.model._meta.primary_key
+        return self.scoped(self.model.select()).where(pk == row_id).first()
 
     def on_model_change(self, form, model, is_created):
+        # The row before the form (is it theirs?) and after it (is it still theirs?): a
+        # topic must not move out of another teacher's assignment into one's own.
         user = staff()
-        if not user.has_role(*self.write_roles) and not self.owns(model, user):
+        if user.has_role(*self.write_roles):
+            return
+        if not (self._may("create" if is_created else "edit") and self.owns(model, user)
+                and (is_created or self.may_write(model))):
             raise RuleError("Недостаточно прав: запись вне вашего класса или предмета.")
 
     def handle_view_exception(self, exc):
@@ -174,7 +206,7 @@ class SecureModelView(GuardedView, ModelView):
     # --- deleting: never cascade into journal data ----------------------------------
 
     def delete_model(self, model) -> bool:
-        if not self.can_delete or self.get_one(model.id) is None:
+        if not self.can_delete or not self.may_write(model):
             flash("Недостаточно прав для удаления.", "error")
             return False
         try:
@@ -190,11 +222,15 @@ class SecureModelView(GuardedView, ModelView):
 
     @action("delete", "Удалить", "Удалить выбранные записи?")
     def action_delete(self, ids):
-        deleted = sum(1 for row in self.scoped(self.model.select())
-                      .where(self.model._meta.primary_key.in_([int(i) for i in ids]))
-                      if self.delete_model(row))
+        wanted = {i for i in map(_row_id, ids) if i is not None}
+        rows = list(self.writable(self.model.select(), staff())
+                    .where(self.model._meta.primary_key.in_(list(wanted))))
+        deleted = sum(1 for row in rows if self.delete_model(row))
         if deleted:
             flash(f"Удалено записей: {deleted}.", "success")
+        if len(rows) < len(wanted):
+            flash(f"Не удалено записей: {len(wanted) - len(rows)} — они не ваши "
+                  "или их уже нет.", "error")
 
     # --- export: values, not formulas ------------------------------------------------
 
