@@ -8,6 +8,7 @@ import click
 
 from . import database
 from .base import RuleError
+from .destination import check_destination
 from .people import ROLES, Staff, readable_password
 from .school import SchoolSettings
 
@@ -33,15 +34,17 @@ def migrate_command() -> None:
     click.echo(f"Версия схемы: {before} → {database.schema_status()[0]} (последняя {known}).")
 
 
+BACKUP = ("резервную копию базы с ключами всех дневников", "instance/journal-backup.sqlite3",
+          "")
+
+
 @click.command("backup")
 @click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Перезаписать существующий файл.")
 def backup_command(dest: Path, force: bool) -> None:
     """Сделать резервную копию базы SQLite в файл DEST (онлайн, без остановки)."""
-    if dest.exists() and not force:
-        raise RuleError(f"Файл {dest} уже существует; добавьте --force, чтобы перезаписать.")
-    if not dest.parent.is_dir():
-        raise RuleError(f"Папка {dest.parent} не существует.")
+    # The copy holds every diary's key: in the site, it would open every diary.
+    check_destination(dest, force, BACKUP)
     database.bind()
     database.backup(dest)
     click.echo(f"Резервная копия записана: {dest} ({dest.stat().st_size // 1024} КБ)")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from pathlib import Path
 
 from peewee import Database, PostgresqlDatabase, SqliteDatabase
@@ -21,6 +22,8 @@ ENVIRONMENT = [
      "the private folder for the SQLite database, secrets and printouts; never published"),
     ("JOURNAL_OUTPUT", "output",
      "the folder the site is built into: output/site points at the current build"),
+    ("JOURNAL_TODAY", "the school's clock",
+     "pin the school's date (YYYY-MM-DD) for tests and training; unset in production"),
 ]
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -47,12 +50,36 @@ def open_database(url: str) -> Database:
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            keep_private(Path(path))
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
     if url.split(":", 1)[0] not in ("postgres", "postgresql", "postgres+pool", "postgresql+pool"):
         raise RuleError(f"Неподдерживаемый адрес базы данных: {url.split(':', 1)[0]}. "
                         "Используйте sqlite:///файл или postgresql://…")
     return db_url.connect(url)
+
+
+def keep_private(path: Path) -> None:
+    """Make the SQLite file readable by its owner only, before SQLite opens it.
+
+    It holds every diary's key. SQLite would create it 0644 (under the usual umask) and
+    gives its -wal and -shm files the database file's mode, so the file is created 0600
+    here, and one left readable by an older version is closed.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return  # an empty file is an empty database to SQLite
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # a folder we cannot write: SQLite will say so when it opens the file
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        try:
+            mode = stat.S_IMODE(path.with_name(name).stat().st_mode)
+            if mode & 0o077:
+                os.chmod(path.with_name(name), mode & 0o700)
+        except OSError:
+            pass  # missing, or another account's file: not ours to change
 
 
 def bind(url: str | None = None) -> Database:
@@ -138,7 +165,10 @@ def backup(dest: Path) -> None:
         raise RuleError("Для PostgreSQL используйте pg_dump, например: "
                         "pg_dump -Fc -f journal.dump \"$DATABASE_URL\".")
     tmp = dest.with_name(f".{dest.name}.part")
+    tmp.unlink(missing_ok=True)  # left by a killed backup
     try:
+        # Created 0600 before SQLite writes a byte: the copy holds every diary's key.
+        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         target = sqlite3.connect(tmp)
         with target:
             db.connection().backup(target)

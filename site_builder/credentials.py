@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from models import AcademicYear, Movement, SchoolClass, Student
+from models import destination
 from models.base import RuleError
 from models.diary import Grant
 
@@ -52,18 +53,6 @@ class Slip:
         return Markup(qr.svg_inline(scale=1, border=2, omitsize=True))
 
 
-def published_dirs() -> list[Path]:
-    """Folders whose files are published on the site: printouts must never be written there."""
-    return sorted({(PROJECT_ROOT / "output").resolve(), (Path.cwd() / "output").resolve(),
-                   Path(os.environ.get("JOURNAL_OUTPUT", "output")).expanduser().resolve()})
-
-
-def is_published(folder: Path) -> bool:
-    """Whether a folder looks like a built site or a `journal build --output` folder."""
-    return ((folder / "releases").is_dir() and (folder / "site").is_symlink()) or \
-        ((folder / "d").is_dir() and (folder / "robots.txt").is_file())
-
-
 def check_base_url(base_url: str) -> str:
     """The diary site's address from the settings, or a Russian refusal."""
     base_url = (base_url or "").strip()
@@ -83,24 +72,8 @@ SLIPS = ("пароли", "instance/пароли.pdf",
 
 def check_destination(path: Path, force: bool,
                       what: tuple[str, str, str] = SLIPS) -> Path:
-    """The resolved path of a private printout, refused inside the published site or over
-    an existing file; `what` names what would leak, an example path and an overwrite note."""
-    secret, example, overwrite_note = what
-    target = path.expanduser().resolve()
-    published = [d for d in published_dirs() if target == d or d in target.parents]
-    published += [d for d in target.parents if is_published(d)]
-    if published:
-        raise RuleError(f"Файл {path} внутри папки {published[0]}, которая публикуется на "
-                        f"сайте: {secret} увидел бы кто угодно. Укажите файл в закрытой "
-                        f"папке, например {example}.")
-    if target.is_dir():
-        raise RuleError(f"{path} — это папка; укажите имя файла.")
-    if not target.parent.is_dir():
-        raise RuleError(f"Папка {target.parent} не существует.")
-    if target.exists() and not force:
-        raise RuleError(f"Файл {path} уже существует; добавьте --force, чтобы перезаписать"
-                        f"{overwrite_note}.")
-    return target
+    """The resolved path of a private printout (models.destination: never in the site)."""
+    return destination.check_destination(path, force, what)
 
 
 def current_year(today: dt.date) -> AcademicYear:
