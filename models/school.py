@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from peewee import (
@@ -21,6 +22,17 @@ PERIOD_SCHEMES = {
     "trimester": ("триместр", 3),
     "half": ("полугодие", 2),
 }
+
+
+def pinned_today() -> dt.date | None:
+    """JOURNAL_TODAY as a date: the test suite pins "today" so no test reads the real clock."""
+    value = os.environ.get("JOURNAL_TODAY")
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise RuleError(f"JOURNAL_TODAY «{value}»: укажите дату как ГГГГ-ММ-ДД.") from None
 
 
 class SchoolSettings(BaseModel):
@@ -48,8 +60,8 @@ class SchoolSettings(BaseModel):
         return (self.threshold_3, self.threshold_4, self.threshold_5)
 
     def today(self) -> dt.date:
-        """Today's date on the school's clock."""
-        return dt.datetime.now(ZoneInfo(self.timezone)).date()
+        """Today's date on the school's clock, or the date JOURNAL_TODAY pins (tests, training)."""
+        return pinned_today() or dt.datetime.now(ZoneInfo(self.timezone)).date()
 
     def validate(self) -> None:
         try:

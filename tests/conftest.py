@@ -11,6 +11,9 @@ from models import database, db
 from tests.school import SmallSchool
 
 PG_URL = os.environ.get("JOURNAL_TEST_POSTGRES_URL")
+# The suite's "today": a Wednesday mid-term, so no test depends on the real clock (the
+# servers and commands the tests start inherit it through the environment).
+PINNED_TODAY = "2026-11-25"
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 
 if os.environ.get("CI") and not PG_URL:
@@ -34,6 +37,7 @@ def private_folders(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("JOURNAL_INSTANCE", str(folder / "instance"))
         mp.setenv("JOURNAL_OUTPUT", str(folder / "output"))
+        mp.setenv("JOURNAL_TODAY", PINNED_TODAY)
         yield
 
 
@@ -60,6 +64,7 @@ def fresh_db(backend_url):
 
 @pytest.fixture
 def today():
+    """The pinned school date (JOURNAL_TODAY), never the machine's clock."""
     from models import SchoolSettings
     return SchoolSettings().today()
 
