@@ -15,7 +15,10 @@ def serve(host: str = HOST, port: int = PORT, threads: int = 4) -> None:
     app = create_app()
     click.echo(f"Панель журнала: http://{host}:{port}/ — войдите своим логином. "
                "Остановить: Ctrl+C.")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="journal")
+    # waitress 3 drops X-Forwarded-* headers by default: behind JOURNAL_PROXIES proxies
+    # they must reach ProxyFix (see create_app), or every client has the proxy's address.
+    waitress_serve(app, host=host, port=port, threads=threads, ident="journal",
+                   clear_untrusted_proxy_headers=not app.config["PROXIES"])
 
 
 @click.command("serve")
