@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ import re
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,20 +91,25 @@ class DiaryJob:
         self.outcomes: dict[str, Outcome] = {}
         self.fresh: list[str] = []  # public files written in this build
 
-    def plan(self) -> None:
-        """Read what the last build knew (only if its release is still the live one)."""
-        self.known: dict[str, list] = {}
-        if not self.full and self.manifest_path.exists() and self.release.previous:
+    def plan(self, context: dict) -> None:
+        """Read what the last build knew (only if its release is still the live one), and
+        which content file each public page is made from."""
+        saved: dict = {}
+        if self.manifest_path.exists() and self.release.previous:
             saved = json.loads(self.manifest_path.read_text())
-            if saved.get("release") == self.release.previous.name and saved.get("v") == 2:
-                self.known = saved.get("pupils", {})
+            if saved.get("release") != self.release.previous.name or saved.get("v") != 2:
+                saved = {}
+        self.known: dict[str, list] = {} if self.full else saved.get("pupils", {})
+        self.checked_settings = saved.get("settings", "")
+        self.sources = {item.save_as: Path(item.source_path)
+                        for item in context.get("generated_content", {}).values()
+                        if item is not None and getattr(item, "save_as", "")}
 
     def write(self, output: Path) -> None:
         year = AcademicYear.on(self.today, after_end=True)
         if year is None:
             raise RuleError("Нет учебного года, в который входит сегодняшняя дата.")
         self.renderer = pages.DiaryPages(pages.environment(), year.start, self.today)
-        self.names = personal_names()
         self.version = version = pages.templates_version()
         todo: list[tuple[ClassPlan, list[int]]] = []
         for class_plan in plan_classes(self.today):
@@ -153,8 +160,9 @@ class DiaryJob:
         """Encrypt a pupil's pages into a new store folder, linking the unchanged ones."""
         access = diary.access
         key, salt = base64.b64decode(access.key), base64.b64decode(access.salt)
+        # The fixed shell (no pupil's data: see shell.fixed_shell) around a payload of
+        # base64 fields only: nothing else of the page is in clear.
         before, after = shell.shell_parts(access.token)
-        check_text(before + after, f"d/{access.token}/", self.names)  # alike on every page
         old = self.release.previous_diary(access.token)
         folder = self.release.diary_folder(access.token)
         outcome = Outcome(access.token, f"{self.version}:{diary.fingerprint}", folder,
@@ -162,11 +170,11 @@ class DiaryJob:
         for relative, html in bodies.items():
             payload = crypto.encrypt_page(key, salt, access.iterations,
                                           f"d/{access.token}/{relative}", html)
-            if not payload.isascii():
+            if not crypto.is_payload(payload):
                 raise RuleError(f"Сборка остановлена: в файле d/{access.token}/{relative} "
                                 "данные дневника не зашифрованы. Сайт не обновлён.")
             target = folder / relative
-            data = shell.render_shell(payload, access.token).encode("utf-8")
+            data = (before + payload + after).encode("utf-8")  # base64: nothing to escape
             if publish.put(target, data, old / relative if old else None):
                 outcome.unchanged += 1
             else:
@@ -176,7 +184,8 @@ class DiaryJob:
         return outcome
 
     def finish(self, staging: Path) -> None:
-        """Relink unchanged public pages, count removals, refuse to publish names in clear."""
+        """Relink unchanged public pages, count removals, refuse to publish names in clear
+        in what the school wrote (see check_public)."""
         public = files(staging, skip=DIARIES)
         for relative in public:
             path = staging / relative
@@ -189,9 +198,29 @@ class DiaryJob:
                     self.report.written += 1
                     self.fresh.append(relative)
         self.report.removed += self._removed(public)
-        for relative in self.fresh:
-            check_text((staging / relative).read_bytes().decode("utf-8", errors="ignore"),
-                       relative, self.names)
+        self.check_public()
+
+    def check_public(self) -> None:
+        """Refuse to publish a pupil's or guardian's name in a new or changed public page.
+
+        A public page is the theme's fixed text around what the school wrote: the content
+        file it is made from, and the school's name. So those are checked, each when it
+        is new or changed (a listing such as index.html shows only titles and summaries
+        of pages checked when they changed); the theme's words never are.
+        """
+        sources = [(relative, self.sources[relative]) for relative in sorted(self.fresh)
+                   if relative in self.sources]
+        settings = SchoolSettings.current().name
+        self.settings_digest = hashlib.sha256(settings.encode()).hexdigest()
+        changed = self.settings_digest != self.checked_settings
+        if not sources and not changed:
+            return
+        names = personal_names()
+        for relative, source in sources:
+            check_text(source.read_text("utf-8", errors="ignore"),
+                       f"файле {source} (страница {relative})", names)
+        if changed:
+            check_text(settings, "названии школы (панель: «Настройки»)", names)
 
     def _removed(self, public: set[str]) -> int:
         """Files of the previous release gone from this one: public pages and whole diaries
@@ -207,7 +236,8 @@ class DiaryJob:
     def save(self) -> None:
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.manifest_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"v": 2, "release": self.release.name, "pupils": {
+        tmp.write_text(json.dumps({"v": 2, "release": self.release.name,
+                                   "settings": self.settings_digest, "pupils": {
             token: [o.fingerprint, o.pages] for token, o in self.outcomes.items()}}))
         tmp.replace(self.manifest_path)
 
@@ -223,22 +253,41 @@ def files(root: Path, skip: str = "") -> set[str]:
     return found
 
 
-def personal_names() -> set[str]:
-    """Surnames and first names of every pupil and guardian: none may appear in clear."""
-    names: set[str] = set()
-    for model in (Student, Guardian):
-        for last, first in model.select(model.last_name, model.first_name).tuples():
-            names.update(n for n in (last, first) if n and len(n) > 1)
+@dataclass(frozen=True)
+class Card:
+    """Whose name a word is: a pupil's or guardian's card, and which of its fields."""
+
+    whose: str  # «ученика» or «представителя», as the refusal says it
+    id: int
+    field: str  # «фамилия» or «имя»
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.field} {self.whose} {self.id} (карточка «{self.name}»)"
+
+
+def personal_names() -> dict[str, list[Card]]:
+    """Each word of every pupil's and guardian's surname and first name, with its cards."""
+    names: dict[str, list[Card]] = defaultdict(list)
+    for model, whose in ((Student, "ученика"), (Guardian, "представителя")):
+        for row_id, last, first in model.select(model.id, model.last_name,
+                                                model.first_name).tuples():
+            for field, value in (("фамилия", last), ("имя", first)):
+                for word in _WORD.findall(value or ""):  # each half of a double surname
+                    if len(word) > 1:
+                        names[word].append(Card(whose, row_id, field, f"{last} {first}"))
     return names
 
 
-def check_text(text: str, where: str, names: set[str]) -> None:
-    """Refuse to publish if a pupil's or guardian's name is readable in a new file's text
-    (a diary page's text outside its encrypted payload is its pupil's shell)."""
-    found = names.intersection(_WORD.findall(text))
+def check_text(text: str, where: str, names: dict[str, list[Card]]) -> None:
+    """Refuse to publish a text in which a pupil's or guardian's name is a word, naming
+    the card so that whoever reads the refusal can tell a leak from a namesake."""
+    found = sorted(names.keys() & set(_WORD.findall(text)))
     if found:
-        raise RuleError(f"Сборка остановлена: в файле {where} открыто видно имя "
-                        f"ученика или родителя ({sorted(found)[0]}). Сайт не обновлён.")
+        cards = names[found[0]]
+        more = f" и ещё {len(cards) - 1}" if len(cards) > 1 else ""
+        raise RuleError(f"Сборка остановлена: {cards[0]}{more} встречается в {where}. "
+                        "Исправьте текст или карточку. Сайт не обновлён.")
 
 
 def pelican_settings(staging: Path, content: Path, job: DiaryJob) -> dict:
@@ -261,6 +310,10 @@ def pelican_settings(staging: Path, content: Path, job: DiaryJob) -> dict:
         "TAGS_SAVE_AS": "", "AUTHOR_SAVE_AS": "", "CATEGORY_SAVE_AS": "", "TAG_SAVE_AS": "",
         "DELETE_OUTPUT_DIRECTORY": False, "LOAD_CONTENT_CACHE": False, "CACHE_CONTENT": False,
         "DEFAULT_PAGINATION": False, "PAGE_ORDER_BY": "basename",
+        # Pelican does not escape by default: the school's name would be HTML on every
+        # page. The theme marks the content Pelican rendered from Markdown as safe.
+        "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "extensions": [],
+                              "autoescape": True},
     })
 
 

@@ -19,6 +19,7 @@ import functools
 import hashlib
 import hmac
 import json
+import re
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -40,6 +41,17 @@ BUCKETS: tuple[int, ...] = tuple(range(SMALL_STEP, SMALL_LIMIT + 1, SMALL_STEP))
 
 BAD_PAGE = "Неверный пароль, или страница повреждена или изменена."
 BAD_FORMAT = "Страница повреждена: данные дневника не читаются."
+
+_B64 = r'"[A-Za-z0-9+/]*={0,2}"'
+# A payload as encrypt_page writes it: nothing but base64 fields, so nothing in clear.
+_PAYLOAD = re.compile(r'\{"v":1,"kdf":"pbkdf2-sha256","iter":[1-9][0-9]{0,8},'
+                      rf'"salt":{_B64},"iv":{_B64},"ct":{_B64}\}}')
+
+
+def is_payload(text: str) -> bool:
+    """Whether a text is a payload as encrypt_page writes it (and so holds nothing in clear)."""
+    return _PAYLOAD.fullmatch(text) is not None
+
 
 def bucket_size(length: int) -> int:
     """The padded size for a message of ``length`` bytes plus its 0x80 marker."""

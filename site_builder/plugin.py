@@ -16,7 +16,7 @@ class DiaryGenerator(Generator):
 
     def generate_context(self) -> None:
         self.job = self.settings["JOURNAL_DIARY_JOB"]
-        self.job.plan()
+        self.job.plan(self.context)  # the articles and pages are read by now
 
     def generate_output(self, writer) -> None:
         self.job.write(Path(self.output_path))

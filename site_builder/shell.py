@@ -87,23 +87,45 @@ def _days(count: int) -> str:
 
 
 _SLOT = "\x00diary-payload\x00"
+_TOKEN_SLOT = "\x00diary-token\x00"
 
 
-@functools.lru_cache(maxsize=1024)
-def shell_parts(token: str, title: str = DEFAULT_TITLE,
-                remember_days: int = 30) -> tuple[str, str]:
-    """A pupil's page file before and after its payload: the same for all their pages."""
-    if not _TOKEN.fullmatch(token):
-        raise ValueError(f"Недопустимый адрес дневника: {token!r}")
+@functools.lru_cache(maxsize=8)
+def fixed_shell(title: str = DEFAULT_TITLE, remember_days: int = 30) -> tuple[str, str]:
+    """The text of every diary page before and after its payload, with a slot for the token.
+
+    Rendered once, without any pupil: so no pupil's data can be in it, whatever the
+    template says, and the build need not look for names in it.
+    """
     script, style = _assets()
     note = f"на {remember_days} {_days(remember_days)}; не отмечайте на чужом устройстве"
     html = _environment().get_template(TEMPLATE).render(
         csp=Markup(content_security_policy(script, style)),
         css=Markup(style), script=Markup(script), payload=Markup(_SLOT),
-        token=token, title=title, remember_days=int(remember_days), remember_note=note)
+        token=Markup(_TOKEN_SLOT), title=title, remember_days=int(remember_days),
+        remember_note=note)
     before, slot, after = html.partition(_SLOT)
     assert slot and _SLOT not in after, "the shell template must hold the payload once"
     return before, after
+
+
+@functools.lru_cache(maxsize=1024)
+def shell_parts(token: str, title: str = DEFAULT_TITLE,
+                remember_days: int = 30) -> tuple[str, str]:
+    """A pupil's page file before and after its payload: the fixed shell with their token."""
+    if not _TOKEN.fullmatch(token):
+        raise ValueError(f"Недопустимый адрес дневника: {token!r}")
+    before, after = fixed_shell(title, int(remember_days))
+    return before.replace(_TOKEN_SLOT, token), after.replace(_TOKEN_SLOT, token)
+
+
+def assets_version() -> str:
+    """Changes when the shell, the unlock script or its CSS change: every page must be
+    rewritten then, not only the pages of pupils whose data changed."""
+    digest = hashlib.sha256()
+    for path in (THEME / "templates" / TEMPLATE, SCRIPT, STYLE):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def render_shell(payload_json: str, token: str, *, title: str = DEFAULT_TITLE,

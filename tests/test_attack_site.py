@@ -7,6 +7,7 @@ that redirected visitors, diaries grouped by class from file metadata.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import stat
 from pathlib import Path
@@ -95,3 +96,106 @@ def test_a_database_made_world_readable_by_an_older_version_is_closed_on_open(
     db.connect()
     assert mode(path) == 0o600
     db.close()
+
+
+# 10.8: a name check that any class teacher could trip -----------------------------------
+
+def build_command(runner, output: Path, today, *extra: str, content: Path = CONTENT):
+    return runner.invoke(main, ["build", "--output", str(output), "--content", str(content),
+                                "--today", today.isoformat(), "--workers", "1", *extra])
+
+
+@pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
+def test_a_guardian_named_like_the_diary_buttons_does_not_stop_the_build(
+        browser, people, school, tmp_path, runner, monkeypatch):
+    """The class teacher of 6А renamed a guardian «Открыть» («Пароль»), words of the shell
+    every diary page shares: every `journal build`, `--full` too, refused to publish."""
+    from models import Guardian, StudentGuardian
+
+    monkeypatch.setattr(diary_model, "ITERATIONS", FAST_ITERATIONS)
+    passwords = {s.id: diary_model.issue(s) for s in school.pupils5 + [school.pupil6]}
+    guardian = Guardian.create(last_name="Шестакова", first_name="Ольга", middle_name="")
+    StudentGuardian.create(student=school.pupil6, guardian=guardian, relation="мать")
+    browser.login(people.class_teacher.login)
+    response = browser.post(f"/setup/guardians/edit/?id={guardian.id}", {
+        "last_name": "Открыть", "first_name": "Пароль", "middle_name": "", "phone": "",
+        "email": ""})
+    assert response.status_code == 302
+    assert Guardian.get_by_id(guardian.id).last_name == "Открыть"
+
+    output = tmp_path / "site-output"
+    for extra in ((), ("--full",)):
+        result = build_command(runner, output, school.today, *extra)
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("Сборка: страниц записано")
+    from tests.test_build import open_page
+    access, password = passwords[school.pupil6.id]
+    page = output / "site" / "d" / access.token / "index.html"
+    assert "Шестаков Тест" in open_page(page, password)
+
+
+@pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("folder", ["news", "pages"])
+def test_a_pupils_surname_in_a_news_item_or_page_is_refused_naming_the_card(
+        school, tmp_path, runner, monkeypatch, folder):
+    monkeypatch.setattr(diary_model, "ITERATIONS", FAST_ITERATIONS)
+    diary_model.issue(school.pupil6)
+    output = tmp_path / "site-output"
+    assert build_command(runner, output, school.today).exit_code == 0
+    before = {p: p.read_bytes() for p in every_file(output / "releases")}
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    (content / folder / "olimpiada.md").write_text(
+        "Title: Итоги олимпиады\nDate: 2026-10-01\nSlug: olimpiada\n\n"
+        "Первое место занял Шестаков из 6А класса.\n", "utf-8")
+    result = build_command(runner, output, school.today, content=content)
+    assert result.exit_code == 1
+    assert (f"фамилия ученика {school.pupil6.id} (карточка «Шестаков Тест»)"
+            in result.output), result.output
+    assert f"{folder}/olimpiada.md" in result.output and "Сайт не обновлён" in result.output
+    assert {p: p.read_bytes() for p in every_file(output / "releases")} == before
+
+
+# 10.12: the school's name is text, not HTML ------------------------------------------------
+
+@pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
+def test_a_school_name_with_markup_cannot_redirect_the_visitors(school, tmp_path):
+    """The name `…</title><meta http-equiv="refresh" …>` sent every visitor of the public
+    pages elsewhere: Pelican's templates wrote settings unescaped."""
+    from html.parser import HTMLParser
+
+    from models import SchoolSettings
+
+    name = ('Школа № 1</title><meta http-equiv="refresh" content="0;url=https://evil.example/">'
+            '<script>alert(1)</script>')
+    SchoolSettings.update(name=name).execute()
+    build(tmp_path / "output", CONTENT, school.today)
+
+    class Page(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.tags, self.title, self._in_title = [], "", False
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append((tag, dict(attrs)))
+            self._in_title = tag == "title"
+
+        def handle_endtag(self, tag):
+            self._in_title = False
+
+        def handle_data(self, data):
+            if self._in_title:
+                self.title += data
+
+    site = tmp_path / "output" / "site"
+    pages = [p for p in site.rglob("*.html") if "d" not in p.relative_to(site).parts]
+    assert len(pages) >= 5
+    for path in pages:
+        page = Page()
+        page.feed(path.read_text("utf-8"))
+        assert not [a for t, a in page.tags if t == "meta" and "http-equiv" in a
+                    and a["http-equiv"].lower() == "refresh"], path
+        assert "script" not in [t for t, _ in page.tags], path
+        assert page.title.endswith(name), path  # the name shown as the text it is
+        assert "&lt;p&gt;" not in path.read_text("utf-8"), path  # Markdown is still HTML
+    assert "<table>" in (site / "zvonki.html").read_text("utf-8")

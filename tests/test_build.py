@@ -38,6 +38,11 @@ def payload_of(path: Path) -> str:
     return re.search(r'id="diary-payload">(.*?)</script>', path.read_text(), re.S).group(1)
 
 
+def open_page(page: Path, password: str) -> str:
+    """A diary page's body, decrypted as the browser does at its address d/<token>/<name>."""
+    return crypto.decrypt_page(payload_of(page), password)
+
+
 def tree(root: Path) -> list[Path]:
     """Every file under a folder as a web server or `rsync -L` sees it: through symlinks."""
     return [Path(folder, name) for folder, _dirs, names in os.walk(root, followlinks=True)
