@@ -1,9 +1,11 @@
-"""Logging in and out: personal accounts, a lockout kept in the database, session tokens."""
+"""Logging in and out: personal accounts, attempts counted in the database, session tokens,
+a session that ends 12 hours after login whatever the activity."""
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, request, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_admin import BaseView, expose
 from flask_login import LoginManager, current_user, login_user, logout_user
@@ -11,7 +13,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from models import RuleError, Staff
+from models import Staff
+from models.base import utcnow
+from models.people import LoginRefused
 
 login_manager = LoginManager()
 login_manager.login_view = "login.index"
@@ -26,6 +30,27 @@ login_manager.session_protection = None
 def load_user(token: str) -> Staff | None:
     """The account whose current session token this is; None ends a stale session."""
     return Staff.get_or_none((Staff.session_token == token) & (Staff.is_active == True))  # noqa: E712
+
+
+def session_expired() -> bool:
+    """Whether this session was opened longer ago than PERMANENT_SESSION_LIFETIME.
+
+    Flask's permanent cookie slides with every request; the login time kept in the signed
+    session does not, so a stolen or forgotten session ends 12 hours after login.
+    """
+    try:
+        opened = dt.datetime.fromisoformat(session["login_at"])
+    except (KeyError, TypeError, ValueError):
+        return True  # a session from before this rule, or not ours: log in again
+    return utcnow() - opened >= current_app.permanent_session_lifetime
+
+
+def end_expired_session():
+    """Before every request: a logged-in session past its 12 hours is logged out."""
+    if current_user.is_authenticated and session_expired():
+        logout_user()
+        session.clear()
+        flash("Сеанс завершён: с момента входа прошло 12 часов. Войдите снова.", "info")
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -61,13 +86,19 @@ class LoginView(BaseView):
         form = LoginForm()
         if form.validate_on_submit():
             try:
-                user = Staff.authenticate(form.login.data, form.password.data)
-            except RuleError as exc:
+                user = Staff.authenticate(form.login.data, form.password.data,
+                                          request.remote_addr or "")
+            except LoginRefused as exc:
+                # For the administrator (and fail2ban): why, from where, which attempt.
+                current_app.logger.warning(
+                    "Login refused: login=%r address=%s attempt=%d reason=%s",
+                    form.login.data[:150], request.remote_addr, exc.attempt, exc.reason)
                 flash(exc.message, "error")
             else:
                 session.clear()  # no session fixation: a fresh session for the new login
                 login_user(user)
                 session.permanent = True
+                session["login_at"] = utcnow().isoformat()
                 return redirect(safe_next(request.args.get("next")))
         return self.render("admin/login.html", form=form), 200
 

@@ -8,6 +8,7 @@ from .classes import Movement, SchoolClass, Subgroup, SubgroupMember
 from .curriculum import Subject, WorkType
 from .diary import DiaryAccess
 from .journal import Attendance, Lesson, Mark, PeriodMark, TeacherComment
+from .logins import LoginThrottle
 from .news import News
 from .people import Guardian, Staff, Student, StudentGuardian
 from .school import AcademicYear, Bell, Holiday, Period, SchoolSettings
@@ -16,7 +17,7 @@ from .timetable import PlanTopic, TeachingAssignment, TimetableSlot
 # In order of dependency, for creating and dropping tables.
 ALL_MODELS = [
     SchoolSettings, AcademicYear, Period, Holiday, Bell,
-    Staff, Student, Guardian, StudentGuardian,
+    Staff, LoginThrottle, Student, Guardian, StudentGuardian,
     Subject, WorkType,
     SchoolClass, Movement, Subgroup, SubgroupMember,
     TeachingAssignment, PlanTopic, TimetableSlot,

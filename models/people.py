@@ -9,7 +9,9 @@ import secrets
 from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .base import BaseModel, RuleError, utcnow
+from .auditing import AuditedModel
+from .base import RuleError, utcnow, write_transaction
+from .logins import ADDRESS_LIMIT, count_attempt, forget_attempts, refund_attempt
 
 ROLES = {
     "admin": "администратор",
@@ -21,10 +23,16 @@ ROLES = {
 # werkzeug's default N with the parallelism raised to reach OWASP's bar.
 PASSWORD_METHOD = "scrypt:32768:8:3"
 MIN_PASSWORD_LENGTH = 8
-# Five wrong passwords in a row lock the account for 15 minutes; kept in the database,
-# so the lockout holds across server processes.
-MAX_FAILED_LOGINS = 5
+# Besides the per-address limit (models.logins), an account takes at most 20 guesses from
+# all addresses together, then is locked for 15 minutes: a looser cap, so that one address
+# cannot lock the owner out, while many addresses still cannot guess on and on.
+ACCOUNT_LIMIT = 20
 LOCKOUT = dt.timedelta(minutes=15)
+# The one answer to every failed login (issue 10.7): which logins exist, are disabled or
+# are locked is nobody's business before logging in.
+LOGIN_REFUSED = ("Неверный логин или пароль, либо вход временно заблокирован после "
+                 "нескольких неудачных попыток. Проверьте раскладку клавиатуры и повторите "
+                 "через 15 минут или обратитесь к администратору журнала.")
 
 
 @functools.cache
@@ -49,7 +57,15 @@ def fold_name(*parts: str) -> str:
     return " ".join(p for p in parts if p).casefold().replace("ё", "е")
 
 
-class Person(BaseModel):
+class LoginRefused(RuleError):
+    """A failed login: the one message for the person, the reason and count for the log."""
+
+    def __init__(self, reason: str, attempt: int):
+        super().__init__(LOGIN_REFUSED)
+        self.reason, self.attempt = reason, attempt
+
+
+class Person(AuditedModel):
     """Full-name fields shared by staff, pupils and guardians."""
 
     last_name = CharField()
@@ -100,6 +116,10 @@ class Staff(Person):
     compromised_at = DateTimeField(null=True)
     email = CharField(default="")
     phone = CharField(default="")
+    # The audit log notes a new password without its hash; logins and sessions are no
+    # staff change (models.auditing).
+    audit_secret = ("password_hash",)
+    audit_ignored = ("session_token", "failed_logins", "locked_until")
 
     @property
     def role_set(self) -> set[str]:
@@ -109,9 +129,10 @@ class Staff(Person):
         return bool(self.role_set & set(roles))
 
     def set_password(self, password: str) -> None:
-        """Hash and keep a new password; other sessions end and the lockout is lifted."""
+        """Hash and keep a new password; other sessions end and every lockout is lifted."""
         self.password_hash = hash_password(password)
         self.failed_logins, self.locked_until = 0, None
+        forget_attempts(self.login)
         self.end_sessions()
 
     def check_password(self, password: str) -> bool:
@@ -130,36 +151,49 @@ class Staff(Person):
         self.session_token = secrets.token_urlsafe(24)
 
     @classmethod
-    def authenticate(cls, login: str, password: str, now: dt.datetime | None = None) -> Staff:
-        """The account for a login and password; RuleError (in Russian) when refused."""
-        now = now or utcnow()
-        user = cls.get_or_none(cls.login == login.strip())
-        if user is None:
+    def authenticate(cls, login: str, password: str, address: str = "") -> Staff:
+        """The account for a login and password, checked from a client address; LoginRefused
+        (one Russian message) for every failure.
+
+        Each attempt is counted before the password is checked, so however many arrive at
+        once, at most ADDRESS_LIMIT guesses per address and ACCOUNT_LIMIT per account are
+        ever checked. Every failure costs one password hash check, so neither the message
+        nor the time tells an unknown, disabled or locked login from a wrong password.
+        """
+        now, login = utcnow(), login.strip()
+        attempt = count_attempt(login, address, now)
+        user = cls.get_or_none((cls.login == login) & (cls.is_active == True))  # noqa: E712
+        if attempt > ADDRESS_LIMIT:
+            refusal = "too many attempts from this address"
+        elif user is None or not user.password_hash:
+            refusal = "no such active account"
+        elif not user._count_attempt(now):
+            refusal = "account locked"
+        else:
+            refusal = None
+        if refusal:
             check_password_hash(_dummy_hash(), password)
-            raise RuleError("Неверный логин или пароль.")
-        if not user.is_active:
-            raise RuleError("Учётная запись отключена. Обратитесь к администратору журнала.")
-        if user.locked_until and user.locked_until > now:
-            raise RuleError(user._locked_message(now))
-        if not user.check_password(password):
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.failed_logins, user.locked_until = 0, now + LOCKOUT
-            user.save(only=[cls.failed_logins, cls.locked_until, cls.updated_at])
-            if user.locked_until and user.locked_until > now:
-                raise RuleError(user._locked_message(now))
-            left = MAX_FAILED_LOGINS - user.failed_logins
-            raise RuleError(f"Неверный логин или пароль. Осталось попыток до блокировки: {left}.")
-        if user.failed_logins or user.locked_until:
-            user.failed_logins, user.locked_until = 0, None
-            user.save(only=[cls.failed_logins, cls.locked_until, cls.updated_at])
+            raise LoginRefused(refusal, attempt)
+        if not check_password_hash(user.password_hash, password):
+            raise LoginRefused("wrong password", attempt)
+        refund_attempt(login, address)
+        cls.update(failed_logins=0, locked_until=None).where(cls.id == user.id).execute()
         return user
 
-    def _locked_message(self, now: dt.datetime) -> str:
-        minutes = max(1, -(-int((self.locked_until - now).total_seconds()) // 60))
-        return (f"После {MAX_FAILED_LOGINS} неверных паролей вход заблокирован на "
-                f"{int(LOCKOUT.total_seconds() // 60)} минут. Попробуйте снова через "
-                f"{minutes} мин. или попросите администратора сменить пароль.")
+    def _count_attempt(self, now: dt.datetime) -> bool:
+        """Count an attempt on this account before its check; False while it is locked."""
+        cls = type(self)
+        with write_transaction():
+            counted = cls.update(failed_logins=cls.failed_logins + 1).where(
+                (cls.id == self.id) & (cls.locked_until.is_null() | (cls.locked_until <= now))
+            ).execute()
+            if not counted:
+                return False
+            if cls.select(cls.failed_logins).where(cls.id == self.id).scalar() >= ACCOUNT_LIMIT:
+                # This attempt is still checked; the ones after it wait out the lock.
+                cls.update(failed_logins=0, locked_until=now + LOCKOUT).where(
+                    cls.id == self.id).execute()
+        return True
 
     def validate(self) -> None:
         unknown = self.role_set - set(ROLES)
@@ -186,7 +220,7 @@ class Guardian(Person):
     wants_paper_sheet = BooleanField(default=False)
 
 
-class StudentGuardian(BaseModel):
+class StudentGuardian(AuditedModel):
     """Links a guardian to a pupil, with the relation (мать, отец, опекун)."""
 
     student = ForeignKeyField(Student, backref="guardian_links", on_delete="CASCADE")

@@ -21,6 +21,7 @@ from models import (
     Subject,
     TeachingAssignment,
 )
+from models.people import LOGIN_REFUSED
 from tests.panel import Browser
 
 
@@ -239,7 +240,7 @@ def test_admin_creates_an_account_that_logs_in_and_deactivates_it(app, browser):
     assert not Staff.get_by_id(account.id).is_active
     assert colleague.get("/").status_code == 302  # the open session ended
     latecomer = Browser(app.test_client())
-    assert "отключена" in text(latecomer.login("new.teacher", "long-enough-1"))
+    assert LOGIN_REFUSED in text(latecomer.login("new.teacher", "long-enough-1"))
     fill(browser, f"/setup/staff/edit/?id={account.id}", ACCOUNT)
     assert colleague.get("/").status_code == 302  # and stays ended once it is back on
 
