@@ -110,7 +110,10 @@ class DiaryJob:
         if year is None:
             raise RuleError("Нет учебного года, в который входит сегодняшняя дата.")
         self.renderer = pages.DiaryPages(pages.environment(), year.start, self.today)
-        self.version = version = pages.templates_version()
+        # Pages are rewritten when what renders, encrypts or wraps them changes.
+        self.version = version = hashlib.sha256(
+            f"{pages.templates_version()}:{shell.assets_version()}:{crypto.VERSION}".encode()
+        ).hexdigest()[:16]
         todo: list[tuple[ClassPlan, list[int]]] = []
         for class_plan in plan_classes(self.today):
             stale = []
@@ -169,7 +172,7 @@ class DiaryJob:
                           rendered=True)
         for relative, html in bodies.items():
             payload = crypto.encrypt_page(key, salt, access.iterations,
-                                          f"d/{access.token}/{relative}", html)
+                                          crypto.page_path(access.token, relative), html)
             if not crypto.is_payload(payload):
                 raise RuleError(f"Сборка остановлена: в файле d/{access.token}/{relative} "
                                 "данные дневника не зашифрованы. Сайт не обновлён.")

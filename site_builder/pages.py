@@ -130,7 +130,9 @@ class DiaryPages:
                                for day in (monday + dt.timedelta(days=d) for d in range(6))],
                 week_head=self._week_heads[monday], weeks_nav=self._weeks_nav)
             pages[week_page(monday)] = html
-        pages["index.html"] = html  # the current week, the diary's first page
+        # The current week, the diary's first page: one body, encrypted for each name
+        # (a page is bound to its path).
+        pages["index.html"] = html
         pages["marks.html"] = self._page("marks", diary, nav,
                                          periods=self._periods(diary, periods))
         days_slots = defaultdict(list)

@@ -199,3 +199,35 @@ def test_a_school_name_with_markup_cannot_redirect_the_visitors(school, tmp_path
         assert page.title.endswith(name), path  # the name shown as the text it is
         assert "&lt;p&gt;" not in path.read_text("utf-8"), path  # Markdown is still HTML
     assert "<table>" in (site / "zvonki.html").read_text("utf-8")
+
+
+# 10.13: a page opens only at its own address ---------------------------------------------
+
+@pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
+def test_a_diary_page_served_at_another_pages_address_does_not_open(school, tmp_path,
+                                                                    monkeypatch):
+    """Whoever controls the host put the marks page, or an older week, at the address of
+    the current week: the pupil's key opened it there as well."""
+    import datetime as dt
+
+    from models import Mark
+    from site_builder.pages import week_page
+    from tests.test_build import open_page
+
+    monkeypatch.setattr(diary_model, "ITERATIONS", FAST_ITERATIONS)
+    lesson = school.lesson(topic="Дроби")
+    Mark.create(lesson=lesson, student=school.pupils5[0], value="2")
+    access, password = diary_model.issue(school.pupils5[0])
+    build(tmp_path / "output", CONTENT, school.today)
+    folder = tmp_path / "output" / "site" / "d" / access.token
+    monday = school.today - dt.timedelta(days=school.today.weekday())
+    current, index = folder / week_page(monday), folder / "index.html"
+    older = folder / week_page(monday - dt.timedelta(weeks=1))
+    # The current week has two names, each bound to its own: two files, one text.
+    assert open_page(current, password) == open_page(index, password)
+    assert current.read_bytes() != index.read_bytes()
+    assert "Дроби" in open_page(older, password)
+    for page, address in ((folder / "marks.html", index), (older, current), (older, index),
+                          (current, index), (index, folder / "news.html")):
+        with pytest.raises(ValueError, match="изменена"):
+            open_page(page, password, address=address)

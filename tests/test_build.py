@@ -38,9 +38,11 @@ def payload_of(path: Path) -> str:
     return re.search(r'id="diary-payload">(.*?)</script>', path.read_text(), re.S).group(1)
 
 
-def open_page(page: Path, password: str) -> str:
-    """A diary page's body, decrypted as the browser does at its address d/<token>/<name>."""
-    return crypto.decrypt_page(payload_of(page), password)
+def open_page(page: Path, password: str, address: Path | None = None) -> str:
+    """A diary page's body, decrypted as the browser does at its address d/<token>/<name>
+    (the file's own place, unless a host serves it at another address)."""
+    path = "/".join((address or page).parts[-3:])
+    return crypto.decrypt_page(payload_of(page), password, path=path)
 
 
 def tree(root: Path) -> list[Path]:
@@ -117,7 +119,7 @@ def test_a_copy_with_the_links_followed_is_the_whole_site(demo_site, tmp_path):
     assert {str(p.relative_to(copy)): p.read_bytes() for p in tree(copy)} == {
         p: b for p, (_, b) in site_files(output).items()}
     page = copy / "d" / access.token / "index.html"
-    assert "<h1>Неделя" in crypto.decrypt_page(payload_of(page), password)
+    assert "<h1>Неделя" in open_page(page, password)
 
 
 def test_public_pages_robots_and_no_diary_listing(demo_site):
@@ -141,7 +143,7 @@ def test_a_week_page_decrypts_to_what_the_database_holds(demo_site):
     student = mark.student
     access, password = passwords[student.id]
     page = output / "site" / "d" / access.token / f"week-{monday.isoformat()}.html"
-    html = crypto.decrypt_page(payload_of(page), password.lower().replace("-", " "))
+    html = open_page(page, password.lower().replace("-", " "))
     assert f"{student.last_name} {student.first_name}" in html
     lessons = Lesson.select().where(week & (Lesson.school_class == mark.lesson.school_class))
     shown = {x.id for x in lessons if x.subgroup_id is None}
@@ -155,7 +157,7 @@ def test_a_week_page_decrypts_to_what_the_database_holds(demo_site):
                 .where(week & (Attendance.student == student))]
     assert sorted(re.findall(r'class="d-att"[^>]*>([^<]+)<', html)) == sorted(absences)
     with pytest.raises(ValueError):
-        crypto.decrypt_page(payload_of(page), "AAAA-BBBB-CCCC")
+        open_page(page, "AAAA-BBBB-CCCC")
 
 
 @pytest.fixture
@@ -287,9 +289,9 @@ def test_a_rotated_password_reencrypts_only_that_pupil(small_site, school):
     assert changed == {p for p in after if p.startswith(f"d/{access.token}/")}
     assert report.rendered == 1
     page = output / "site" / "d" / access.token / "index.html"
-    assert "Петрова" in crypto.decrypt_page(payload_of(page), new_password)
+    assert "Петрова" in open_page(page, new_password)
     with pytest.raises(ValueError):
-        crypto.decrypt_page(payload_of(page), old_password)
+        open_page(page, old_password)
 
 
 def test_build_command_says_one_line_and_runs_the_publish_command(small_site, school,
@@ -352,7 +354,7 @@ def test_teachers_markdown_is_rendered_and_sanitised_in_the_diary(school, tmp_pa
     monday = school.today - dt.timedelta(days=7)
     monday -= dt.timedelta(days=monday.weekday())
     page = tmp_path / "output" / "site" / "d" / access.token / f"week-{monday.isoformat()}.html"
-    html = crypto.decrypt_page(payload_of(page), password)
+    html = open_page(page, password)
     assert "<li>№ 5 на стр. 12</li>" in html and "<em>и</em>" in html
     assert '<a href="https://example.org/t" rel="noopener noreferrer nofollow">' in html
     assert "<b>жирно</b>" in html
@@ -390,7 +392,7 @@ def test_a_diary_shows_only_lessons_the_pupil_was_in_the_journal_for(school, tmp
         access, password = passwords[student.id]
         page = tmp_path / "output" / "site" / "d" / access.token / \
             f"week-{monday.isoformat()}.html"
-        return crypto.decrypt_page(payload_of(page), password)
+        return open_page(page, password)
 
     shown = {s.last_name: {t for t in ("Группа один", "Весь класс до перевода",
                                        "Пятый после перевода", "Шестой после перевода")
@@ -400,3 +402,15 @@ def test_a_diary_shows_only_lessons_the_pupil_was_in_the_journal_for(school, tmp
         "Петрова": {"Весь класс до перевода", "Пятый после перевода"},
         "Сидоров": {"Весь класс до перевода", "Шестой после перевода"},
     }
+
+
+def test_a_new_unlock_script_or_page_format_rewrites_every_diary(small_site, school,
+                                                                monkeypatch):
+    """Diaries whose data did not change are carried over: not when the shell around their
+    pages or the encryption changed (a fix to unlock.js must reach every page)."""
+    from site_builder import shell
+
+    output, _, _ = small_site
+    monkeypatch.setattr(shell, "assets_version", lambda: "a-new-unlock-script")
+    report = build(output, CONTENT, school.today)
+    assert report.rendered == report.pupils == 4

@@ -56,20 +56,43 @@ def tampered(payload: str) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
+OLD_WEEK = '<p class="d-who">Иванова Мария, 5А класс</p><h1>Неделя 31.08</h1><p>Физика</p>'
+
+
+def version_one(key: bytes, html: str) -> str:
+    """A payload as builds before issue 10.13 wrote it: AES-GCM with no associated data."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from site_builder.crypto import pad
+
+    iv = bytes(12)
+    b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
+    return json.dumps({"v": 1, "kdf": "pbkdf2-sha256", "iter": ITERATIONS, "salt": b64(SALT),
+                       "iv": b64(iv), "ct": b64(AESGCM(key).encrypt(iv, pad(html.encode()),
+                                                                  None))})
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    """The built site: d/<token>/week-<monday>.html for two weeks, and week-tampered.html."""
+    """The built site: d/<token>/week-<monday>.html for two weeks, index.html (the second
+    week), week-tampered.html, week-2026-09-21.html (the second week's file served under
+    another address) and week-2026-08-31.html (a page built before pages were bound)."""
     root = tmp_path_factory.mktemp("site")
     key = derive_key(PASSWORD, SALT, ITERATIONS)
+    (root / "d" / TOKEN).mkdir(parents=True)
     for monday, html in WEEKS.items():
         path = f"d/{TOKEN}/week-{monday}.html"
         payload = encrypt_page(key, SALT, ITERATIONS, path, html)
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
         if monday == "2026-09-14":
             (root / f"d/{TOKEN}/week-tampered.html").write_text(
                 render_shell(tampered(payload), TOKEN), "utf-8")
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / f"d/{TOKEN}/week-2026-09-21.html").write_text(
+                render_shell(payload, TOKEN), "utf-8")
+            (root / f"d/{TOKEN}/index.html").write_text(render_shell(encrypt_page(
+                key, SALT, ITERATIONS, f"d/{TOKEN}/index.html", html), TOKEN), "utf-8")
         (root / path).write_text(render_shell(payload, TOKEN), "utf-8")
+    (root / f"d/{TOKEN}/week-2026-08-31.html").write_text(
+        render_shell(version_one(key, OLD_WEEK), TOKEN), "utf-8")
     return root
 
 
@@ -168,6 +191,37 @@ def test_tampered_page_shows_an_error_and_nothing_of_the_week(page, http_base):
     content = page.content()
     assert not any(secret in content for secret in SECRETS)
     assert page.locator("#diary").inner_html() == ""
+
+
+def test_a_page_served_under_another_address_shows_an_error(page, http_base):
+    """Issue 10.13: whoever controls the host served the 14.09 week under the 21.09 address;
+    the key the tab held opened it. Each page is bound to its address now."""
+    from playwright.sync_api import expect
+    page.goto(http_base + "week-2026-09-07.html")
+    type_password(page, TYPED)
+    expect_week(page, "Математика")
+
+    page.goto(http_base + "week-2026-09-21.html")  # with the key this tab holds
+    expect_form(page, DAMAGED)
+    type_password(page, TYPED)  # and with the right password typed
+    expect(page.locator("#message")).to_have_text(WRONG)
+    assert not any(secret in page.content() for secret in SECRETS)
+
+    for address, text in (("week-2026-09-14.html", "Русский язык 4"), ("", "Русский язык 4"),
+                          ("index.html", "Русский язык 4")):
+        page.goto(http_base + address)  # the slip's address is the folder: index.html
+        if address == "week-2026-09-14.html":
+            type_password(page, TYPED)
+        expect_week(page, text)
+
+
+def test_a_page_built_before_pages_were_bound_still_opens(page, http_base, site):
+    page.goto(http_base + "week-2026-08-31.html")
+    type_password(page, TYPED)
+    expect_week(page, "Физика")
+    page.goto((site / f"d/{TOKEN}/week-2026-08-31.html").as_uri())
+    type_password(page, TYPED)
+    expect_week(page, "Физика")
 
 
 def test_remember_keeps_a_non_extractable_key_until_logout(page, http_base):

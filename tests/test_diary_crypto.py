@@ -29,7 +29,7 @@ SALT = bytes(range(16))
 ITER = 1000  # the format carries the count; 600 000 is tested once below
 KEY = derive_key(PASSWORD, SALT, ITER)
 TOKEN = "q3VfZC1hbm9ueW1vdXMtdG9rZW4"
-PATH = "d/q3VfZC1hbm9ueW1vdXMtdG9rZW4/w/2026-09-07/index.html"
+PATH = "d/q3VfZC1hbm9ueW1vdXMtdG9rZW4/week-2026-09-07.html"
 NAME = "Иванова Мария"
 
 
@@ -54,9 +54,50 @@ def fields(payload: str) -> dict:
 def test_round_trip_by_key_and_by_password_as_a_parent_types_it():
     html = week_html(5) + "<p>ёЁ — «кавычки» & <b>жирный</b></p>"
     payload = encrypt(html)
-    assert decrypt_page(payload, key=KEY) == html
-    assert decrypt_page(fields(payload), password="k7qm 2xdp-9fht") == html
-    assert decrypt_page(payload, password="K7QM.2XDP_9FHT") == html
+    assert decrypt_page(payload, key=KEY, path=PATH) == html
+    assert decrypt_page(fields(payload), password="k7qm 2xdp-9fht", path=PATH) == html
+    assert decrypt_page(payload, password="K7QM.2XDP_9FHT", path=PATH) == html
+
+
+# Issue 10.13: a payload is bound to its page's path (AES-GCM associated data) ---------------
+
+def test_a_page_swapped_for_another_page_of_the_same_pupil_does_not_open():
+    """Whoever controls the host served last week's page (or the marks page) under this
+    week's address, with the pupil's own key: it opened. Now the address is checked."""
+    other = PATH.replace("week-2026-09-07", "week-2026-09-14")
+    payload = encrypt(path=other)
+    assert decrypt_page(payload, key=KEY, path=other) == week_html(3)
+    for address in (PATH, PATH.replace("week-2026-09-07", "index"),
+                    other.replace(TOKEN, "Zk3vQ8xYp2LmN5rT7wB1cA")):
+        with pytest.raises(ValueError, match="изменена"):
+            decrypt_page(payload, key=KEY, path=address)
+    with pytest.raises(TypeError):
+        decrypt_page(payload, key=KEY)  # a bound page is never opened without its address
+
+
+def test_a_bound_payload_relabelled_as_version_one_does_not_open():
+    data = fields(encrypt())
+    data["v"] = 1  # so that a decryptor would skip the associated data
+    for path in (None, PATH):
+        with pytest.raises(ValueError):
+            decrypt_page(data, key=KEY, path=path)
+
+
+def version_one(html: str, key: bytes = KEY) -> str:
+    """A payload as builds before issue 10.13 wrote it: no associated data."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    iv = bytes(range(12))
+    ct = AESGCM(key).encrypt(iv, pad(html.encode()), None)
+    b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
+    return json.dumps({"v": 1, "kdf": "pbkdf2-sha256", "iter": ITER, "salt": b64(SALT),
+                       "iv": b64(iv), "ct": b64(ct)}, separators=(",", ":"))
+
+
+def test_a_page_built_before_the_binding_still_opens_until_it_is_rebuilt():
+    old = version_one(week_html(2))
+    assert decrypt_page(old, password=PASSWORD) == week_html(2)
+    assert decrypt_page(old, key=KEY, path=PATH) == week_html(2)  # any address
 
 
 def test_payload_has_exactly_the_format_of_the_issue():
@@ -64,7 +105,7 @@ def test_payload_has_exactly_the_format_of_the_issue():
     data = fields(payload)
     assert payload == json.dumps(data, separators=(",", ":"))  # compact JSON, nothing else
     assert list(data) == ["v", "kdf", "iter", "salt", "iv", "ct"]
-    assert (data["v"], data["kdf"], data["iter"]) == (1, "pbkdf2-sha256", ITER)
+    assert (data["v"], data["kdf"], data["iter"]) == (2, "pbkdf2-sha256", ITER)
     assert base64.b64decode(data["salt"]) == SALT
     assert len(base64.b64decode(data["iv"])) == 12
     assert len(base64.b64decode(data["ct"])) == 4096 + 16  # one bucket plus the GCM tag
@@ -86,7 +127,7 @@ def test_the_key_changes_everything():
     other = derive_key("AAAA-BBBB-CCCC", SALT, ITER)
     assert fields(encrypt(key=other))["ct"] != fields(encrypt())["ct"]
     with pytest.raises(ValueError):
-        decrypt_page(encrypt(key=other), key=KEY)
+        decrypt_page(encrypt(key=other), key=KEY, path=PATH)
 
 
 def test_ten_and_two_hundred_marks_give_files_of_one_size():
@@ -125,7 +166,7 @@ def test_one_changed_byte_of_the_ciphertext_is_refused(where):
     ct[where] ^= 0x01
     data["ct"] = base64.b64encode(bytes(ct)).decode()
     with pytest.raises(ValueError, match="повреждена"):
-        decrypt_page(data, key=KEY)
+        decrypt_page(data, key=KEY, path=PATH)
 
 
 def test_a_changed_iv_is_refused():
@@ -134,27 +175,27 @@ def test_a_changed_iv_is_refused():
     iv[0] ^= 0x80
     data["iv"] = base64.b64encode(bytes(iv)).decode()
     with pytest.raises(ValueError):
-        decrypt_page(data, key=KEY)
+        decrypt_page(data, key=KEY, path=PATH)
 
 
 def test_wrong_password_is_refused_in_russian():
     with pytest.raises(ValueError, match="Неверный пароль"):
-        decrypt_page(encrypt(), password="K7QM-2XDP-9FHV")
+        decrypt_page(encrypt(), password="K7QM-2XDP-9FHV", path=PATH)
 
 
 @pytest.mark.parametrize("broken", [
-    "not json", "{}", '{"v":2,"kdf":"pbkdf2-sha256","iter":1,"salt":"","iv":"","ct":""}',
+    "not json", "{}", '{"v":3,"kdf":"pbkdf2-sha256","iter":1,"salt":"","iv":"","ct":""}',
     '{"v":1,"kdf":"pbkdf2-sha256","iter":1000,"salt":"AA==","iv":"!!","ct":"AA=="}'])
 def test_a_payload_that_is_not_ours_is_refused(broken):
     with pytest.raises(ValueError):
-        decrypt_page(broken, key=KEY)
+        decrypt_page(broken, key=KEY, path=PATH)
 
 
 def test_exactly_one_of_password_and_key():
     with pytest.raises(TypeError):
         decrypt_page(encrypt())
     with pytest.raises(TypeError):
-        decrypt_page(encrypt(), password=PASSWORD, key=KEY)
+        decrypt_page(encrypt(), password=PASSWORD, key=KEY, path=PATH)
 
 
 def test_real_iteration_count_round_trip():
@@ -162,7 +203,7 @@ def test_real_iteration_count_round_trip():
     assert key == hashlib.pbkdf2_hmac("sha256", b"K7QM2XDP9FHT", SALT, 600_000, 32)
     payload = encrypt_page(key, SALT, 600_000, PATH, "<p>Пятёрка</p>")
     assert fields(payload)["iter"] == 600_000
-    assert decrypt_page(payload, password="k7qm 2xdp 9fht") == "<p>Пятёрка</p>"
+    assert decrypt_page(payload, password="k7qm 2xdp 9fht", path=PATH) == "<p>Пятёрка</p>"
 
 
 # The shell --------------------------------------------------------------------------------
@@ -249,7 +290,7 @@ def test_payload_is_extractable_and_parses():
                        if a.get("type") == "application/json"]
     assert attrs["id"] == "diary-payload"
     assert json.loads(text) == json.loads(payload)
-    assert decrypt_page(text, key=KEY) == week_html(3)
+    assert decrypt_page(text, key=KEY, path=PATH) == week_html(3)
 
 
 def test_script_end_in_a_payload_field_cannot_break_out():

@@ -1,8 +1,10 @@
 /* Электронный дневник: opens an encrypted diary page in the browser (WebCrypto only).
  *
- * The page carries {"v":1,"kdf":"pbkdf2-sha256","iter","salt","iv","ct"} in
+ * The page carries {"v":2,"kdf":"pbkdf2-sha256","iter","salt","iv","ct"} in
  * #diary-payload. key = PBKDF2-HMAC-SHA256(normalised password, salt, iter, 32 bytes);
- * plaintext = AES-256-GCM-decrypt(key, iv, ct) = body HTML || 0x80 || 0x00...
+ * plaintext = AES-256-GCM-decrypt(key, iv, ct, associated data "d/<token>/<file name>"
+ * as read from this page's own address) = body HTML || 0x80 || 0x00...; so a page served
+ * at another page's address does not open. A "v":1 page (built before) has no binding.
  * The key, never the password, is kept: in sessionStorage for this tab (so the other
  * weeks open without asking), and with «Запомнить» as a non-extractable CryptoKey in
  * IndexedDB with an expiry (never on file://, where all local files share storage).
@@ -48,14 +50,26 @@
   const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
   const toBase64 = (bytes) => btoa(String.fromCharCode(...bytes));
 
+  // The path this page is bound to, from the address it was opened at (never from the
+  // page itself, which whoever serves it could change): d/<folder>/<file name>. The
+  // folder's address stands for its index.html; a host that drops ".html" is allowed.
+  function boundPath() {
+    const parts = location.pathname.split("/");
+    let name = parts.pop();
+    const folder = parts.pop();
+    if (name === "") name = "index.html";
+    else if (!name.endsWith(".html")) name += ".html";
+    return new TextEncoder().encode("d/" + folder + "/" + name);
+  }
+
   function readPayload() {
     const data = JSON.parse($("diary-payload").textContent);
-    if (data.v !== 1 || data.kdf !== "pbkdf2-sha256" || !Number.isInteger(data.iter) ||
-        data.iter < 1 || data.iter > 10000000) {
+    if ((data.v !== 1 && data.v !== 2) || data.kdf !== "pbkdf2-sha256" ||
+        !Number.isInteger(data.iter) || data.iter < 1 || data.iter > 10000000) {
       throw new Error("unknown payload");
     }
     return { iter: data.iter, salt: fromBase64(data.salt), iv: fromBase64(data.iv),
-             ct: fromBase64(data.ct) };
+             ct: fromBase64(data.ct), bound: data.v >= 2 };
   }
 
   async function deriveRaw(password, payload) {
@@ -71,8 +85,9 @@
   const importKey = (raw) => crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["decrypt"]);
 
   async function decrypt(key, payload) {
-    const plain = new Uint8Array(
-      await crypto.subtle.decrypt({ name: "AES-GCM", iv: payload.iv }, key, payload.ct));
+    const params = { name: "AES-GCM", iv: payload.iv };
+    if (payload.bound) params.additionalData = boundPath();
+    const plain = new Uint8Array(await crypto.subtle.decrypt(params, key, payload.ct));
     let end = plain.length;
     while (end > 0 && plain[end - 1] === 0) end -= 1;
     if (end === 0 || plain[end - 1] !== 0x80) throw new Error("bad padding");
