@@ -5,6 +5,7 @@ import click
 from peewee import OperationalError
 
 from admin.cli import register as register_admin
+from models.auditing import acting_as, console_address
 from models.base import RuleError
 from models.cli import register as register_models
 from site_builder.cli import register as register_site
@@ -15,7 +16,9 @@ class JournalGroup(click.Group):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            # The audit log names the console's user for changes made here (no staff login).
+            with acting_as(None, console_address()):
+                return super().invoke(ctx)
         except RuleError as exc:
             raise click.ClickException(exc.message) from None
         except OperationalError as exc:

@@ -16,10 +16,31 @@ from models import AuditEntry, SchoolSettings, Staff, access
 from models.audit import declare_breach, operations_since, revert
 
 from .base import SecureModelView, SecureView, expose, staff
+from .setup import LABELS
 
 ACTIONS = {"create": "создание", "update": "изменение", "delete": "удаление"}
-TABLES = {"lesson": "урок", "mark": "отметка", "attendance": "посещаемость",
-          "period_mark": "отметка за период", "teacher_comment": "комментарий"}
+# Every audited table by its Russian name (a test checks none is missing).
+TABLES = {
+    "lesson": "урок", "mark": "отметка", "attendance": "посещаемость",
+    "period_mark": "отметка за период", "teacher_comment": "комментарий",
+    "school_class": "класс", "movement": "книга движения", "subgroup": "подгруппа",
+    "subgroup_member": "состав подгруппы", "student": "ученик",
+    "guardian": "родитель", "student_guardian": "ученик и родитель",
+    "staff": "сотрудник", "teaching_assignment": "нагрузка", "plan_topic": "КТП",
+    "timetable_slot": "расписание", "bell": "звонок", "academic_year": "учебный год",
+    "period": "учебный период", "holiday": "каникулы и праздники", "subject": "предмет",
+    "work_type": "вид работы", "news": "новость", "school_settings": "настройки",
+    "diary_access": "доступ к дневнику",
+}
+# Column names in «Было → стало»: the setup tables' labels, and the journal's own.
+FIELDS = LABELS | {
+    "lesson": "Урок", "value": "Отметка", "code": "Посещаемость", "work_type": "Вид работы",
+    "comment": "Комментарий", "text": "Текст", "topic": "Тема урока",
+    "homework": "Домашнее задание", "plan_topic": "Тема КТП", "period": "Период",
+    "set_by": "Кто поставил", "password_hash": "Пароль", "compromised_at": "Скомпрометирована с",
+    "token": "Адрес дневника", "salt": "Соль ключа", "key": "Ключ дневника",
+    "iterations": "Итераций PBKDF2", "issued_at": "Пароль выдан",
+}
 
 
 def local_time(moment: dt.datetime | None) -> str:
@@ -34,7 +55,8 @@ def changes(entry: AuditEntry) -> Markup:
     """Before → after, field by field, escaped (teacher-entered text can be anything)."""
     before = json.loads(entry.before) if entry.before else {}
     after = json.loads(entry.after) if entry.after else {}
-    lines = [Markup("<b>{}</b>: {} → {}").format(name, before.get(name, "—"), after.get(name, "—"))
+    lines = [Markup("<b>{}</b>: {} → {}").format(FIELDS.get(name, name), before.get(name, "—"),
+                                                 after.get(name, "—"))
              for name in sorted(set(before) | set(after))
              if name != "id" and before.get(name) != after.get(name)]
     return Markup("<br>").join(lines) if lines else escape("—")

@@ -1,42 +1,31 @@
-"""The audit log: who changed which journal row, when, from where, before and after."""
+"""The audit log, and the breach reversal of rule 10: void an account's operations since a
+moment, except where someone else changed the row since — that is reported, not lost."""
 from __future__ import annotations
 
-import contextlib
-import contextvars
+import datetime as dt
 import json
-from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
-from playhouse.shortcuts import model_to_dict
+from peewee import (
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    IntegrityError,
+    TextField,
+    fn,
+)
 
-from .base import BaseModel, utcnow, write_transaction
+from .auditing import SECRET_NEW, AuditedModel, acting_as, as_json, row_data, snapshot
+from .base import BaseModel, RuleError, utcnow, write_transaction
 from .people import Staff
 
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is making changes now: a staff id (None for the system) and an address."""
-
-    staff_id: int | None = None
-    address: str = ""
-
-
-# Actor is frozen, so sharing one default instance is safe.
-_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("actor", default=Actor())  # noqa: B039
-
-
-@contextlib.contextmanager
-def acting_as(staff_id: int | None, address: str = ""):
-    """Attribute every journal change inside the block to this person and address."""
-    token = _actor.set(Actor(staff_id, address))
-    try:
-        yield
-    finally:
-        _actor.reset(token)
+__all__ = ["AuditEntry", "AuditedModel", "acting_as", "declare_breach", "operations_since",
+           "revert", "snapshot"]
 
 
 class AuditEntry(BaseModel):
-    """One create, update, delete or revert of a journal row."""
+    """One create, update, delete or revert of a row a staff member can change."""
 
     at = DateTimeField(default=utcnow, index=True)
     staff = ForeignKeyField(Staff, null=True, backref="audit_entries")
@@ -52,98 +41,115 @@ class AuditEntry(BaseModel):
         indexes = ((("table_name", "row_id"), False), (("staff", "at"), False))
 
 
-def snapshot(instance: BaseModel) -> str:
-    """The row as JSON, foreign keys as ids, without its timestamps."""
-    data = model_to_dict(instance, recurse=False)
-    data.pop("created_at", None)
-    data.pop("updated_at", None)
-    return json.dumps(data, ensure_ascii=False, default=str, sort_keys=True)
-
-
-class AuditedModel(BaseModel):
-    """A journal table: every save and delete of a row writes an AuditEntry."""
-
-    def _record(self, action: str, before: str | None, after: str | None) -> None:
-        actor = _actor.get()
-        AuditEntry.create(staff=actor.staff_id, address=actor.address, action=action,
-                          table_name=self._meta.table_name, row_id=self.id,
-                          before=before, after=after)
-
-    def save(self, *args, **kwargs):
-        cls = type(self)
-        with write_transaction():
-            old = cls.get_or_none(cls.id == self.id) if self.id is not None else None
-            result = super().save(*args, **kwargs)
-            self._record("update" if old else "create",
-                         snapshot(old) if old else None, snapshot(self))
-        return result
-
-    def delete_instance(self, *args, **kwargs):
-        with write_transaction():
-            self._record("delete", snapshot(self), None)
-            return super().delete_instance(*args, **kwargs)
-
-
 def _model_for(table_name: str):
     from . import ALL_MODELS
-    return next(m for m in ALL_MODELS if m._meta.table_name == table_name)
+    model = next((m for m in ALL_MODELS if m._meta.table_name == table_name), None)
+    if model is None or not issubclass(model, AuditedModel):
+        raise RuleError("такой таблицы больше нет")
+    return model
 
 
 def _restore(model, data: dict):
-    """A model instance carrying the snapshot's values, converted back from JSON."""
+    """A model instance carrying the snapshot's values, converted back from JSON; secrets
+    (never logged) keep the model's defaults."""
     row = model()
     for name, value in data.items():
         field = model._meta.fields.get(name)
-        if field is not None:
+        if field is not None and name not in model.audit_secret:
             setattr(row, field.name, None if value is None else field.python_value(value))
     return row
 
 
 def operations_since(staff_id: int, since) -> list[AuditEntry]:
-    """Rule 10: the account's journal changes from the moment of the breach, not yet reverted."""
+    """Rule 10: the account's changes from the moment of the breach, not yet reverted."""
     return list(AuditEntry.select()
                 .where((AuditEntry.staff == staff_id) & (AuditEntry.at >= since)
                        & AuditEntry.reverted_by.is_null())
                 .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
 
 
+def _changed_since(entry: AuditEntry) -> str:
+    """Who last changed the entry's row after it, and when (not counting reversals)."""
+    reversals = AuditEntry.select(AuditEntry.reverted_by).where(
+        AuditEntry.reverted_by.is_null(False))
+    later = (AuditEntry.select()
+             .where((AuditEntry.table_name == entry.table_name)
+                    & (AuditEntry.row_id == entry.row_id) & (AuditEntry.id > entry.id)
+                    & (AuditEntry.staff.is_null() | (AuditEntry.staff != entry.staff_id))
+                    & AuditEntry.id.not_in(reversals))
+             .order_by(AuditEntry.id.desc()).first())
+    if later is None:
+        return "не через журнал"
+    from .school import SchoolSettings
+    zone = ZoneInfo(SchoolSettings.current().timezone)
+    when = later.at.replace(tzinfo=dt.UTC).astimezone(zone)
+    # Names repeat in a village school: the login tells two Ивановы apart.
+    who = (f"{later.staff.short_name}, {later.staff.login}" if later.staff_id
+           else later.address or "система")
+    return f"{who}, {when:%d.%m.%Y %H:%M}"
+
+
+def _unchanged_since(model, entry: AuditEntry):
+    """The row as stored, if it still is what the entry left; RuleError otherwise."""
+    current = model.get_or_none(model.id == entry.row_id)
+    if current is None:
+        raise RuleError(f"запись удалена после этой операции ({_changed_since(entry)})")
+    left = {k: v for k, v in json.loads(entry.after).items() if k not in model.audit_secret}
+    if json.loads(as_json(row_data(current))) != left:
+        raise RuleError(f"запись изменена после этой операции ({_changed_since(entry)}); "
+                        "проверьте её и исправьте вручную")
+    return current
+
+
+def _undo(entry: AuditEntry) -> None:
+    """Put the row back as it was before the entry, if nobody changed it since."""
+    model = _model_for(entry.table_name)
+    if entry.action == "delete":
+        if model.get_or_none(model.id == entry.row_id) is not None:
+            raise RuleError(f"запись создана заново после этой операции "
+                            f"({_changed_since(entry)})")
+        _restore(model, json.loads(entry.before)).save(force_insert=True)
+        return
+    current = _unchanged_since(model, entry)
+    if entry.action == "create":
+        current.delete_instance()
+        return
+    after = json.loads(entry.after)
+    if any(after.get(name) == SECRET_NEW for name in model.audit_secret):
+        raise RuleError("прежний пароль или ключ не вернуть: он не хранится в журнале; "
+                        "выдайте новый")
+    before = _restore(model, json.loads(entry.before))
+    for name in json.loads(entry.before):
+        if name != "id" and name in model._meta.fields and name not in model.audit_secret:
+            setattr(current, name, getattr(before, name))
+    current.save()
+
+
 def revert(entries: list[AuditEntry]) -> tuple[int, list[tuple[AuditEntry, str]]]:
-    """Undo journal changes, newest first; each undo is itself logged (rule 10, 001 4.3).
+    """Undo changes, newest first; each undo is itself logged (rule 10, 001 4.3).
 
-    Returns how many were reverted and the ones that could not be, with the reason
-    (a row changed again since, or a rule that now refuses it); those stay listed.
+    A row is put back only while it still is what the entry left: a row someone else has
+    changed since is not overwritten. Returns how many were reverted and the ones that
+    were not, with the reason (who changed the row since, or a rule that now refuses it);
+    those stay listed.
     """
-    from .base import RuleError
-
     done, failed = 0, []
     for entry in sorted(entries, key=lambda e: (e.at, e.id), reverse=True):
-        model = _model_for(entry.table_name)
         try:
             with write_transaction():
-                current = model.get_or_none(model.id == entry.row_id)
-                if entry.action == "create":
-                    if current is not None:
-                        current.delete_instance()
-                elif entry.action == "update":
-                    if current is None:
-                        raise RuleError("запись с тех пор удалена")
-                    before = _restore(model, json.loads(entry.before))
-                    for name in model._meta.sorted_field_names:
-                        if name not in ("id", "created_at"):
-                            setattr(current, name, getattr(before, name))
-                    current.save()
-                elif entry.action == "delete":
-                    if current is not None:
-                        raise RuleError("запись с тех пор создана заново")
-                    _restore(model, json.loads(entry.before)).save(force_insert=True)
-                undo = (AuditEntry.select().where((AuditEntry.table_name == entry.table_name)
-                                                  & (AuditEntry.row_id == entry.row_id))
-                        .order_by(AuditEntry.id.desc()).first())
-                entry.reverted_by = undo if undo and undo.id != entry.id else None
+                last = AuditEntry.select(fn.MAX(AuditEntry.id)).scalar() or 0
+                _undo(entry)
+                entry.reverted_by = (AuditEntry.select()
+                                     .where((AuditEntry.table_name == entry.table_name)
+                                            & (AuditEntry.row_id == entry.row_id)
+                                            & (AuditEntry.id > last))
+                                     .order_by(AuditEntry.id.desc()).first())
                 entry.save(only=[AuditEntry.reverted_by, AuditEntry.updated_at])
                 done += 1
         except RuleError as exc:
             failed.append((entry, exc.message))
+        except IntegrityError:
+            failed.append((entry, "с записью связаны другие данные, изменённые позже"))
     return done, failed
 
 

@@ -5,7 +5,8 @@ import datetime as dt
 
 from peewee import CharField, DateField, ForeignKeyField, IntegerField
 
-from .base import BaseModel, RuleError
+from .auditing import AuditedModel
+from .base import RuleError
 from .curriculum import Subject
 from .people import Staff, Student
 from .school import PERIOD_SCHEMES, AcademicYear, Period
@@ -22,7 +23,7 @@ MOVEMENT_KINDS = {
 LEAVING_KINDS = {"left", "graduated"}
 
 
-class SchoolClass(BaseModel):
+class SchoolClass(AuditedModel):
     """A class such as 5А in one academic year, with its class teacher and period scheme."""
 
     year = ForeignKeyField(AcademicYear, backref="classes")
@@ -73,7 +74,7 @@ class SchoolClass(BaseModel):
             raise RuleError(f"Неизвестная схема периодов «{self.period_scheme}».")
 
 
-class Movement(BaseModel):
+class Movement(AuditedModel):
     """A line of the movement book: after it the pupil is in `school_class` (or none)."""
 
     student = ForeignKeyField(Student, backref="movements")
@@ -102,7 +103,7 @@ class Movement(BaseModel):
                             "окончания обучения.")
 
 
-class Subgroup(BaseModel):
+class Subgroup(AuditedModel):
     """Part of a class for one subject (a language group, a lab group)."""
 
     school_class = ForeignKeyField(SchoolClass, backref="subgroups", on_delete="CASCADE")
@@ -123,7 +124,7 @@ class Subgroup(BaseModel):
                                  & ((m.end.is_null()) | (m.end >= day))).exists())
 
 
-class SubgroupMember(BaseModel):
+class SubgroupMember(AuditedModel):
     """A pupil in a subgroup, optionally between two dates."""
 
     subgroup = ForeignKeyField(Subgroup, backref="members", on_delete="CASCADE")

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from peewee import CharField, FloatField, IntegerField
 
-from .base import BaseModel, RuleError
+from .auditing import AuditedModel
+from .base import RuleError
 
 GRADING_SCALES = {
     "five": "пятибалльная",
@@ -11,7 +12,7 @@ GRADING_SCALES = {
 }
 
 
-class Subject(BaseModel):
+class Subject(AuditedModel):
     """A school subject, e.g. «Русский язык»."""
 
     name = CharField(unique=True)
@@ -22,7 +23,7 @@ class Subject(BaseModel):
         return self.name
 
 
-class WorkType(BaseModel):
+class WorkType(AuditedModel):
     """A kind of work (устный ответ, контрольная работа) and its weight in the average."""
 
     name = CharField(unique=True)

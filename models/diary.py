@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, IntegrityError
 
-from .base import BaseModel, RuleError, utcnow, write_transaction
+from .auditing import AuditedModel
+from .base import RuleError, utcnow, write_transaction
 from .people import Student, readable_password
 
 # OWASP's figure for PBKDF2-HMAC-SHA256; tests lower it, one test keeps it.
@@ -77,8 +78,11 @@ def _b64_length(text: str) -> int | None:
         return None
 
 
-class DiaryAccess(BaseModel):
+class DiaryAccess(AuditedModel):
     """A pupil's diary address token and the key derived from the diary password."""
+
+    # The audit log notes a new password without its key material.
+    audit_secret = ("salt", "key")
 
     student = ForeignKeyField(Student, unique=True, backref="diary", on_delete="CASCADE")
     # The diary lives at /d/<token>/; the token stays when the password is rotated.
@@ -176,6 +180,7 @@ def _save_rotation(grant: Grant) -> None:
     access = grant.access
     access.validate()
     access.updated_at = utcnow()
+    old = DiaryAccess.get_or_none(DiaryAccess.id == access.id)
     changed = (DiaryAccess.update(salt=access.salt, key=access.key,
                                   iterations=access.iterations, issued_at=access.issued_at,
                                   updated_at=access.updated_at)
@@ -184,6 +189,7 @@ def _save_rotation(grant: Grant) -> None:
     if changed != 1:
         raise RuleError(f"Пароль дневника ({grant.student.full_name}) только что сменён "
                         "в другом окне или процессе; ничего не изменено, повторите команду.")
+    access.audit_update(old)  # an UPDATE bypasses save(): log the rotation here
 
 
 def issue(student: Student, rotate: bool = False,

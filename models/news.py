@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
 
-from .base import BaseModel, utcnow
+from .auditing import AuditedModel
+from .base import utcnow
 from .classes import SchoolClass
 from .people import Staff
 
 
-class News(BaseModel):
+class News(AuditedModel):
     """An announcement; without a class it is for the whole school. Body is Markdown."""
 
     title = CharField(max_length=300)

@@ -15,7 +15,8 @@ from peewee import (
     TimeField,
 )
 
-from .base import BaseModel, RuleError
+from .auditing import AuditedModel
+from .base import RuleError
 
 PERIOD_SCHEMES = {
     "quarter": ("четверть", 4),
@@ -35,7 +36,7 @@ def pinned_today() -> dt.date | None:
         raise RuleError(f"JOURNAL_TODAY «{value}»: укажите дату как ГГГГ-ММ-ДД.") from None
 
 
-class SchoolSettings(BaseModel):
+class SchoolSettings(AuditedModel):
     """One row: the school's name, clock, diary address, rounding thresholds (rule 7) and
     whether weekly sheets carry the diary's QR code."""
 
@@ -76,7 +77,7 @@ class SchoolSettings(BaseModel):
                             "укажите его или снимите отметку «QR-код дневника на выписках».")
 
 
-class AcademicYear(BaseModel):
+class AcademicYear(AuditedModel):
     """An academic year such as 2026/2027."""
 
     name = CharField(unique=True)
@@ -103,7 +104,7 @@ class AcademicYear(BaseModel):
             raise RuleError("Начало учебного года должно быть раньше его конца.")
 
 
-class Period(BaseModel):
+class Period(AuditedModel):
     """A quarter, trimester or half-year of one scheme in one year."""
 
     year = ForeignKeyField(AcademicYear, backref="periods", on_delete="CASCADE")
@@ -127,7 +128,7 @@ class Period(BaseModel):
             raise RuleError("Начало периода должно быть не позже его конца.")
 
 
-class Holiday(BaseModel):
+class Holiday(AuditedModel):
     """Days without lessons: vacations and public holidays."""
 
     year = ForeignKeyField(AcademicYear, backref="holidays", on_delete="CASCADE")
@@ -139,7 +140,7 @@ class Holiday(BaseModel):
         return self.name
 
 
-class Bell(BaseModel):
+class Bell(AuditedModel):
     """When lesson N starts and ends, valid between two dates."""
 
     number = IntegerField()

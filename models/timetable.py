@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from peewee import CharField, DateField, FloatField, ForeignKeyField, IntegerField
 
-from .base import BaseModel, RuleError
+from .auditing import AuditedModel
+from .base import RuleError
 from .classes import SchoolClass, Subgroup
 from .curriculum import GRADING_SCALES, Subject
 from .people import Staff
@@ -11,7 +12,7 @@ from .people import Staff
 WEEKDAYS = ["понедельник", "вторник", "среда", "четверг", "пятница", "суббота"]
 
 
-class TeachingAssignment(BaseModel):
+class TeachingAssignment(AuditedModel):
     """A teacher teaches a subject to a class (or subgroup) so many hours a week."""
 
     school_class = ForeignKeyField(SchoolClass, backref="assignments", on_delete="CASCADE")
@@ -37,7 +38,7 @@ class TeachingAssignment(BaseModel):
             raise RuleError("Часов в неделю должно быть больше 0 и не больше 12.")
 
 
-class PlanTopic(BaseModel):
+class PlanTopic(AuditedModel):
     """A topic of the calendar-thematic plan (КТП) of one assignment."""
 
     assignment = ForeignKeyField(TeachingAssignment, backref="plan", on_delete="CASCADE")
@@ -53,7 +54,7 @@ class PlanTopic(BaseModel):
         return f"{self.number}. {self.title}"
 
 
-class TimetableSlot(BaseModel):
+class TimetableSlot(AuditedModel):
     """Lesson N on a weekday for a class (or subgroup), valid between two dates."""
 
     school_class = ForeignKeyField(SchoolClass, backref="timetable", on_delete="CASCADE")

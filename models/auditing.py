@@ -1,0 +1,137 @@
+"""Who is acting now, and the base model whose every save and delete goes into the audit log.
+
+Kept apart from the log table (models.audit) because the log names its author, a Staff
+row, and Staff's own changes are logged too: this module imports no model.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import getpass
+import json
+from dataclasses import dataclass
+
+from peewee import Field
+
+from .base import BaseModel, write_transaction
+
+# Never in a snapshot: every row's own timestamps say nothing about the change.
+TIMESTAMPS = ("created_at", "updated_at")
+# A secret's value never enters the log; its change is noted by these words instead.
+SECRET_SET, SECRET_OLD, SECRET_NEW = "задан", "прежний", "новый"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is making changes now: a staff id (None for the system) and an address."""
+
+    staff_id: int | None = None
+    address: str = ""
+
+
+# Actor is frozen, so sharing one default instance is safe.
+_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("actor", default=Actor())  # noqa: B039
+
+
+@contextlib.contextmanager
+def acting_as(staff_id: int | None, address: str = ""):
+    """Attribute every change inside the block to this person and address."""
+    token = _actor.set(Actor(staff_id, address))
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def console_address() -> str:
+    """The address of a change made from the command line: the operating-system user."""
+    try:
+        return f"командная строка ({getpass.getuser()})"
+    except (KeyError, OSError):  # no user name in the environment or the password file
+        return "командная строка"
+
+
+def _as_stored(field: Field, value):
+    """The value as the database gives it back, so a snapshot taken from a form's values
+    equals one taken from the stored row ("5" in an integer column is 5)."""
+    if value is None:
+        return None
+    try:
+        return field.python_value(field.db_value(value))
+    except (TypeError, ValueError):
+        return value
+
+
+def row_data(row: BaseModel) -> dict:
+    """The row's loggable values: no timestamps, no secrets, no login bookkeeping."""
+    hidden = {*TIMESTAMPS, *row.audit_secret, *row.audit_ignored}
+    return {f.name: _as_stored(f, row.__data__.get(f.name))
+            for f in row._meta.sorted_fields if f.name not in hidden}
+
+
+def as_json(data: dict | None) -> str | None:
+    return None if data is None else json.dumps(data, ensure_ascii=False, default=str,
+                                                 sort_keys=True)
+
+
+def snapshot(row: BaseModel) -> str:
+    """The row's loggable values as JSON, foreign keys as ids."""
+    return as_json(row_data(row))
+
+
+class AuditedModel(BaseModel):
+    """A table staff change: every save that changes something, and every delete, writes
+    an AuditEntry with the author, the address and the row before and after."""
+
+    # Fields whose values never enter the log (hashes, keys, salts): a change is noted.
+    audit_secret: tuple[str, ...] = ()
+    # Fields that are not a staff change at all (session tokens, failed-login counts).
+    audit_ignored: tuple[str, ...] = ()
+
+    def save(self, force_insert=False, only=None):
+        cls = type(self)
+        with write_transaction():
+            old = cls.get_or_none(cls.id == self.id) if self.id is not None else None
+            result = super().save(force_insert=force_insert, only=only)
+            self.audit_update(old, only)
+        return result
+
+    def delete_instance(self, *args, **kwargs):
+        with write_transaction():
+            before = row_data(self)
+            before.update(dict.fromkeys(self._secrets_set(), SECRET_SET))
+            self._record("delete", before, None)
+            return super().delete_instance(*args, **kwargs)
+
+    def audit_update(self, old: AuditedModel | None, only=None) -> None:
+        """Log this row's change from `old` (None: created), unless nothing loggable changed.
+
+        Also for writers that save with a conditional UPDATE instead of save().
+        """
+        after = row_data(self)
+        if old is None:
+            after.update(dict.fromkeys(self._secrets_set(), SECRET_SET))
+            self._record("create", None, after)
+            return
+        before = row_data(old)
+        written = {getattr(f, "name", f) for f in only} if only else set(after)
+        after = {name: after[name] if name in written else value
+                 for name, value in before.items()}
+        secrets = [name for name in self.audit_secret
+                   if name in written and getattr(old, name) != getattr(self, name)]
+        if before == after and not secrets:
+            return  # login bookkeeping, a new session token, or no change at all
+        before.update(dict.fromkeys(secrets, SECRET_OLD))
+        after.update(dict.fromkeys(secrets, SECRET_NEW))
+        self._record("update", before, after)
+
+    def _secrets_set(self) -> list[str]:
+        return [name for name in self.audit_secret if getattr(self, name)]
+
+    def _record(self, action: str, before: dict | None, after: dict | None) -> None:
+        from .audit import AuditEntry  # the log table names Staff, itself audited
+
+        actor = _actor.get()
+        AuditEntry.create(staff=actor.staff_id, address=actor.address, action=action,
+                          table_name=self._meta.table_name, row_id=self.id,
+                          before=as_json(before), after=as_json(after))
