@@ -114,7 +114,8 @@ class AuditedModel(BaseModel):
             self._record("create", None, after)
             return
         before = row_data(old)
-        written = {getattr(f, "name", f) for f in only} if only else set(after)
+        written = ({getattr(f, "name", f) for f in only} if only
+                   else set(self._meta.fields))
         after = {name: after[name] if name in written else value
                  for name, value in before.items()}
         secrets = [name for name in self.audit_secret
