@@ -7,13 +7,14 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from peewee import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import models.database
 from models import acting_as
 
-from . import config
-from .auth import LoginView, SessionInterface, login_manager
+from . import config, headers
+from .auth import LoginView, SessionInterface, end_expired_session, login_manager
 from .base import GuardedView, staff, wants_json
 
 csrf = CSRFProtect()
@@ -52,6 +53,8 @@ ERRORS = {
     405: "Так к этой странице обращаться нельзя.",
     413: "Слишком большой запрос.",
 }
+BUSY = "Журнал занят другими сохранениями, повторите через несколько секунд."
+BUSY_RETRY_SECONDS = 5
 
 
 def register_errors(app: Flask) -> None:
@@ -68,6 +71,16 @@ def register_errors(app: Flask) -> None:
         CSRFError, lambda exc: answer(400, "Форма устарела или отправлена не со страницы "
                                            "журнала. Обновите страницу (F5) и повторите."))
 
+    @app.errorhandler(OperationalError)
+    def busy(exc):
+        # SQLite's write lock held past the busy timeout (a long save by someone else): the
+        # request wrote nothing, so it is safe to repeat; anything else stays a 500.
+        if "database is locked" not in str(exc):
+            raise exc
+        response = app.make_response(answer(503, BUSY))
+        response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+        return response
+
 
 def init_app(app: Flask) -> None:
     """Wire login, CSRF, Russian UI and the panel's views into one app."""
@@ -77,10 +90,13 @@ def init_app(app: Flask) -> None:
           timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
     theme = Bootstrap4Theme(base_template="admin/journal_base.html", fluid=True)
     panel = Admin(app, name="Школьный журнал", url="/", theme=theme,
-                  index_view=HomeView(name="Главная", url="/"))
+                  index_view=HomeView(name="Главная", url="/"),
+                  csp_nonce_generator=headers.csp_nonce)
     panel.add_view(LoginView(name="Вход", url="/login", endpoint="login"))
     from . import views
     views.register(panel)
+
+    app.before_request(end_expired_session)  # before anything acts for the user
 
     @app.before_request
     def attribute_changes():
@@ -97,11 +113,4 @@ def init_app(app: Flask) -> None:
 
     register_errors(app)
 
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if current_user.is_authenticated:
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    headers.init_app(app)
