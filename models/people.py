@@ -152,14 +152,11 @@ class Staff(Person):
 
     @classmethod
     def authenticate(cls, login: str, password: str, address: str = "") -> Staff:
-        """The account for a login and password, checked from a client address; LoginRefused
-        (one Russian message) for every failure.
-
-        Each attempt is counted before the password is checked, so however many arrive at
-        once, at most ADDRESS_LIMIT guesses per address and ACCOUNT_LIMIT per account are
-        ever checked. Every failure costs one password hash check, so neither the message
-        nor the time tells an unknown, disabled or locked login from a wrong password.
-        """
+        """The account for a login and password tried from a client address, or LoginRefused."""
+        # Counted before the check, so however many attempts arrive at once, at most
+        # ADDRESS_LIMIT per address and ACCOUNT_LIMIT per account reach the password. Every
+        # failure does one hash check and says the same: neither the answer nor its time
+        # tells an unknown, disabled or locked login from a wrong password.
         now, login = utcnow(), login.strip()
         attempt = count_attempt(login, address, now)
         user = cls.get_or_none((cls.login == login) & (cls.is_active == True))  # noqa: E712
