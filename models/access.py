@@ -6,10 +6,12 @@ have accounts.
 """
 from __future__ import annotations
 
-from peewee import JOIN, fn
+import datetime as dt
+
+from peewee import JOIN
 
 from .base import RuleError
-from .classes import SchoolClass, Subgroup
+from .classes import SchoolClass, Subgroup, SubgroupMember
 from .curriculum import Subject
 from .journal import Lesson
 from .people import Staff
@@ -32,23 +34,35 @@ def reads_all(staff: Staff) -> bool:
 
 
 def teaches(staff: Staff, class_id: int, subject_id: int, subgroup_id: int | None = None) -> bool:
-    """Rule 3: the staff member has an assignment for this class and subject (and subgroup).
+    """Rule 3: the staff member writes this journal (of the whole class, or of a subgroup).
 
-    An assignment for the whole class covers its subgroups; one for a subgroup covers
-    only that subgroup (and the whole-class view of the journal, to read).
+    An assignment for the whole class covers its subgroups; one for a subgroup covers only
+    that subgroup's journal: a group teacher does not write the whole-class journal, where
+    the other group's pupils are too.
     """
     a = TeachingAssignment
-    query = a.select().where((a.teacher == staff.id) & (a.school_class == class_id)
-                             & (a.subject == subject_id))
+    journal = a.subgroup.is_null()
     if subgroup_id is not None:
-        query = query.where(a.subgroup.is_null() | (a.subgroup == subgroup_id))
-    return query.exists()
+        journal |= a.subgroup == subgroup_id
+    return (a.select().where((a.teacher == staff.id) & (a.school_class == class_id)
+                             & (a.subject == subject_id) & journal).exists())
 
 
-def substituted(staff: Staff, class_id: int, subject_id: int) -> bool:
-    """Rule 3: the staff member taught at least one lesson of this journal as a substitute."""
+def teaches_subject(staff: Staff, class_id: int, subject_id: int) -> bool:
+    """Any assignment in this class and subject, a subgroup's too: enough to read the
+    whole-class journal, which shows every mark the subject's average counts."""
+    a = TeachingAssignment
+    return (a.select().where((a.teacher == staff.id) & (a.school_class == class_id)
+                             & (a.subject == subject_id)).exists())
+
+
+def substituted(staff: Staff, class_id: int, subject_id: int,
+                subgroup_id: int | None = None) -> bool:
+    """Rule 3: the staff member taught at least one lesson of this very journal (the whole
+    class's, or that subgroup's), as a substitute or as the group's own teacher."""
+    journal = Lesson.subgroup == subgroup_id if subgroup_id else Lesson.subgroup.is_null()
     return (Lesson.select().where((Lesson.teacher == staff.id) & (Lesson.school_class == class_id)
-                                  & (Lesson.subject == subject_id)).exists())
+                                  & (Lesson.subject == subject_id) & journal).exists())
 
 
 def is_class_teacher(staff: Staff, class_id: int) -> bool:
@@ -67,22 +81,42 @@ def can_read_journal(staff: Staff, class_id: int, subject_id: int,
     """Rules 3–5: who may open the journal of a class and subject (and subgroup)."""
     return (reads_all(staff) or is_class_teacher(staff, class_id)
             or teaches(staff, class_id, subject_id, subgroup_id)
-            or substituted(staff, class_id, subject_id))
+            or (subgroup_id is None and teaches_subject(staff, class_id, subject_id))
+            or substituted(staff, class_id, subject_id, subgroup_id))
 
 
 def can_edit_lesson(staff: Staff, lesson: Lesson) -> bool:
-    """Rule 3: the lesson's own teacher (a substitute too) or the journal's teacher.
+    """Rule 3: the lesson's own teacher (a substitute too) or the teacher of its journal.
 
     Class teachers, the director and deputies read but do not change subject teachers'
-    entries (rule 4).
+    entries (rule 4); a group teacher does not change whole-class lessons.
     """
     return lesson.teacher_id == staff.id or teaches(
         staff, lesson.school_class_id, lesson.subject_id, lesson.subgroup_id)
 
 
-def can_set_period_mark(staff: Staff, class_id: int, subject_id: int) -> bool:
-    """Rule 4: the subject's teacher, or the class teacher in every subject of their class."""
-    return is_class_teacher(staff, class_id) or teaches(staff, class_id, subject_id)
+def period_mark_pupils(staff: Staff, class_id: int, subject_id: int,
+                       student_ids: list[int], day: dt.date) -> set[int]:
+    """Rule 4, pupil by pupil: whose period mark in the subject the staff member may set.
+
+    The class teacher and the whole-class teacher set everyone's; a subgroup's teacher only
+    that of the pupils in their subgroup on the day.
+    """
+    if is_class_teacher(staff, class_id) or teaches(staff, class_id, subject_id):
+        return set(student_ids)
+    a, m = TeachingAssignment, SubgroupMember
+    groups = a.select(a.subgroup).where((a.teacher == staff.id) & (a.school_class == class_id)
+                                        & (a.subject == subject_id) & a.subgroup.is_null(False))
+    members = m.select(m.student).where(
+        m.subgroup.in_(groups) & m.student.in_(student_ids)
+        & (m.start.is_null() | (m.start <= day)) & (m.end.is_null() | (m.end >= day)))
+    return {sid for (sid,) in members.tuples()}
+
+
+def can_set_period_mark(staff: Staff, class_id: int, subject_id: int, student_id: int,
+                        day: dt.date) -> bool:
+    """Rule 4: may set this pupil's period mark in the subject (see period_mark_pupils)."""
+    return student_id in period_mark_pupils(staff, class_id, subject_id, [student_id], day)
 
 
 class AccessDenied(RuleError):
@@ -106,12 +140,13 @@ def journals_for(staff: Staff):
              .join(SchoolClass).switch(a).join(Subject).switch(a)
              .join(Subgroup, JOIN.LEFT_OUTER).switch(a).join(Staff))
     if not reads_all(staff):
-        substitute = (Lesson.select(fn.DISTINCT(Lesson.school_class), Lesson.subject)
-                      .where(Lesson.teacher == staff.id).tuples())
-        pairs = [(c, s) for c, s in substitute]
+        taught = (Lesson.select(Lesson.school_class, Lesson.subject, Lesson.subgroup)
+                  .distinct().where(Lesson.teacher == staff.id).tuples())
         visible = (a.teacher == staff.id) | (SchoolClass.class_teacher == staff.id)
-        for class_id, subject_id in pairs:
-            visible |= (a.school_class == class_id) & (a.subject == subject_id)
+        for class_id, subject_id, subgroup_id in taught:
+            # The journal of the lesson taught: that subgroup's, or the whole class's.
+            journal = a.subgroup == subgroup_id if subgroup_id else a.subgroup.is_null()
+            visible |= (a.school_class == class_id) & (a.subject == subject_id) & journal
         query = query.where(visible)
     return query.order_by(SchoolClass.grade, SchoolClass.letter, Subject.sort_order,
                           Subject.name, Subgroup.name)
