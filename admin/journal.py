@@ -19,6 +19,7 @@ from models import (
     WorkType,
     access,
     gradebook,
+    rules,
 )
 from models.rules import format_average as average_text
 from models.rules import suggest_mark
@@ -26,11 +27,24 @@ from models.rules import suggest_mark
 from .base import SecureView, expose, staff
 
 
+# The largest id a row can have: PostgreSQL's integer. A larger number (SQLite refuses any
+# beyond 64 bits with an OverflowError) names no row: the request gets a 4xx, not a 500.
+MAX_ID = 2**31 - 1
+
+
 def _int(value) -> int | None:
+    if isinstance(value, (bool, list, dict)):
+        return None
     try:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+
+
+def row_id(value) -> int | None:
+    """An id from a request, or None when it cannot name a row."""
+    number = _int(value)
+    return number if number is not None and 0 < number <= MAX_ID else None
 
 
 def rule_error(exc: RuleError):
@@ -46,7 +60,7 @@ def cell_renderer(page: gradebook.JournalPage, editable: set[int]):
     cells, and the template loop alone took most of the grid's time budget. Every value
     that is not a number goes through escape().
     """
-    class_id = page.school_class.id
+    class_id, maxlength = page.school_class.id, rules.MAX_CELL_TEXT
     columns = [(x.id, x.date, x.date.strftime("%d.%m"), x.id in editable) for x in page.lessons]
 
     def cells(pupil: gradebook.Pupil) -> Markup:
@@ -61,6 +75,7 @@ def cell_renderer(page: gradebook.JournalPage, editable: set[int]):
             elif can_edit:
                 out.append(f'<td><input class="cell" data-lesson="{lesson_id}" '
                            f'data-student="{sid}" value="{text}" autocomplete="off" '
+                           f'maxlength="{maxlength}" '
                            f'aria-label="{name}, {label}"></td>')
             else:
                 out.append(f'<td><span class="cell-ro">{text}</span></td>')
@@ -82,10 +97,12 @@ class JournalView(SecureView):
     @expose("/grid")
     def grid(self):
         user = staff()
-        class_id, subject_id, subgroup_id, period_id = (
-            _int(request.args.get(k)) for k in ("class_id", "subject_id", "subgroup_id",
-                                                "period_id"))
-        if not class_id or not subject_id:
+        names = ("class_id", "subject_id", "subgroup_id", "period_id")
+        class_id, subject_id, subgroup_id, period_id = (row_id(request.args.get(k))
+                                                        for k in names)
+        # A given id that names no row is no page (not silently another one).
+        if not class_id or not subject_id or any(
+                request.args.get(k) and not row_id(request.args.get(k)) for k in names):
             abort(404)
         if not access.can_read_journal(user, class_id, subject_id, subgroup_id):
             abort(403)
@@ -97,11 +114,14 @@ class JournalView(SecureView):
             return self.render("admin/journal/missing.html", message=exc.message), 404
         teaches = access.teaches(user, class_id, subject_id, subgroup_id)
         editable = {x.id for x in page.lessons if teaches or x.teacher_id == user.id}
+        period_marks = access.period_mark_pupils(
+            user, class_id, subject_id, [x.student.id for x in page.pupils],
+            min(page.period.end, today))
         return self.render(
             "admin/journal/grid.html", page=page, today=today, teaches=teaches,
             can_create=teaches or user.has_role(*access.SETUP),
             editable=editable, cells=cell_renderer(page, editable),
-            can_period_mark=access.can_set_period_mark(user, class_id, subject_id),
+            period_mark_pupils=period_marks, limits=rules,
             work_types=list(WorkType.select().order_by(WorkType.name)),
             teachers=(list(Staff.select().where(Staff.is_active == True)  # noqa: E712
                            .order_by(Staff.last_name)) if user.has_role(*access.SETUP) else []),
@@ -118,8 +138,9 @@ class JournalView(SecureView):
             abort(400)
         return data
 
-    def _lesson(self, lesson_id) -> Lesson:
-        lesson = Lesson.get_or_none(Lesson.id == _int(lesson_id))
+    def _lesson(self, value) -> Lesson:
+        lesson_id = row_id(value)
+        lesson = Lesson.get_or_none(Lesson.id == lesson_id) if lesson_id else None
         if lesson is None:
             abort(404)
         return lesson
@@ -127,7 +148,7 @@ class JournalView(SecureView):
     @expose("/api/cell", methods=("POST",))
     def cell(self):
         data = self._payload()
-        lesson, student_id = self._lesson(data.get("lesson")), _int(data.get("student"))
+        lesson, student_id = self._lesson(data.get("lesson")), row_id(data.get("student"))
         if student_id is None:
             abort(400)
         try:
@@ -143,16 +164,16 @@ class JournalView(SecureView):
     @expose("/api/lesson", methods=("POST",))
     def lesson(self):
         data = self._payload()
-        school_class = SchoolClass.get_or_none(SchoolClass.id == _int(data.get("class_id")))
-        subject = Subject.get_or_none(Subject.id == _int(data.get("subject_id")))
+        school_class = SchoolClass.get_or_none(SchoolClass.id == row_id(data.get("class_id")))
+        subject = Subject.get_or_none(Subject.id == row_id(data.get("subject_id")))
+        if school_class is None or subject is None:
+            abort(404)
         subgroup = None
-        if _int(data.get("subgroup_id")):
-            subgroup = Subgroup.get_or_none((Subgroup.id == _int(data.get("subgroup_id")))
+        if data.get("subgroup_id"):
+            subgroup = Subgroup.get_or_none((Subgroup.id == row_id(data.get("subgroup_id")))
                                             & (Subgroup.school_class == school_class))
             if subgroup is None:
                 abort(404)
-        if school_class is None or subject is None:
-            abort(404)
         lesson = self._lesson(data["lesson_id"]) if data.get("lesson_id") else None
         if lesson is not None and (lesson.school_class_id, lesson.subject_id,
                                    lesson.subgroup_id) != (school_class.id, subject.id,
@@ -162,15 +183,19 @@ class JournalView(SecureView):
             day = dt.date.fromisoformat(str(data.get("date", "")))
         except ValueError:
             return jsonify(error="Укажите дату урока."), 422
+        # Topic and homework are kept whole or refused by the lesson's rules, never cut.
         fields = {"date": day, "number": _int(data.get("number")) or 1,
-                  "topic": str(data.get("topic", "")).strip()[:500],
+                  "topic": str(data.get("topic", "")).strip(),
                   "homework": str(data.get("homework", "")).strip(),
-                  "work_type": _int(data.get("work_type_id"))}
+                  "work_type": row_id(data.get("work_type_id"))}
         if not 1 <= fields["number"] <= 10:
             return jsonify(error="Номер урока должен быть от 1 до 10."), 422
-        if fields["work_type"] and not WorkType.get_or_none(WorkType.id == fields["work_type"]):
+        if data.get("work_type_id") and not (
+                fields["work_type"] and WorkType.get_or_none(WorkType.id == fields["work_type"])):
             return jsonify(error="Такого вида работы нет."), 422
-        teacher_id = _int(data.get("teacher_id"))
+        teacher_id = row_id(data.get("teacher_id"))
+        if data.get("teacher_id") and not teacher_id:
+            return jsonify(error="Такого учителя нет."), 422
         if teacher_id and not Staff.get_or_none((Staff.id == teacher_id)
                                                 & (Staff.is_active == True)):  # noqa: E712
             return jsonify(error="Такого учителя нет."), 422
@@ -194,9 +219,9 @@ class JournalView(SecureView):
     @expose("/api/period-mark", methods=("POST",))
     def period_mark(self):
         data = self._payload()
-        school_class = SchoolClass.get_or_none(SchoolClass.id == _int(data.get("class_id")))
-        period = Period.get_or_none(Period.id == _int(data.get("period_id")))
-        subject_id, student_id = _int(data.get("subject_id")), _int(data.get("student"))
+        school_class = SchoolClass.get_or_none(SchoolClass.id == row_id(data.get("class_id")))
+        period = Period.get_or_none(Period.id == row_id(data.get("period_id")))
+        subject_id, student_id = row_id(data.get("subject_id")), row_id(data.get("student"))
         if school_class is None or period is None or not subject_id or not student_id \
                 or period.year_id != school_class.year_id:
             abort(404)

@@ -44,6 +44,7 @@ class Cell:
 
 def parse_cell(text: str) -> Cell:
     """Read a typed cell such as «5 4», «5/4», «54», «Н», «ОП 5»; RuleError when unreadable."""
+    rules.check_cell_text(text)
     cell = Cell()
     source = _SEPARATORS.sub(" ", text.upper().translate(_LOOKALIKES)).strip()
     pos = 0
@@ -64,6 +65,7 @@ def parse_cell(text: str) -> Cell:
             cell.marks.append(token)
     if cell.code in ("Н", "Б", "У") and cell.marks:
         raise RuleError("Ученику, отсутствовавшему на уроке, отметка не ставится.")
+    rules.check_cell_marks(len(cell.marks))
     return cell
 
 
@@ -113,10 +115,15 @@ def correct_absence(user: Staff, attendance: Attendance, code: str) -> None:
 
 def set_period_mark(user: Staff, student_id: int, school_class: SchoolClass, subject_id: int,
                     period: Period, value: str) -> PeriodMark | None:
-    """Rule 4: set (or, with an empty value, remove) a pupil's mark for the period."""
-    access.require(access.can_set_period_mark(user, school_class.id, subject_id),
-                   "Отметку за период ставит учитель предмета или классный руководитель.")
+    """Rule 4: set (or, with an empty value, remove) a pupil's mark for the period.
+
+    The period must be the class's own and have begun, the subject be in the class's
+    curriculum and the value on its grading scale (PeriodMark.validate).
+    """
     day = min(period.end, SchoolSettings.current().today())
+    access.require(access.can_set_period_mark(user, school_class.id, subject_id, student_id, day),
+                   "Отметку за период ставит учитель предмета (своей подгруппы) "
+                   "или классный руководитель.")
     rules.check_enrolled(Movement.class_id_on(student_id, day), school_class.id,
                          school_class.name, day)
     value = value.strip().upper().translate(_LOOKALIKES)
@@ -140,11 +147,12 @@ def set_period_mark(user: Staff, student_id: int, school_class: SchoolClass, sub
 def save_lesson(user: Staff, school_class: SchoolClass, subject: Subject,
                 subgroup: Subgroup | None, lesson: Lesson | None = None, *,
                 teacher_id: int | None = None, **fields) -> Lesson:
-    """Create or change a lesson (a journal column); rules 1–3 apply.
+    """Create or change a lesson (a journal column); rules 1–3 and 14 apply, and rule 8
+    again for the pupils in it when it moves to another date.
 
-    The journal's teacher creates lessons; a deputy may also record one taught by a
-    substitute (`teacher_id`), who then keeps it. Only the lesson's teacher or the
-    journal's teacher may change it afterwards.
+    The journal's teacher creates lessons (a group's teacher only their group's); a deputy
+    may also record one taught by a substitute (`teacher_id`), who then keeps it. Only the
+    lesson's teacher or the journal's teacher may change it afterwards.
     """
     if lesson is None:
         deputy = user.has_role(*access.SETUP)
@@ -160,7 +168,9 @@ def save_lesson(user: Staff, school_class: SchoolClass, subject: Subject,
     if topic and lesson.plan_topic_id is None:
         lesson.plan_topic = next((t.id for t in plan_topics(school_class, subject, subgroup)
                                   if t.title == topic), None)
-    lesson.save()
+    # One transaction: the pupils checked for a moved date are those the lesson still has.
+    with write_transaction():
+        lesson.save()
     return lesson
 
 

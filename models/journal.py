@@ -47,15 +47,41 @@ class Lesson(AuditedModel):
 
     def validate(self) -> None:
         rules.check_lesson_date(self.date, SchoolSettings.current().today())
+        year = self.school_class.year
+        rules.check_lesson_in_year(self.date, year.start, year.end, year.name)
         rules.check_homework_allowed(self.school_class.grade, self.homework or "")
+        rules.check_lesson_texts(self.topic or "", self.homework or "")
+        if self.id is not None:
+            self.check_moved_pupils()
 
     def grading_scale(self) -> str:
         """The grading scale of this class and subject (five-point unless set otherwise)."""
-        a = TeachingAssignment
-        row = (a.select(a.grading_scale)
-               .where((a.school_class == self.school_class_id) & (a.subject == self.subject_id))
-               .first())
-        return row.grading_scale if row else "five"
+        return grading_scale(self.school_class_id, self.subject_id) or "five"
+
+    def check_moved_pupils(self) -> None:
+        """Rule 8 again when a stored lesson moves (another date, class or subgroup): every
+        pupil with a mark, absence or comment in it must belong to it where it now is."""
+        stored = (Lesson.select(Lesson.date, Lesson.school_class, Lesson.subgroup)
+                  .where(Lesson.id == self.id).first())
+        if stored is None or (stored.date, stored.school_class_id, stored.subgroup_id) == (
+                self.date, self.school_class_id, self.subgroup_id):
+            return
+        ids = {sid for model in (Mark, Attendance, TeacherComment)
+               for (sid,) in model.select(model.student).where(model.lesson == self.id).tuples()}
+        outside = []
+        for sid in ids:
+            try:
+                self.check_student(sid)
+            except RuleError:
+                outside.append(sid)
+        if outside:
+            names = ", ".join(s.full_name for s in Student.select().where(Student.id.in_(outside))
+                              .order_by(Student.last_name, Student.first_name))
+            where = f"в {self.school_class.name} классе" + (
+                " (в подгруппе урока)" if self.subgroup_id else "")
+            raise RuleError(f"Урок нельзя перенести на {self.date:%d.%m.%Y}: в этот день "
+                            f"{where} не числятся {names}, а у них на уроке есть отметки, "
+                            "пропуски или замечания.", rule=8)
 
     def check_student(self, student_id: int) -> None:
         """Rule 8 for this lesson: the pupil is in its class (and subgroup) on its date."""
@@ -164,11 +190,17 @@ class PeriodMark(AuditedModel):
             raise RuleError(f"Неизвестный вид итоговой отметки «{self.kind}».")
         if (self.kind == "period") != (self.period_id is not None):
             raise RuleError("Отметка за период указывается с периодом, остальные — без него.")
-        rules.check_marks_allowed(self.school_class.grade)
-        allowed = rules.NUMERIC_MARKS[1:] + rules.PASS_MARKS + ("ОСВ",) + rules.PERIOD_ONLY_MARKS
-        if self.value not in allowed:
-            raise RuleError(f"Отметка «{self.value}» недопустима; допустимы: "
-                            + ", ".join(allowed) + ".")
+        school_class = self.school_class
+        rules.check_marks_allowed(school_class.grade)
+        if self.period_id is not None:
+            self.check_period(school_class)
+        scale = grading_scale(school_class.id, self.subject_id)
+        if scale is None:
+            subject = Subject.get_or_none(Subject.id == self.subject_id)
+            named = f"«{subject.name}» " if subject else ""
+            raise RuleError(f"Предмет {named}не входит в учебный план {school_class.name} "
+                            "класса: отметка за него не ставится.")
+        rules.check_period_mark_value(self.value, scale)
         pm = PeriodMark
         twin = pm.select().where((pm.student == self.student_id) & (pm.subject == self.subject_id)
                                  & (pm.school_class == self.school_class_id)
@@ -176,3 +208,21 @@ class PeriodMark(AuditedModel):
         twin = twin.where(pm.period == self.period_id) if self.period_id else twin
         if twin.exists():
             raise RuleError("Такая отметка этому ученику по предмету уже выставлена.")
+
+    def check_period(self, school_class: SchoolClass) -> None:
+        """The period is one of the class's own (its year and scheme) and has begun."""
+        period = self.period
+        if (period.year_id, period.scheme) != (school_class.year_id, school_class.period_scheme):
+            raise RuleError(f"«{period}» — не учебный период {school_class.name} класса: "
+                            "класс учится по "
+                            f"{rules.SCHEME_PLURAL_DATIVE[school_class.period_scheme]}.")
+        rules.check_period_started(str(period), period.start, SchoolSettings.current().today())
+
+
+def grading_scale(class_id: int, subject_id: int) -> str | None:
+    """The grading scale of a subject in a class, or None when the class's curriculum (its
+    teaching assignments) does not have the subject."""
+    a = TeachingAssignment
+    row = (a.select(a.grading_scale)
+           .where((a.school_class == class_id) & (a.subject == subject_id)).first())
+    return row.grading_scale if row else None

@@ -25,6 +25,14 @@ ATTENDANCE_CODES = {
     "У": "отсутствовал по уважительной причине",
     "ОП": "опоздал",
 }
+# Sizes a teacher never needs more of: a cell of two double marks and a code, a topic,
+# a homework. Larger input is refused, not cut, and before anything is written (issue 10.4).
+MAX_CELL_TEXT = 40
+MAX_CELL_MARKS = 4
+MAX_TOPIC = 500
+MAX_HOMEWORK = 2000
+# How each period scheme's periods are counted, for messages: «учится по четвертям».
+SCHEME_PLURAL_DATIVE = {"quarter": "четвертям", "trimester": "триместрам", "half": "полугодиям"}
 
 
 def check_lesson_date(day: dt.date, today: dt.date) -> None:
@@ -32,6 +40,35 @@ def check_lesson_date(day: dt.date, today: dt.date) -> None:
     if day > today:
         raise RuleError(f"Нельзя записать урок на {day:%d.%m.%Y}: эта дата ещё не наступила. "
                         "Делать записи об уроках заранее запрещено.", rule=1)
+
+
+def check_lesson_in_year(day: dt.date, start: dt.date, end: dt.date, year_name: str) -> None:
+    """Rule 14, its plainest part: a lesson lies within its class's academic year."""
+    if not start <= day <= end:
+        raise RuleError(f"Дата урока {day:%d.%m.%Y} вне учебного года {year_name} "
+                        f"({start:%d.%m.%Y}–{end:%d.%m.%Y}).", rule=14)
+
+
+def check_lesson_texts(topic: str, homework: str) -> None:
+    """A lesson's topic and homework fit their sizes; longer text is refused, not cut."""
+    if len(topic) > MAX_TOPIC:
+        raise RuleError(f"Тема урока длиннее {MAX_TOPIC} знаков ({len(topic)}): сократите её.")
+    if len(homework) > MAX_HOMEWORK:
+        raise RuleError(f"Домашнее задание длиннее {MAX_HOMEWORK} знаков ({len(homework)}): "
+                        "сократите его.")
+
+
+def check_cell_text(text: str) -> None:
+    """A typed cell is short enough to read at all (checked before parsing it)."""
+    if len(text.strip()) > MAX_CELL_TEXT:
+        raise RuleError(f"Слишком длинная запись в клетке: не больше {MAX_CELL_TEXT} знаков.")
+
+
+def check_cell_marks(count: int) -> None:
+    """At most four marks in one cell: two double marks (a double mark counts as two)."""
+    if count > MAX_CELL_MARKS:
+        raise RuleError(f"В одной клетке не больше {MAX_CELL_MARKS} отметок "
+                        "(двойная отметка «5/4» — это две).")
 
 
 def check_marks_allowed(grade: int) -> None:
@@ -59,6 +96,26 @@ def check_mark_value(value: str, scale: str, uses_mark_one: bool = False) -> Non
     allowed = allowed_marks(scale, uses_mark_one)
     if value not in allowed:
         raise RuleError(f"Отметка «{value}» недопустима; допустимы: {', '.join(allowed)}.")
+
+
+def allowed_period_marks(scale: str) -> tuple[str, ...]:
+    """The period marks a subject on this grading scale accepts."""
+    marks = PASS_MARKS if scale == "pass" else NUMERIC_MARKS[1:]
+    return marks + ("ОСВ",) + PERIOD_ONLY_MARKS
+
+
+def check_period_mark_value(value: str, scale: str) -> None:
+    """A period mark belongs to the subject's grading scale: no «ЗЧ» on a five-point one."""
+    allowed = allowed_period_marks(scale)
+    if value not in allowed:
+        raise RuleError(f"Отметка «{value}» недопустима; допустимы: {', '.join(allowed)}.")
+
+
+def check_period_started(period_name: str, start: dt.date, today: dt.date) -> None:
+    """No mark for a period that has not begun yet."""
+    if start > today:
+        raise RuleError(f"Период «{period_name}» ещё не начался: он начинается "
+                        f"{start:%d.%m.%Y}.")
 
 
 def check_enrolled(enrolled_class_id: int | None, class_id: int, class_name: str,
