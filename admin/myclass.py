@@ -24,7 +24,7 @@ from models import (
 from models.rules import ATTENDANCE_CODES, suggest_mark
 
 from .base import SecureView, expose, staff
-from .journal import average_text, rule_error
+from .journal import average_text, row_id, rule_error
 
 
 def card_links():
@@ -59,9 +59,13 @@ class MyClassView(SecureView):
         school_class = self._class()
         settings = SchoolSettings.current()
         today = settings.today()
+        # An unreadable day is today's page (werkzeug's type= gives None on ValueError).
         day = request.args.get("day", type=dt.date.fromisoformat) or today
         pupils = list(school_class.students_on(min(day, today)))
         ids = [p.id for p in pupils]
+        # Cards and guardians' contacts only of the pupils in the class today: a past day
+        # lists who was there, not how to reach those who have left since.
+        current = pupils if day >= today else list(school_class.students_on(today))
         lessons = list(Lesson.select(Lesson, Subject).join(Subject)
                        .where((Lesson.school_class == school_class) & (Lesson.date == day))
                        .order_by(Lesson.number, Subject.name))
@@ -72,7 +76,8 @@ class MyClassView(SecureView):
             "admin/myclass.html", school_class=school_class, day=day, today=today,
             own=SchoolClass.select().where(SchoolClass.id.in_(access.own_class_ids(staff()))),
             pupils=pupils, lessons=lessons, absences=absences, codes=ATTENDANCE_CODES,
-            guardians=self._guardians(ids), period=period,
+            current=current, guardians=self._guardians([p.id for p in current]),
+            period=period,
             subjects=self._period_marks(school_class, period, ids, settings.thresholds),
             average_text=average_text, card_url=card_links())
 
@@ -105,8 +110,12 @@ class MyClassView(SecureView):
 
     @expose("/api/absence", methods=("POST",))
     def absence(self):
-        data = request.get_json(silent=True) or {}
-        attendance = Attendance.get_or_none(Attendance.id == data.get("attendance"))
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            abort(400)
+        attendance_id = row_id(data.get("attendance"))
+        attendance = (Attendance.get_or_none(Attendance.id == attendance_id)
+                      if attendance_id else None)
         if attendance is None:
             abort(404)
         try:
