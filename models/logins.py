@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from peewee import CharField, DateTimeField, IntegerField
+from peewee import Case, CharField, DateTimeField, IntegerField
 
 from .base import BaseModel, write_transaction
 
@@ -39,25 +39,31 @@ def count_attempt(login: str, address: str, now: dt.datetime) -> int:
     """Count one attempt before its password is checked; the count so far, this one included.
 
     One insert-or-increment under the write lock (SQLite) or the row's lock (PostgreSQL),
-    so concurrent attempts in any number of processes each get their own number.
+    so concurrent attempts in any number of processes each get their own number; a count
+    left from before 15 quiet minutes starts again at one.
     """
     with write_transaction():
-        LoginThrottle.delete().where(LoginThrottle.until <= now).execute()
         LoginThrottle.insert(
             login=login[:LOGIN_CHARS], address=address[:ADDRESS_CHARS], attempts=1,
             until=now + QUIET,
         ).on_conflict(
             conflict_target=[LoginThrottle.login, LoginThrottle.address],
-            update={LoginThrottle.attempts: LoginThrottle.attempts + 1,
+            update={LoginThrottle.attempts: Case(None, [(LoginThrottle.until <= now, 1)],
+                                                 LoginThrottle.attempts + 1),
                     LoginThrottle.until: now + QUIET},
         ).execute()
         return LoginThrottle.select(LoginThrottle.attempts).where(_key(login, address)).scalar()
 
 
-def refund_attempt(login: str, address: str) -> None:
-    """Uncount an attempt that gave the right password: only wrong guesses use the five."""
+def refund_attempt(login: str, address: str, now: dt.datetime) -> None:
+    """Uncount an attempt that gave the right password: only wrong guesses use the five.
+
+    Also drops every count already forgotten, so sprayed logins do not pile up; here, not
+    on every attempt, because a many-row delete racing others could deadlock (PostgreSQL).
+    """
     LoginThrottle.update(attempts=LoginThrottle.attempts - 1).where(
         _key(login, address) & (LoginThrottle.attempts > 0)).execute()
+    LoginThrottle.delete().where(LoginThrottle.until <= now).execute()
 
 
 def forget_attempts(login: str) -> None:

@@ -173,7 +173,7 @@ class Staff(Person):
             raise LoginRefused(refusal, attempt)
         if not check_password_hash(user.password_hash, password):
             raise LoginRefused("wrong password", attempt)
-        refund_attempt(login, address)
+        refund_attempt(login, address, now)
         cls.update(failed_logins=0, locked_until=None).where(cls.id == user.id).execute()
         return user
 
