@@ -2,11 +2,15 @@
 
 The table below says who may open each view. An endpoint added later with no line here
 fails the test; one added without an access check fails it for anonymous and the roles
-that must be refused. Row-level checks with another teacher's ids follow.
+that must be refused. Row-level checks with another teacher's ids follow, then subgroup
+teachers against the other group and the whole class on every JSON endpoint of the
+journal (read from the app: a new endpoint fails until the matrix says who may use it).
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 
 import pytest
 
@@ -15,10 +19,17 @@ from models import (
     Attendance,
     Lesson,
     Mark,
+    PeriodMark,
     PlanTopic,
+    Subgroup,
+    SubgroupMember,
     TeachingAssignment,
 )
 from tests.panel import Browser
+from tests.school import staff
+
+CYRILLIC = re.compile("[А-Яа-яЁё]")
+DAY = dt.timedelta(days=1)
 
 TEACHERS = {"teacher", "english", "other", "class_teacher"}
 EVERYONE = TEACHERS | {"deputy", "director", "admin"}
@@ -64,6 +75,12 @@ def url_for_rule(rule, people, school) -> str:
 
 def row_counts() -> dict[str, int]:
     return {m.__name__: m.select().count() for m in ALL_MODELS}
+
+
+def rows() -> dict[str, list[tuple]]:
+    """Every row of every table, to show that a refused request changed nothing."""
+    return {m.__name__: list(m.select().order_by(m._meta.primary_key).tuples())
+            for m in ALL_MODELS}
 
 
 def test_every_endpoint_has_an_access_rule(app):
@@ -218,3 +235,149 @@ def test_printing_only_for_own_class_and_own_subjects(browser, people, school):
     teacher.login(people.teacher.login)
     form = teacher.get(f"/print/temporary?assignment_id={maths.id}&month={month}")
     assert form.status_code == 200 and form.data.startswith(b"%PDF")
+
+
+# --- row level: subgroup teachers against the other group and the whole class -----
+# Issue 10.1: in the demo's 2А English the group-1 teacher created a whole-class lesson and
+# gave a group-2 pupil «2», overwrote the group-2 teacher's quarter mark, changed her mark
+# in her whole-class lesson and deleted that lesson.
+
+@dataclass
+class Split:
+    """5А English as in the demo's 2А: group 1 (the attacker's), group 2, whole-class."""
+
+    school: object
+    group: dict[str, Subgroup | None]       # own, other, whole
+    pupil: dict[str, object]                # a pupil of each: group 1, group 2, no group
+    lesson: dict[str, Lesson]               # a lesson of each journal
+
+    @classmethod
+    def build(cls, school, people) -> Split:
+        group2 = Subgroup.create(school_class=school.c5, subject=school.english,
+                                 name="2 группа")
+        own, other, neither = school.pupils5
+        SubgroupMember.create(subgroup=group2, student=other)
+        teacher2 = staff("english2.hh")
+        TeachingAssignment.create(school_class=school.c5, subject=school.english,
+                                  subgroup=group2, teacher=teacher2)
+        day = school.today - 2 * DAY
+        lessons = {
+            "own": Lesson.create(school_class=school.c5, subject=school.english,
+                                 subgroup=school.group1, teacher=people.english, date=day),
+            "other": Lesson.create(school_class=school.c5, subject=school.english,
+                                   subgroup=group2, teacher=teacher2, date=day),
+            "whole": Lesson.create(school_class=school.c5, subject=school.english,
+                                   teacher=teacher2, date=day, number=2),
+        }
+        # The group-2 teacher's marks, and the quarter mark she gave.
+        Mark.create(lesson=lessons["other"], student=other, value="5")
+        Mark.create(lesson=lessons["whole"], student=other, value="5")
+        PeriodMark.create(student=other, school_class=school.c5, subject=school.english,
+                          period=school.period, value="5", set_by=teacher2)
+        return cls(school, {"own": school.group1, "other": group2, "whole": None},
+                   {"own": own, "other": other, "whole": neither}, lessons)
+
+    def journal(self, target: str) -> dict:
+        group = self.group[target]
+        return {"class_id": self.school.c5.id, "subject_id": self.school.english.id,
+                "subgroup_id": group.id if group else ""}
+
+
+def write_a_mark(browser, split, target):
+    # In the whole-class lesson the attack gave a group-2 pupil «2».
+    pupil = split.pupil["other" if target == "whole" else target]
+    return browser.post_json("/journal/api/cell", {
+        "lesson": split.lesson[target].id, "student": pupil.id, "value": "2"})
+
+
+def create_a_lesson(browser, split, target):
+    return browser.post_json("/journal/api/lesson", {
+        **split.journal(target), "date": split.school.today.isoformat(), "topic": "Чужой урок"})
+
+
+def edit_a_lesson(browser, split, target):
+    lesson = split.lesson[target]
+    return browser.post_json("/journal/api/lesson", {
+        **split.journal(target), "lesson_id": lesson.id, "date": lesson.date.isoformat(),
+        "number": lesson.number, "topic": "Переписанная тема"})
+
+
+def delete_a_lesson(browser, split, target):
+    return browser.post_json("/journal/api/lesson/delete", {"lesson_id": split.lesson[target].id})
+
+
+def set_a_period_mark(browser, split, target):
+    return browser.post_json("/journal/api/period-mark", {
+        "class_id": split.school.c5.id, "subject_id": split.school.english.id,
+        "period_id": split.school.period.id, "student": split.pupil[target].id, "value": "2"})
+
+
+# Every state-changing JSON endpoint of the journal and the ways it is used.
+ACTIONS = {
+    "journal.cell": [write_a_mark],
+    "journal.lesson": [create_a_lesson, edit_a_lesson],
+    "journal.lesson_delete": [delete_a_lesson],
+    "journal.period_mark": [set_a_period_mark],
+}
+TARGETS = ("own", "other", "whole")
+
+
+def test_the_matrix_covers_every_json_endpoint_of_the_journal(app):
+    found = {rule.endpoint for rule in app.url_map.iter_rules()
+             if rule.endpoint.startswith("journal.") and "POST" in rule.methods}
+    assert found == set(ACTIONS), "a journal endpoint is missing from the subgroup matrix"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("action", [a for actions in ACTIONS.values() for a in actions],
+                         ids=lambda a: a.__name__)
+def test_rule_3_a_group_teacher_writes_only_their_own_group(browser, people, school,
+                                                            action, target):
+    """The group-1 teacher against group 1, group 2 and the whole class."""
+    split = Split.build(school, people)
+    browser.login(people.english.login)
+    before = rows()
+    response = action(browser, split, target)
+    if target == "own":
+        assert response.status_code == 200, response.get_json()
+        assert rows() != before
+    else:
+        assert response.status_code == 403, (response.status_code, response.get_json())
+        assert CYRILLIC.search(response.get_json()["error"])
+        assert rows() == before, "a refused request changed data"
+
+
+def test_rule_3_a_group_teacher_reads_the_class_journal_but_not_the_other_group(
+        browser, people, school):
+    split = Split.build(school, people)
+    browser.login(people.english.login)
+    base = f"/journal/grid?class_id={school.c5.id}&subject_id={school.english.id}"
+    whole = browser.get(base)
+    html = whole.get_data(as_text=True)
+    assert whole.status_code == 200
+    assert 'class="cell"' not in html  # the whole-class lesson is not theirs to write
+    # The period mark only for their own group's pupil.
+    assert f'class="pmark" data-student="{split.pupil["own"].id}"' in html
+    assert f'class="pmark" data-student="{split.pupil["other"].id}"' not in html
+    # Teaching group 1's own lessons is no substitution in group 2.
+    other = browser.get(f"{base}&subgroup_id={split.group['other'].id}")
+    assert other.status_code == 403
+    assert "2 группа" not in browser.get("/journal/").get_data(as_text=True)
+    own = browser.get(f"{base}&subgroup_id={split.group['own'].id}").get_data(as_text=True)
+    assert f'data-lesson="{split.lesson["own"].id}"' in own
+
+
+def test_a_whole_class_teacher_and_the_class_teacher_still_write_every_pupil(
+        browser, people, school):
+    split = Split.build(school, people)
+    TeachingAssignment.create(school_class=school.c5, subject=school.english,
+                              teacher=people.other)
+    browser.login(people.other.login)
+    for target in TARGETS:
+        assert write_a_mark(browser, split, target).status_code == 200, target
+        assert set_a_period_mark(browser, split, target).status_code == 200, target
+    assert create_a_lesson(browser, split, "whole").status_code == 200
+    class_teacher = Browser(browser.client.application.test_client())
+    class_teacher.login(people.teacher.login)  # 5А's class teacher
+    for target in TARGETS:
+        assert set_a_period_mark(class_teacher, split, target).status_code == 200, target
