@@ -43,6 +43,19 @@ def acting_as(staff_id: int | None, address: str = ""):
         _actor.reset(token)
 
 
+_unlogged: contextvars.ContextVar[bool] = contextvars.ContextVar("unlogged", default=False)
+
+
+@contextlib.contextmanager
+def unlogged():
+    """A bulk load that is nobody's change (the demo school): nothing in the block is logged."""
+    token = _unlogged.set(True)
+    try:
+        yield
+    finally:
+        _unlogged.reset(token)
+
+
 def console_address() -> str:
     """The address of a change made from the command line: the operating-system user."""
     try:
@@ -132,6 +145,8 @@ class AuditedModel(BaseModel):
     def _record(self, action: str, before: dict | None, after: dict | None) -> None:
         from .audit import AuditEntry  # the log table names Staff, itself audited
 
+        if _unlogged.get():
+            return
         actor = _actor.get()
         AuditEntry.create(staff=actor.staff_id, address=actor.address, action=action,
                           table_name=self._meta.table_name, row_id=self.id,

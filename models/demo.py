@@ -14,6 +14,7 @@ from faker import Faker
 
 from . import ALL_MODELS, database, rules
 from . import demo_data as data
+from .auditing import unlogged
 from .base import RuleError, db
 from .classes import Movement, SchoolClass, Subgroup, SubgroupMember
 from .curriculum import Subject, WorkType
@@ -520,7 +521,8 @@ def replace_database(rows: Rows, settings: SchoolSettings) -> None:
             db.drop_tables(ALL_MODELS + [database._runner().History])
         database.create_schema()
         rows.flush()
-        settings.save()
+        with unlogged():  # the demo is a bulk load, not anyone's change
+            settings.save()
 
 
 def build_demo(students: int, seed: int, today: dt.date, force: bool = False,
