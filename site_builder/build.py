@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import random
 import re
 import subprocess
 import sys
@@ -40,6 +41,7 @@ THEME = ROOT / "theme"
 PARALLEL_FROM = 32
 ROBOTS = "User-agent: *\nDisallow: /d/\n"
 _WORD = re.compile(r"[А-ЯЁа-яё]+")
+_order = random.SystemRandom()  # the order diaries are written in
 
 
 @dataclass
@@ -114,35 +116,38 @@ class DiaryJob:
         self.version = version = hashlib.sha256(
             f"{pages.templates_version()}:{shell.assets_version()}:{crypto.VERSION}".encode()
         ).hexdigest()[:16]
-        todo: list[tuple[ClassPlan, list[int]]] = []
+        todo: list[tuple[ClassPlan, int]] = []
         for class_plan in plan_classes(self.today):
-            stale = []
+            carried = 0
             for sid, access in class_plan.accesses.items():
                 fingerprint = f"{version}:{class_plan.prints[sid]}"
                 known = self.known.get(access.token)
                 folder = self.release.previous_diary(access.token)
                 if known and known[0] == fingerprint and folder is not None:
-                    self.release.show_diary(access.token, folder)
                     self._record(Outcome(access.token, fingerprint, folder, unchanged=known[1]))
+                    carried += 1
                 else:
-                    stale.append(sid)
-            if stale:
-                todo.append((class_plan, stale))
-            if self.progress and len(stale) < len(class_plan.accesses):
-                self.progress(len(class_plan.accesses) - len(stale))
-        pupils = sum(len(stale) for _plan, stale in todo)
-        if self.workers > 1 and pupils >= PARALLEL_FROM and forked.available():
-            results = forked.run(self._render_class, todo, self.workers,
-                                 weight=lambda item: len(item[1]))
+                    todo.append((class_plan, sid))
+            if self.progress and carried:
+                self.progress(carried)
+        # Pupils in a random order, not class by class: the order their files are written
+        # in (inode numbers, a listing by change time) must not group the diaries by class.
+        _order.shuffle(todo)
+        if self.workers > 1 and len(todo) >= PARALLEL_FROM and forked.available():
+            results = forked.run(self._render, todo, self.workers, weight=lambda item: 1)
         else:
-            results = map(self._render_class, todo)
-        for outcomes in results:
-            for outcome in outcomes:
-                self.release.show_diary(outcome.token, outcome.folder)
-                self._record(outcome)
+            results = map(self._render, todo)
+        for outcome in results:
+            self._record(outcome)
             if self.progress:
-                self.progress(len(outcomes))
+                self.progress(1)
+        shown = list(self.outcomes.values())
+        _order.shuffle(shown)  # the links too, carried diaries among the new ones
+        for outcome in shown:
+            self.release.show_diary(outcome.token, outcome.folder)
         self.release.reuse("robots.txt", ROBOTS.encode())
+        # With directory listing on, /d/ would list every diary's address.
+        self.release.reuse(f"{DIARIES}/index.html", b"")
 
     def _record(self, outcome: Outcome) -> None:
         self.outcomes[outcome.token] = outcome
@@ -153,11 +158,11 @@ class DiaryJob:
         report.unchanged += outcome.unchanged
         report.removed += outcome.removed
 
-    def _render_class(self, item: tuple[ClassPlan, list[int]]) -> list[Outcome]:
-        """Read, render and write the diaries of these pupils of one class (in any process)."""
-        class_plan, ids = item
-        return [self._write_diary(diary, self.renderer.render(diary, class_plan.periods))
-                for diary in class_plan.read(ids)]
+    def _render(self, item: tuple[ClassPlan, int]) -> Outcome:
+        """Read, render and write one pupil's diary (in any process)."""
+        class_plan, sid = item
+        [diary] = class_plan.read([sid])
+        return self._write_diary(diary, self.renderer.render(diary, class_plan.periods))
 
     def _write_diary(self, diary, bodies: dict[str, str]) -> Outcome:
         """Encrypt a pupil's pages into a new store folder, linking the unchanged ones."""
@@ -178,10 +183,11 @@ class DiaryJob:
                                 "данные дневника не зашифрованы. Сайт не обновлён.")
             target = folder / relative
             data = (before + payload + after).encode("utf-8")  # base64: nothing to escape
-            if publish.put(target, data, old / relative if old else None):
+            if publish.put(target, data, old / relative if old else None, self.release.stamp):
                 outcome.unchanged += 1
             else:
                 outcome.written += 1
+        os.utime(folder, (self.release.stamp, self.release.stamp))
         if old is not None and old.is_dir():
             outcome.removed = len(files(old) - set(bodies))
         return outcome
@@ -232,7 +238,7 @@ class DiaryJob:
         if previous is None:
             return 0
         removed = len(files(previous, skip=DIARIES) - public)
-        gone = set(os.listdir(previous / DIARIES)) - set(self.outcomes) \
+        gone = set(os.listdir(previous / DIARIES)) - set(self.outcomes) - {"index.html"} \
             if (previous / DIARIES).is_dir() else set()
         return removed + sum(len(files(previous / DIARIES / token)) for token in gone)
 

@@ -6,6 +6,7 @@ A handful of queries per class, whatever its size; the pages are rendered elsewh
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -101,6 +102,11 @@ class ClassPlan:
         wanted = list(self.accesses) if ids is None else [i for i in self.accesses if i in ids]
         return list(_read_class(self, wanted)) if wanted else []
 
+    @functools.cached_property
+    def shared(self) -> ClassRows:
+        """What its pupils' diaries share, read on first use in each process."""
+        return ClassRows.read(self)
+
 
 def plan_classes(today: dt.date, only: set[int] | None = None) -> Iterator[ClassPlan]:
     """Every class of the current year with pupils who have diaries (or only these pupils)."""
@@ -138,22 +144,90 @@ def load(today: dt.date, only: set[int] | None = None) -> Iterator[Diary]:
         yield from class_plan.read()
 
 
-def _read_class(class_plan: ClassPlan, ids: list[int]) -> Iterator[Diary]:
-    school_class, year, today = class_plan.school_class, class_plan.year, class_plan.today
-    accesses = class_plan.accesses
-    students = {s.id: s for s in Student.select().where(Student.id.in_(ids))}
-    # A pupil's year: lessons of every class they were in, each while they were in it.
-    in_year = (Lesson.school_class.in_(class_plan.class_ids)
-               & Lesson.date.between(year.start, today))
-    lessons = [LessonLine(*row) for row in (
-        Lesson.select(Lesson.id, Lesson.school_class, Lesson.date, Lesson.number,
-                      Lesson.topic, Lesson.homework, Lesson.subgroup, Lesson.subject,
-                      Subject.name, Lesson.work_type, WorkType.name)
-        .join(Subject).switch(Lesson)
-        .join(WorkType, JOIN.LEFT_OUTER, on=(Lesson.work_type == WorkType.id))
-        .where(in_year).order_by(Lesson.date, Lesson.number, Subject.sort_order).tuples())]
-    by_id = {x.id: x for x in lessons}
-    weights = {w.id: (w.name, w.weight) for w in WorkType.select()}
+@dataclass
+class ClassRows:
+    """What the diaries of a class's pupils are made of, but for their marks, absences and
+    comments: read once per class and process, in a few queries whatever the class's size.
+    """
+
+    lessons: list[LessonLine]
+    by_id: dict[int, LessonLine]
+    weights: dict[int, tuple[str, float]]
+    students: dict[int, Student]
+    moves: dict[int, list]  # student id -> [(date, class id)] from the movement book
+    groups: dict[tuple[int, int], list]  # (subgroup, student) -> [(start, end)]
+    period_marks: dict[int, dict]  # student id -> {(subject, period, kind): value}
+    timetable: list[TimetableSlot]
+    news: list[News]
+    plain: dict[int, Entry]  # a lesson with nothing of the pupil's own, shared by all
+
+    @classmethod
+    def read(cls, plan: ClassPlan) -> ClassRows:
+        school_class, today, ids = plan.school_class, plan.today, list(plan.accesses)
+        lessons = [LessonLine(*row) for row in (
+            Lesson.select(Lesson.id, Lesson.school_class, Lesson.date, Lesson.number,
+                          Lesson.topic, Lesson.homework, Lesson.subgroup, Lesson.subject,
+                          Subject.name, Lesson.work_type, WorkType.name)
+            .join(Subject).switch(Lesson)
+            .join(WorkType, JOIN.LEFT_OUTER, on=(Lesson.work_type == WorkType.id))
+            .where(_in_year(plan))
+            .order_by(Lesson.date, Lesson.number, Subject.sort_order).tuples())]
+        moves = defaultdict(list)
+        for sid, day, cid in (Movement.select(Movement.student, Movement.date,
+                                              Movement.school_class)
+                              .where(Movement.student.in_(ids))
+                              .order_by(Movement.date, Movement.id).tuples()):
+            moves[sid].append((day, cid))
+        groups: dict[tuple[int, int], list] = defaultdict(list)
+        for subgroup_id, sid, start, end in (SubgroupMember.select(
+                SubgroupMember.subgroup, SubgroupMember.student, SubgroupMember.start,
+                SubgroupMember.end).where(SubgroupMember.student.in_(ids)).tuples()):
+            groups[subgroup_id, sid].append((start, end))
+        pm = PeriodMark
+        period_marks: dict[int, dict] = defaultdict(dict)
+        for sid, subject_id, period_id, kind, value in (
+                pm.select(pm.student, pm.subject, pm.period, pm.kind, pm.value)
+                .where(pm.school_class.in_(plan.class_ids) & pm.student.in_(ids)).tuples()):
+            period_marks[sid][subject_id, period_id, kind] = value
+        slot = TimetableSlot
+        timetable = list(slot.select(slot, Subject).join(Subject)
+                         .where((slot.school_class == school_class) & (slot.valid_from <= today)
+                                & (slot.valid_to.is_null() | (slot.valid_to >= today)))
+                         .order_by(slot.weekday, slot.number))
+        news = list(News.select().where((News.is_published == True)  # noqa: E712
+                                        & (News.school_class.is_null()
+                                           | (News.school_class == school_class)))
+                    .order_by(News.published_at.desc()).limit(30))
+        return cls(lessons, {x.id: x for x in lessons},
+                   {w.id: (w.name, w.weight) for w in WorkType.select()},
+                   {s.id: s for s in Student.select().where(Student.id.in_(ids))},
+                   moves, groups, period_marks, timetable, news,
+                   {lesson.id: Entry(lesson) for lesson in lessons})
+
+    @functools.cached_property
+    def rows(self) -> list[tuple]:
+        """(lesson, id, (date, class id), subgroup id) of each lesson, in the diary's order."""
+        return [(lesson, lesson.id, (lesson.date, lesson.class_id), lesson.subgroup_id)
+                for lesson in self.lessons]
+
+    @functools.cached_property
+    def places(self) -> list[tuple]:
+        """The (date, class id) pairs a pupil's membership is asked about (rule 8)."""
+        return sorted({place for _l, _i, place, _s in self.rows})
+
+
+def _in_year(plan: ClassPlan):
+    """A pupil's year: lessons of every class they were in (each while they were in it)."""
+    return (Lesson.school_class.in_(plan.class_ids)
+            & Lesson.date.between(plan.year.start, plan.today))
+
+
+def _read_class(plan: ClassPlan, ids: list[int]) -> Iterator[Diary]:
+    """These pupils' diaries: the class's shared rows, and their own marks, absences and
+    comments in three queries (for one pupil or for many)."""
+    shared = plan.shared
+    by_id, weights = shared.by_id, shared.weights
+    in_year = _in_year(plan)
     marks: dict[tuple[int, int], list] = defaultdict(list)
     attendance: dict[tuple[int, int], str] = {}
     comments: dict[tuple[int, int], list[str]] = defaultdict(list)
@@ -175,37 +249,9 @@ def _read_class(class_plan: ClassPlan, ids: list[int]) -> Iterator[Diary]:
                                  .where(in_year & TeacherComment.student.in_(ids))
                                  .order_by(TeacherComment.id).tuples()):
         comments[lesson_id, sid].append(text)
-    moves = defaultdict(list)
-    for sid, day, cid in (Movement.select(Movement.student, Movement.date, Movement.school_class)
-                          .where(Movement.student.in_(ids))
-                          .order_by(Movement.date, Movement.id).tuples()):
-        moves[sid].append((day, cid))
-    groups: dict[tuple[int, int], list] = defaultdict(list)
-    for subgroup_id, sid, start, end in (SubgroupMember.select(
-            SubgroupMember.subgroup, SubgroupMember.student, SubgroupMember.start,
-            SubgroupMember.end).where(SubgroupMember.student.in_(ids)).tuples()):
-        groups[subgroup_id, sid].append((start, end))
-    pm = PeriodMark
-    period_marks: dict[int, dict] = defaultdict(dict)
-    for sid, subject_id, period_id, kind, value in (
-            pm.select(pm.student, pm.subject, pm.period, pm.kind, pm.value)
-            .where(pm.school_class.in_(class_plan.class_ids) & pm.student.in_(ids)).tuples()):
-        period_marks[sid][subject_id, period_id, kind] = value
-    slot = TimetableSlot
-    timetable = list(slot.select(slot, Subject).join(Subject)
-                     .where((slot.school_class == school_class) & (slot.valid_from <= today)
-                            & (slot.valid_to.is_null() | (slot.valid_to >= today)))
-                     .order_by(slot.weekday, slot.number))
-    news = list(News.select().where((News.is_published == True)  # noqa: E712
-                                    & (News.school_class.is_null()
-                                       | (News.school_class == school_class)))
-                .order_by(News.published_at.desc()).limit(30))
-    rows = [(lesson, lesson.id, (lesson.date, lesson.class_id), lesson.subgroup_id)
-            for lesson in lessons]
-    places = sorted({place for _l, _i, place, _s in rows})
-    plain = {lesson.id: Entry(lesson) for lesson in lessons}
+    rows, places, plain, groups = shared.rows, shared.places, shared.plain, shared.groups
     for sid in ids:
-        pupil = Pupil(students[sid], moves[sid], None)
+        pupil = Pupil(shared.students[sid], shared.moves[sid], None)
         in_class = {place: pupil.in_journal_on(*place) for place in places}
         entries = []
         for lesson, lesson_id, place, subgroup_id in rows:
@@ -222,10 +268,11 @@ def _read_class(class_plan: ClassPlan, ids: list[int]) -> Iterator[Diary]:
                                      attendance.get(key), comments.get(key, []), given))
             else:  # most lessons: nothing of the pupil's own, one Entry shared by all
                 entries.append(plain[lesson_id])
-        diary = Diary(accesses[sid], students[sid], school_class, entries, period_marks[sid],
-                      [t for t in timetable if t.subgroup_id is None
-                       or (t.subgroup_id, sid) in groups], news)
-        diary.fingerprint = class_plan.prints[sid]
+        diary = Diary(plan.accesses[sid], shared.students[sid], plan.school_class, entries,
+                      shared.period_marks[sid],
+                      [t for t in shared.timetable if t.subgroup_id is None
+                       or (t.subgroup_id, sid) in groups], shared.news)
+        diary.fingerprint = plan.prints[sid]
         yield diary
 
 

@@ -8,7 +8,12 @@
 A diary folder in the store is never changed after its build: a pupil whose data did not
 change keeps pointing at the same folder (one symlink, not a file per page), a re-rendered
 pupil gets a new folder whose unchanged pages are hard links to the old ones (so their
-mtime and inode stay and rsync skips them). A build that fails or is killed leaves a
+mtime and inode stay and rsync skips them).
+
+Every file and folder a build writes gets one modification time, the build's stamp: later
+than the previous build's, so that rsync's size-and-time check sees every rewritten file
+(even of the same size), and the same for all, so that the times tell nothing of the order
+the diaries were written in (which would group them by class). A build that fails or is killed leaves a
 `.tmp-*` release and some unlinked store folders behind and `site` untouched; the next
 successful build removes them. The swap is a rename over the symlink, which is atomic
 (PITFALLS: Pelican's DELETE_OUTPUT_DIRECTORY empties the live site first; `ln -sfn` is not
@@ -19,14 +24,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import time
 from pathlib import Path
 
 STORE = "store"
 DIARIES = "d"
 
 
-def put(target: Path, data: bytes, old: Path | None) -> bool:
-    """Write a file, or hard-link the old one when its bytes are the same. True if linked."""
+def put(target: Path, data: bytes, old: Path | None, stamp: int) -> bool:
+    """Write a file with the build's stamp as its mtime, or hard-link the old one when its
+    bytes are the same. True if linked."""
     if old is not None:
         try:
             if old.stat().st_size == len(data) and old.read_bytes() == data:
@@ -36,6 +43,7 @@ def put(target: Path, data: bytes, old: Path | None) -> bool:
             pass
     with open(target, "wb") as file:
         file.write(data)
+    os.utime(target, (stamp, stamp))
     return False
 
 
@@ -48,6 +56,9 @@ class Release:
         self.store = output / STORE
         self.link = output / "site"
         self.previous = self.link.resolve() if self.link.is_symlink() else None
+        # The previous release folder carries its build's stamp (see commit).
+        before = int(self.previous.stat().st_mtime) if self.previous else 0
+        self.stamp = max(int(time.time()), before + 1)
         stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
         self.name = f"{stamp}-{os.getpid()}"
         self.staging = self.releases / f".tmp-{self.name}"
@@ -65,7 +76,8 @@ class Release:
         its bytes are the same. True if reused."""
         target = self.staging / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        return put(target, data, self.previous / relative if self.previous else None)
+        return put(target, data, self.previous / relative if self.previous else None,
+                   self.stamp)
 
     def previous_diary(self, token: str) -> Path | None:
         """The store folder the live site shows for this diary (None: none, or a release
@@ -92,7 +104,10 @@ class Release:
         """Make the new release the live site in one rename; keep the previous release and
         the store folders the two show, remove everything else."""
         final = self.releases / self.name
+        for folder, _dirs, _files in os.walk(self.staging, topdown=False):  # not the links
+            os.utime(folder, (self.stamp, self.stamp))
         self.staging.rename(final)
+        os.utime(final, (self.stamp, self.stamp))
         tmp_link = self.output / f".site-{self.name}"
         tmp_link.symlink_to(Path("releases") / self.name)
         os.replace(tmp_link, self.link)

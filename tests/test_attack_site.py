@@ -231,3 +231,61 @@ def test_a_diary_page_served_at_another_pages_address_does_not_open(school, tmp_
                           (current, index), (index, folder / "news.html")):
         with pytest.raises(ValueError, match="изменена"):
             open_page(page, password, address=address)
+
+
+# 10.14: nothing in the files' metadata groups the diaries by class -----------------------
+
+@pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
+def test_diaries_cannot_be_grouped_by_class_from_their_files(school, tmp_path, monkeypatch):
+    """With directory listing on, /d/ listed every diary's address; and the diaries, written
+    class after class, could be told apart by class from their files' inode numbers and
+    modification times."""
+    import random
+
+    from models import Mark
+    from site_builder import build as build_module
+    from site_builder import publish
+    from tests.school import SmallSchool
+    from tests.test_build import tree
+
+    monkeypatch.setattr(diary_model, "ITERATIONS", FAST_ITERATIONS)
+    monkeypatch.setattr(build_module, "_order", random.Random(14))  # a shuffle, repeatable
+    letters = iter("абвгдежзиклмнопрстуфхцчш")
+    classes = {school.c5: school.pupils5, school.c6: [school.pupil6], school.c1: [school.pupil1]}
+    for school_class, pupils in classes.items():
+        pupils += [SmallSchool.pupil(f"Ученик{next(letters)}", school_class, school.start)
+                   for _ in range(8 - len(pupils))]
+    class_of = {diary_model.issue(p)[0].token: c.id for c, ps in classes.items() for p in ps}
+    lesson = school.lesson(topic="Дроби")
+    mark = Mark.create(lesson=lesson, student=school.pupils5[0], value="5")
+    written: list[str] = []
+    diary_folder = publish.Release.diary_folder
+    monkeypatch.setattr(publish.Release, "diary_folder",
+                        lambda release, token: written.append(token) or diary_folder(release,
+                                                                                     token))
+    output = tmp_path / "output"
+    build(output, CONTENT, school.today, workers=1)
+
+    site = output / "site"
+    assert (site / "d" / "index.html").read_bytes() == b""  # no listing of the addresses
+    assert sorted(written) == sorted(class_of)
+    order = [class_of[token] for token in written]
+    same = sum(a == b for a, b in zip(order, order[1:]))
+    assert same <= 10, order  # written class by class, 21 of the 23 neighbours would be
+    files = tree(site)
+    folders = [site, *(site / "d" / token for token in class_of)]
+    stamps = {p.stat().st_mtime for p in files + folders}
+    assert len(stamps) == 1  # one time for every file and folder the build wrote
+    [first] = stamps
+
+    mark.value = "4"  # a page of the same size
+    mark.save()
+    before = {str(p.relative_to(site)): p.stat() for p in files}
+    build(output, CONTENT, school.today, workers=1)
+    after = {str(p.relative_to(site)): p.stat() for p in tree(site)}
+    changed = {p for p in after if after[p].st_ino != before[p].st_ino}
+    assert len(changed) == 2 and all(after[p].st_size == before[p].st_size for p in changed)
+    # rsync's size-and-time check sees the rewritten pages: a later time, one for both.
+    assert len({after[p].st_mtime for p in changed}) == 1
+    assert all(after[p].st_mtime > first for p in changed)
+    assert all(after[p].st_mtime == first for p in set(after) - changed)
