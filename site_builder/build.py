@@ -147,7 +147,10 @@ class DiaryJob:
             self.release.show_diary(outcome.token, outcome.folder)
         self.release.reuse("robots.txt", ROBOTS.encode())
         # With directory listing on, /d/ would list every diary's address.
-        self.release.reuse(f"{DIARIES}/index.html", b"")
+        if self.release.reuse(f"{DIARIES}/index.html", b""):
+            self.report.unchanged += 1
+        else:
+            self.report.written += 1
 
     def _record(self, outcome: Outcome) -> None:
         self.outcomes[outcome.token] = outcome
