@@ -46,13 +46,27 @@ def refuse(authenticated: bool):
     return redirect(url_for("login.index", next=request.full_path))
 
 
-def _row_id(value) -> int | None:
-    """A row id from a request, or None when it is not one (SQLite's ids fit in 63 bits)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
+# The largest id a row can have: PostgreSQL's integer. A larger number (SQLite refuses any
+# beyond 64 bits with an OverflowError) names no row: the request gets a 4xx, not a 500.
+MAX_ID = 2**31 - 1
+# The last list page a request may ask for: an OFFSET beyond 64 bits is a 500 in SQLite.
+MAX_PAGE = 100_000
+
+
+def int_arg(value) -> int | None:
+    """A whole number from a request (query string or JSON), or None when it is not one."""
+    if isinstance(value, (bool, list, dict)):
         return None
-    return number if 0 < number < 2**63 else None
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def row_id(value) -> int | None:
+    """An id from a request, or None when it cannot name a row."""
+    number = int_arg(value)
+    return number if number is not None and 0 < number <= MAX_ID else None
 
 
 class GuardedView:
@@ -159,11 +173,17 @@ class SecureModelView(GuardedView, ModelView):
                                      excluded_columns=self.column_details_exclude_list)
 
     def get_one(self, id):
-        row_id = _row_id(id)
-        if row_id is None:
+        wanted = row_id(id)
+        if wanted is None:
             return None
         pk = self.model._meta.primary_key
-        return self.scoped(self.model.select()).where(pk == row_id).first()
+        return self.scoped(self.model.select()).where(pk == wanted).first()
+
+    def get_list(self, page, *args, **kwargs):
+        # Flask-Admin passes ?page= on unchecked; past the last page there is nothing to show.
+        if page is not None and not 0 <= page <= MAX_PAGE:
+            abort(404)
+        return super().get_list(page, *args, **kwargs)
 
     def on_model_change(self, form, model, is_created):
         # The row before the form (is it theirs?) and after it (is it still theirs?): a
@@ -222,7 +242,7 @@ class SecureModelView(GuardedView, ModelView):
 
     @action("delete", "Удалить", "Удалить выбранные записи?")
     def action_delete(self, ids):
-        wanted = {i for i in map(_row_id, ids) if i is not None}
+        wanted = {i for i in map(row_id, ids) if i is not None}
         rows = list(self.writable(self.model.select(), staff())
                     .where(self.model._meta.primary_key.in_(list(wanted))))
         deleted = sum(1 for row in rows if self.delete_model(row))

@@ -24,27 +24,7 @@ from models import (
 from models.rules import format_average as average_text
 from models.rules import suggest_mark
 
-from .base import SecureView, expose, staff
-
-
-# The largest id a row can have: PostgreSQL's integer. A larger number (SQLite refuses any
-# beyond 64 bits with an OverflowError) names no row: the request gets a 4xx, not a 500.
-MAX_ID = 2**31 - 1
-
-
-def _int(value) -> int | None:
-    if isinstance(value, (bool, list, dict)):
-        return None
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-def row_id(value) -> int | None:
-    """An id from a request, or None when it cannot name a row."""
-    number = _int(value)
-    return number if number is not None and 0 < number <= MAX_ID else None
+from .base import SecureView, expose, int_arg, row_id, staff
 
 
 def rule_error(exc: RuleError):
@@ -184,7 +164,7 @@ class JournalView(SecureView):
         except ValueError:
             return jsonify(error="Укажите дату урока."), 422
         # Topic and homework are kept whole or refused by the lesson's rules, never cut.
-        fields = {"date": day, "number": _int(data.get("number")) or 1,
+        fields = {"date": day, "number": int_arg(data.get("number")) or 1,
                   "topic": str(data.get("topic", "")).strip(),
                   "homework": str(data.get("homework", "")).strip(),
                   "work_type": row_id(data.get("work_type_id"))}

@@ -23,8 +23,8 @@ from models import (
 )
 from models.rules import ATTENDANCE_CODES, suggest_mark
 
-from .base import SecureView, expose, staff
-from .journal import average_text, row_id, rule_error
+from .base import SecureView, expose, row_id, staff
+from .journal import average_text, rule_error
 
 
 def card_links():

@@ -20,8 +20,7 @@ from models import (
 )
 from site_builder import printing
 
-from .base import SecureView, expose, staff
-from .journal import row_id
+from .base import SecureView, expose, row_id, staff
 
 
 

@@ -262,6 +262,8 @@ def malformed(school, people) -> dict[str, tuple]:
             "GET", f"/print/temporary?assignment_id={maths.id}&month=9999-12-01", None),
         "print: a huge assignment": (
             "GET", f"/print/temporary?assignment_id={HUGE}&month=2020-01-01", None),
+        "list: a huge page": ("GET", f"/setup/students/?page={HUGE}", None),
+        "list: a negative page": ("GET", "/setup/students/?page=-1", None),
     }
 
 
@@ -273,7 +275,8 @@ MALFORMED = ["absence: a list body", "absence: a list id", "absence: an object i
              "period mark: a huge pupil", "grid: a huge class", "grid: a huge period",
              "my class: a huge class", "print: the last week of 9999",
              "print: all classes in 9999", "print: a huge class",
-             "print: a temporary journal for 9999-12", "print: a huge assignment"]
+             "print: a temporary journal for 9999-12", "print: a huge assignment",
+             "list: a huge page", "list: a negative page"]
 
 
 @pytest.mark.parametrize("name", MALFORMED)
