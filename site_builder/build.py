@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import errno
 import hashlib
 import json
 import logging
@@ -18,7 +19,8 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,11 +29,11 @@ from pelican import Pelican
 from pelican.log import FatalLogger, console
 from pelican.settings import read_settings
 
-from models import AcademicYear, Guardian, RuleError, SchoolSettings, Student
+from models import AcademicYear, Guardian, RuleError, SchoolSettings, Student, disk
 from models.database import instance_path
 from models.diary import DiaryAccess
 
-from . import crypto, forked, pages, publish, shell
+from . import crypto, forked, lock, pages, publish, shell
 from .diary import ClassPlan, plan_classes
 from .publish import DIARIES, Release
 
@@ -248,9 +250,9 @@ class DiaryJob:
     def save(self) -> None:
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.manifest_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"v": 2, "release": self.release.name,
-                                   "settings": self.settings_digest, "pupils": {
-            token: [o.fingerprint, o.pages] for token, o in self.outcomes.items()}}))
+        publish.write(tmp, json.dumps({"v": 2, "release": self.release.name,
+                                       "settings": self.settings_digest, "pupils": {
+            token: [o.fingerprint, o.pages] for token, o in self.outcomes.items()}}).encode())
         tmp.replace(self.manifest_path)
 
 
@@ -331,26 +333,65 @@ def pelican_settings(staging: Path, content: Path, job: DiaryJob) -> dict:
 
 def build(output: Path, content: Path, today, full: bool = False,
           progress: Callable[[int], None] | None = None, workers: int | None = None) -> Report:
-    """Build the whole site into a new release and publish it atomically."""
+    """Build the whole site into a new release and publish it atomically, one build at a
+    time per output folder (site_builder.lock)."""
     started = time.perf_counter()
-    release = Release(output)
-    staging = release.begin()
-    job = DiaryJob(release, today, full, progress, workers)
+    with refused_when_full(output), lock.exclusive(output):
+        release = Release(output)
+        job = DiaryJob(release, today, full, progress, workers)
+        try:
+            release.begin()
+            run_pelican(pelican_settings(release.staging, content, job))
+            job.finish(release.staging)
+            # Before the swap, so that nothing after it can fail: a manifest naming a
+            # release that never went live is ignored by the next build (see plan).
+            job.save()
+            release.commit()
+        except BaseException:
+            release.abort()
+            raise
+    job.report.seconds = time.perf_counter() - started
+    return job.report
+
+
+def run_pelican(settings: dict) -> None:
+    """Run Pelican with its errors, and a file it could not copy, failing the build."""
     fatal, quiet = FatalLogger.fatal_lvl, console.quiet
     FatalLogger.fatal_lvl = logging.ERROR  # a page Pelican cannot read fails the build
     console.quiet = True  # one summary line for the nightly run, not Pelican's own
+    copying = logging.getLogger("pelican.utils")
+    copying.addFilter(_failed_copy)
     try:
-        Pelican(pelican_settings(staging, content, job)).run()
-        job.finish(staging)
-        release.commit()
-        job.save()
-    except BaseException:
-        release.abort()
-        raise
+        Pelican(settings).run()
     finally:
+        copying.removeFilter(_failed_copy)
         FatalLogger.fatal_lvl, console.quiet = fatal, quiet
-    job.report.seconds = time.perf_counter() - started
-    return job.report
+
+
+def _failed_copy(record: logging.LogRecord) -> bool:
+    # Pelican only warns when it cannot copy a theme file and goes on: on a full disk the
+    # site would go live without its unlock script, every diary unreadable.
+    for arg in record.args if isinstance(record.args, tuple) else ():
+        if isinstance(arg, OSError):
+            raise arg
+    return True
+
+
+@contextmanager
+def refused_when_full(output: Path) -> Iterator[None]:
+    """A full disk anywhere in the build (here, in a worker, in Pelican) as one Russian
+    line: what is full, and that the live site is the previous one."""
+    try:
+        yield
+    except Exception as exc:
+        if not disk.is_full(exc):
+            raise
+        quota = isinstance(exc, OSError) and exc.errno == errno.EDQUOT
+        where = exc.filename if isinstance(exc, OSError) and exc.filename else output
+        raise RuleError(f"Сборка остановлена: "
+                        f"{'превышена дисковая квота' if quota else 'на диске нет места'} — "
+                        f"не удалось записать {where}. Прежний сайт не изменён; освободите "
+                        "место и повторите сборку.") from None
 
 
 @click.command("build")
@@ -379,17 +420,24 @@ def build_command(full: bool, output: Path, content: Path, today: dt.datetime | 
     database.require_current_schema()
     day = today.date() if today else SchoolSettings.current().today()
     total = DiaryAccess.select().count()
-    if sys.stdout.isatty():
-        with click.progressbar(length=total, label="Дневники", file=sys.stderr) as bar:
-            report = build(output, content, day, full, bar.update, workers)
-    else:
-        report = build(output, content, day, full, workers=workers)
-    click.echo(report.line())
-    if publish_command:
-        site = (output / "site").resolve()
-        done = subprocess.run(publish_command, shell=True,
-                              env={**os.environ, "JOURNAL_SITE": str(site)})
-        if done.returncode:
-            raise click.ClickException(f"Сборка готова, но публикация не удалась "
-                                       f"(код {done.returncode}): {publish_command}")
-        click.echo(f"Опубликовано: {publish_command}")
+    # The lock is held through the publish command too: a build finishing during a slow
+    # rsync would start a second rsync, and the older site could arrive last.
+    with refused_when_full(output), lock.exclusive(output):
+        if sys.stdout.isatty():
+            with click.progressbar(length=total, label="Дневники", file=sys.stderr) as bar:
+                report = build(output, content, day, full, bar.update, workers)
+        else:
+            report = build(output, content, day, full, workers=workers)
+        click.echo(report.line())
+        if publish_command:
+            publish_site(output, publish_command)
+
+
+def publish_site(output: Path, command: str) -> None:
+    """Run the publish command on the new site (JOURNAL_SITE); exit code 1 if it fails."""
+    site = (output / "site").resolve()
+    done = subprocess.run(command, shell=True, env={**os.environ, "JOURNAL_SITE": str(site)})
+    if done.returncode:
+        raise click.ClickException(f"Сборка готова, но публикация не удалась "
+                                   f"(код {done.returncode}): {command}")
+    click.echo(f"Опубликовано: {command}")

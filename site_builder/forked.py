@@ -3,7 +3,8 @@
 Each process gets a fixed share of the items at the fork (nothing is pickled on the way
 in: the items, the database binding and the caller's state are the parent's memory) and
 sends back each result as it is done. A process whose parent is killed stops at its next
-result (the pipe is broken); a failure in any process stops the whole run.
+result (the pipe is broken); a failure in any process stops the whole run, and a full disk
+in one is raised again in the parent as the same OSError, to be said as its own would be.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import wait
 from typing import TypeVar
 
-from models import RuleError, db
+from models import RuleError, db, disk
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -70,6 +71,8 @@ def run(work: Callable[[T], R], items: list[T], processes: int,
                     del waiting[reader]
                 elif kind == "rule":
                     raise RuleError(value)
+                elif kind == "full":
+                    raise OSError(*value)
                 else:
                     raise RuntimeError(f"Ошибка в процессе сборки:\n{value}")
     finally:
@@ -90,8 +93,12 @@ def _child(work, share, reader, writer) -> None:
         return  # the parent is gone: nobody is waiting for the rest
     except RuleError as error:
         writer.send(("rule", str(error)))
-    except Exception:
-        writer.send(("error", traceback.format_exc()))
+    except Exception as error:
+        if isinstance(error, OSError) and error.errno in disk.FULL_ERRNOS:
+            # No bug, so no traceback: the build says in one line which disk is full.
+            writer.send(("full", (error.errno, error.strerror, error.filename)))
+        else:
+            writer.send(("error", traceback.format_exc()))
     finally:
         writer.close()
         if not db.is_closed():

@@ -15,7 +15,7 @@ than the previous build's, so that rsync's size-and-time check sees every rewrit
 (even of the same size), and the same for all, so that the times tell nothing of the order
 the diaries were written in (which would group them by class). A build that fails or is killed leaves a
 `.tmp-*` release and some unlinked store folders behind and `site` untouched; the next
-successful build removes them. The swap is a rename over the symlink, which is atomic
+successful build removes them (one that fails, on a full disk say, removes its own). The swap is a rename over the symlink, which is atomic
 (PITFALLS: Pelican's DELETE_OUTPUT_DIRECTORY empties the live site first; `ln -sfn` is not
 atomic).
 """
@@ -41,10 +41,20 @@ def put(target: Path, data: bytes, old: Path | None, stamp: int) -> bool:
                 return True
         except FileNotFoundError:
             pass
-    with open(target, "wb") as file:
-        file.write(data)
+    write(target, data)
     os.utime(target, (stamp, stamp))
     return False
+
+
+def write(target: Path, data: bytes) -> None:
+    """Write a file; a failure names it (a write() refused by a full disk names no file)."""
+    try:
+        with open(target, "wb") as file:
+            file.write(data)
+    except OSError as error:
+        if error.filename is None:
+            raise OSError(error.errno, error.strerror, str(target)) from error
+        raise
 
 
 class Release:
@@ -66,6 +76,7 @@ class Release:
     def begin(self) -> Path:
         self.releases.mkdir(parents=True, exist_ok=True)
         self.store.mkdir(exist_ok=True)
+        # Only a killed or failed build's: builds take turns (site_builder.lock).
         for stale in self.releases.glob(".tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
         (self.staging / DIARIES).mkdir(parents=True)

@@ -1,0 +1,40 @@
+"""A full disk, however it is reported: by the OS, by SQLite, or by PostgreSQL."""
+from __future__ import annotations
+
+import errno
+import sqlite3
+
+# What a write to a full filesystem fails with: no space, or the account's quota used up.
+FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+POSTGRES_DISK_FULL = "53100"  # SQLSTATE disk_full ("could not extend file …")
+
+
+def is_full(exc: BaseException | None) -> bool:
+    """Whether a full disk is what this error, or one it came from, reports.
+
+    The cause can sit a few links down: peewee wraps the driver's error (and keeps it as
+    its first argument), and after SQLITE_FULL SQLite has rolled back by itself, so the
+    error that reaches the caller is peewee's failed ROLLBACK, raised during the real one.
+    """
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        error = pending.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if _reports_full(error):
+            return True
+        # What it was raised from or during, as a traceback shows it ("from None": neither).
+        pending += [error.__cause__, None if error.__suppress_context__ else error.__context__,
+                    *(arg for arg in error.args if isinstance(arg, BaseException))]
+    return False
+
+
+def _reports_full(error: BaseException) -> bool:
+    if isinstance(error, OSError):
+        return error.errno in FULL_ERRNOS
+    if isinstance(error, sqlite3.Error):
+        return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return getattr(error, "pgcode", None) == POSTGRES_DISK_FULL
+
