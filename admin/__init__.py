@@ -11,7 +11,7 @@ from peewee import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import models.database
-from models import acting_as
+from models import acting_as, disk
 
 from . import config, headers
 from .auth import LoginView, SessionInterface, end_expired_session, login_manager
@@ -75,11 +75,24 @@ def register_errors(app: Flask) -> None:
     def busy(exc):
         # SQLite's write lock held past the busy timeout (a long save by someone else): the
         # request wrote nothing, so it is safe to repeat; anything else stays a 500.
+        if disk.is_full(exc):
+            return disk_full(exc)
         if "database is locked" not in str(exc):
             raise exc
         response = app.make_response(answer(503, BUSY))
         response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
         return response
+
+    @app.errorhandler(OSError)
+    def disk_full(exc):
+        # The transaction was rolled back, so nothing was saved. 507 (Insufficient Storage),
+        # not 503: a full disk does not clear by itself in a few seconds. The log names the
+        # full disk once, not the failed ROLLBACK that follows SQLite's own.
+        if not disk.is_full(exc):
+            raise exc
+        app.logger.error("Disk full, nothing saved: %s %s: %s", request.method, request.path,
+                         disk.cause(exc))
+        return answer(507, disk.MESSAGE)
 
 
 def init_app(app: Flask) -> None:

@@ -18,7 +18,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import IntegrityError
 
-from models import RuleError, db
+from models import RuleError, db, disk
 from models.access import READ_ALL, SETUP
 
 # A cell starting with one of these is a formula to a spreadsheet program.
@@ -202,6 +202,10 @@ class SecureModelView(GuardedView, ModelView):
         if isinstance(exc, IntegrityError):
             flash("Запись не сохранена: такая уже есть или на неё ссылаются другие данные.",
                   "error")
+            return True
+        if disk.is_full(exc):  # the form stays filled in; the log names the disk, once
+            current_app.logger.error("Disk full, nothing saved: %s", disk.cause(exc))
+            flash(disk.MESSAGE, "error")
             return True
         if super().handle_view_exception(exc):
             return True

@@ -7,10 +7,18 @@ import sqlite3
 # What a write to a full filesystem fails with: no space, or the account's quota used up.
 FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 POSTGRES_DISK_FULL = "53100"  # SQLSTATE disk_full ("could not extend file …")
+# What a person is told when a save met a full disk (the transaction was rolled back).
+MESSAGE = ("На диске сервера нет места: ничего не сохранено. Сообщите администратору "
+           "журнала и повторите, когда место освободят.")
 
 
 def is_full(exc: BaseException | None) -> bool:
-    """Whether a full disk is what this error, or one it came from, reports.
+    """Whether a full disk is what this error, or one it came from, reports."""
+    return cause(exc) is not None
+
+
+def cause(exc: BaseException | None) -> BaseException | None:
+    """The error that reports a full disk: this one, or one it came from (None if none).
 
     The cause can sit a few links down: peewee wraps the driver's error (and keeps it as
     its first argument), and after SQLITE_FULL SQLite has rolled back by itself, so the
@@ -24,11 +32,11 @@ def is_full(exc: BaseException | None) -> bool:
             continue
         seen.add(id(error))
         if _reports_full(error):
-            return True
+            return error
         # What it was raised from or during, as a traceback shows it ("from None": neither).
         pending += [error.__cause__, None if error.__suppress_context__ else error.__context__,
                     *(arg for arg in error.args if isinstance(arg, BaseException))]
-    return False
+    return None
 
 
 def _reports_full(error: BaseException) -> bool:
