@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .base import RuleError
 
 # What a write to a full filesystem fails with: no space, or the account's quota used up.
 FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
@@ -46,3 +50,20 @@ def _reports_full(error: BaseException) -> bool:
         return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
     return getattr(error, "pgcode", None) == POSTGRES_DISK_FULL
 
+
+
+@contextmanager
+def refused_when_full(stopped: str, kept: str, where: object) -> Iterator[None]:
+    """A full disk met inside as one Russian refusal: what stopped, which file could not be
+    written (or `where`), and what is as it was."""
+    try:
+        yield
+    except Exception as exc:
+        found = cause(exc)
+        if found is None:
+            raise
+        quota = isinstance(found, OSError) and found.errno == errno.EDQUOT
+        named = found.filename if isinstance(found, OSError) and found.filename else where
+        full = "превышена дисковая квота" if quota else "на диске нет места"
+        raise RuleError(f"{stopped}: {full} — не удалось записать {named}. {kept}; "
+                        "освободите место и повторите.") from None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import errno
 import hashlib
 import json
 import logging
@@ -19,8 +18,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -354,6 +352,11 @@ def build(output: Path, content: Path, today, full: bool = False,
     return job.report
 
 
+def refused_when_full(output: Path):
+    """A full disk anywhere in the build (here, in a worker, in Pelican) as one line."""
+    return disk.refused_when_full("Сборка остановлена", "Прежний сайт не изменён", output)
+
+
 def run_pelican(settings: dict) -> None:
     """Run Pelican with its errors, and a file it could not copy, failing the build."""
     fatal, quiet = FatalLogger.fatal_lvl, console.quiet
@@ -375,23 +378,6 @@ def _failed_copy(record: logging.LogRecord) -> bool:
         if isinstance(arg, OSError):
             raise arg
     return True
-
-
-@contextmanager
-def refused_when_full(output: Path) -> Iterator[None]:
-    """A full disk anywhere in the build (here, in a worker, in Pelican) as one Russian
-    line: what is full, and that the live site is the previous one."""
-    try:
-        yield
-    except Exception as exc:
-        if not disk.is_full(exc):
-            raise
-        quota = isinstance(exc, OSError) and exc.errno == errno.EDQUOT
-        where = exc.filename if isinstance(exc, OSError) and exc.filename else output
-        raise RuleError(f"Сборка остановлена: "
-                        f"{'превышена дисковая квота' if quota else 'на диске нет места'} — "
-                        f"не удалось записать {where}. Прежний сайт не изменён; освободите "
-                        "место и повторите сборку.") from None
 
 
 @click.command("build")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from models import DiaryAccess, SchoolSettings, database, diary
+from models import DiaryAccess, SchoolSettings, database, diary, disk
 from models.base import RuleError
 
 from . import credentials as cred
@@ -73,7 +73,10 @@ def _issue(grants, slips, targets: dict[str, Path], school: str) -> list[Path]:
             renderers = {"csv": lambda: cred.csv_bytes(slips),
                          "pdf": lambda: cred.pdf_bytes(slips, school)}
             for kind, target in targets.items():
-                pending.append((cred.write_pending(target, renderers[kind]()), target))
+                # Before the database: a slip that cannot be written issues no password.
+                with disk.refused_when_full("Пароли не выданы", "Прежние пароли действуют",
+                                            target):
+                    pending.append((cred.write_pending(target, renderers[kind]()), target))
         diary.save(grants)
         for tmp, target in pending:
             os.replace(tmp, target)

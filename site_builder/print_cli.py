@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from models import SchoolClass, SchoolSettings, database
+from models import SchoolClass, SchoolSettings, database, disk
 from models.base import RuleError
 
 from . import credentials as cred
@@ -55,7 +55,8 @@ PRINTOUT = ("имена и отметки учеников", "instance/vypiski.p
 
 def write_atomically(target: Path, data: bytes) -> None:
     """Write beside the target, then rename: a reader never sees half a file."""
-    pending = cred.write_pending(target, data)
+    with disk.refused_when_full("Файл не записан", "Прежний файл не изменён", target):
+        pending = cred.write_pending(target, data)  # removes its part-written file itself
     try:
         os.replace(pending, target)
     finally:

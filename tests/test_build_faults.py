@@ -2,7 +2,7 @@
 
 Before the fix the second build deleted the first one's staging release (as a killed
 build's leftovers) and the first died with a traceback; a full disk printed a 40-line
-traceback instead of the Russian line the README promises.
+traceback instead of the Russian line the README promises (so did printouts and slips).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from journal_cli import main
-from models import Mark, db
+from models import DiaryAccess, Mark, SchoolSettings, database, db
 from site_builder import build as build_module
 from site_builder import publish
 from tests.test_build import CONTENT, site_files, small_site  # noqa: F401  (the fixture)
@@ -171,3 +171,23 @@ def test_a_build_onto_a_full_tmpfs_says_so_and_the_next_one_after_cleanup_publis
     filler.unlink()  # the administrator frees some space
     assert journal_build(runner, output, school.today, "--workers", "1").exit_code == 0
     assert site_files(output) != before
+
+
+def test_sheets_and_slips_onto_a_full_disk_say_so_and_issue_no_password(school, runner,
+                                                                        small_disk):
+    SchoolSettings.update(diary_base_url="https://dnevnik.example.ru/").execute()
+    fill(small_disk)
+
+    sheets = runner.invoke(main, ["print", "week", "--class", "5А",
+                                  "--output", str(small_disk / "5a.html")])
+    slips = runner.invoke(main, ["credentials", "--class", "5А",
+                                 "--csv", str(small_disk / "5a.csv")])
+
+    for result, refusal in ((sheets, "Файл не записан"), (slips, "Пароли не выданы")):
+        assert result.exit_code == 1, result.output
+        [line] = result.output.splitlines()
+        assert line.startswith(f"Error: {refusal}: на диске нет места — не удалось записать "
+                               f"{small_disk}"), line
+    assert os.listdir(small_disk) == ["filler"]  # no half-written file left behind
+    database.bind()  # the commands rebound the models
+    assert DiaryAccess.select().count() == 0  # no password that no slip shows
