@@ -19,6 +19,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -352,7 +353,7 @@ def build(output: Path, content: Path, today, full: bool = False,
     return job.report
 
 
-def refused_when_full(output: Path):
+def refused_when_full(output: Path) -> AbstractContextManager[None]:
     """A full disk anywhere in the build (here, in a worker, in Pelican) as one line."""
     return disk.refused_when_full("Сборка остановлена", "Прежний сайт не изменён", output)
 
