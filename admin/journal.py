@@ -18,6 +18,7 @@ from models import (
     Subject,
     WorkType,
     access,
+    cells,
     gradebook,
     rules,
 )
@@ -28,8 +29,10 @@ from .base import SecureView, expose, int_arg, row_id, staff
 
 
 def rule_error(exc: RuleError):
-    """A refused save as JSON: 403 for rights (rules 3–6), 422 for the data's rules."""
-    status = 403 if isinstance(exc, access.AccessDenied) else 422
+    """A refused save as JSON: 403 for rights (rules 3–6), 409 for a page drawn before
+    someone else's change, 422 for the data's rules."""
+    status = (403 if isinstance(exc, access.AccessDenied)
+              else 409 if isinstance(exc, cells.StaleCell) else 422)
     return jsonify(error=exc.message, rule=exc.rule), status
 
 
@@ -129,10 +132,14 @@ class JournalView(SecureView):
     def cell(self):
         data = self._payload()
         lesson, student_id = self._lesson(data.get("lesson")), row_id(data.get("student"))
-        if student_id is None:
+        # The text the cell showed when typing began: a save from a page drawn before
+        # someone else's change is refused (issue 11.1). Scripts of older pages omit it.
+        seen = data.get("seen")
+        if student_id is None or not isinstance(seen, (str, type(None))):
             abort(400)
         try:
-            saved = gradebook.save_cell(staff(), lesson, student_id, str(data.get("value", "")))
+            saved = cells.save_cell(staff(), lesson, student_id, str(data.get("value", "")),
+                                    seen)
         except RuleError as exc:
             return rule_error(exc)
         period = lesson.school_class.period_on(lesson.date)

@@ -19,7 +19,7 @@ from models import (
     Subject,
     TeachingAssignment,
     access,
-    gradebook,
+    cells,
 )
 from models.rules import ATTENDANCE_CODES, suggest_mark
 
@@ -110,19 +110,23 @@ class MyClassView(SecureView):
 
     @expose("/api/absence", methods=("POST",))
     def absence(self):
+        """A reason for the absence the page showed, named by lesson and pupil (never by a
+        row id, which SQLite may have given to another pupil since) and the code seen."""
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
             abort(400)
-        attendance_id = row_id(data.get("attendance"))
-        attendance = (Attendance.get_or_none(Attendance.id == attendance_id)
-                      if attendance_id else None)
-        if attendance is None:
+        lesson_id, student_id = row_id(data.get("lesson")), row_id(data.get("student"))
+        seen, code = data.get("seen"), data.get("code")
+        if not (lesson_id and student_id and isinstance(seen, str) and isinstance(code, str)):
+            abort(400)
+        lesson = Lesson.get_or_none(Lesson.id == lesson_id)
+        if lesson is None:
             abort(404)
         try:
-            gradebook.correct_absence(staff(), attendance, str(data.get("code", "")))
+            cells.correct_absence(staff(), lesson, student_id, seen, code)
         except RuleError as exc:
             return rule_error(exc)
-        return jsonify(code=attendance.code)
+        return jsonify(code=code)
 
 
 def register(panel) -> None:

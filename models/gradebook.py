@@ -1,13 +1,12 @@
 """A page of the class journal: pupils by lessons for one class, subject (subgroup) and period.
 
 Reading a page costs the same handful of queries however many pupils and lessons it has;
-writing goes cell by cell (a pupil at a lesson), so two teachers never overwrite each
-other's whole form. The panel's grid and, later, the printouts use it.
+writing goes cell by cell (a pupil at a lesson: models.cells), so two teachers never
+overwrite each other's whole form. The panel's grid and, later, the printouts use it.
 """
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -16,101 +15,13 @@ from peewee import JOIN
 
 from . import access, rules
 from .base import RuleError, write_transaction
+from .cells import LOOKALIKES, Cell
 from .classes import Movement, SchoolClass, Subgroup, SubgroupMember
 from .curriculum import Subject, WorkType
 from .journal import Attendance, Lesson, Mark, PeriodMark
 from .people import Staff, Student
 from .school import Period, SchoolSettings
 from .timetable import PlanTopic, TeachingAssignment
-
-# What a teacher may type into a cell: marks, attendance codes, the «точка».
-_TOKEN = re.compile(r"ОП|ОСВ|ЗЧ|НЗ|[НБУ]|[1-5]|•")
-_SEPARATORS = re.compile(r"[\s,;/]+")
-# Latin letters that look like the Cyrillic ones a teacher meant.
-_LOOKALIKES = str.maketrans({"H": "Н", "Y": "У", "O": "О", "P": "П", ".": "•"})
-
-
-@dataclass
-class Cell:
-    """What a pupil got at a lesson: marks in order and an attendance code."""
-
-    marks: list[str] = field(default_factory=list)
-    code: str | None = None
-
-    @property
-    def text(self) -> str:
-        return " ".join(([self.code] if self.code else []) + self.marks)
-
-
-def parse_cell(text: str) -> Cell:
-    """Read a typed cell such as «5 4», «5/4», «54», «Н», «ОП 5»; RuleError when unreadable."""
-    rules.check_cell_text(text)
-    cell = Cell()
-    source = _SEPARATORS.sub(" ", text.upper().translate(_LOOKALIKES)).strip()
-    pos = 0
-    while pos < len(source):
-        if source[pos] == " ":
-            pos += 1
-            continue
-        match = _TOKEN.match(source, pos)
-        if not match:
-            raise RuleError(f"Не удалось прочитать «{text.strip()}»: вводите отметки "
-                            "(2–5, ЗЧ, НЗ, ОСВ, точка) и коды посещаемости Н, Б, У, ОП.")
-        token, pos = match.group(), match.end()
-        if token in rules.ATTENDANCE_CODES:
-            if cell.code:
-                raise RuleError("В клетке может быть только один код посещаемости.")
-            cell.code = token
-        else:
-            cell.marks.append(token)
-    if cell.code in ("Н", "Б", "У") and cell.marks:
-        raise RuleError("Ученику, отсутствовавшему на уроке, отметка не ставится.")
-    rules.check_cell_marks(len(cell.marks))
-    return cell
-
-
-def save_cell(user: Staff, lesson: Lesson, student_id: int, text: str) -> Cell:
-    """Replace a pupil's marks and attendance at a lesson with what was typed (rules 2, 3, 8).
-
-    Unchanged marks stay untouched, so the audit log records only what really changed.
-    """
-    access.require(access.can_edit_lesson(user, lesson))
-    new = parse_cell(text)
-    with write_transaction():
-        old_marks = list(Mark.select().where((Mark.lesson == lesson) & (Mark.student == student_id))
-                         .order_by(Mark.id))
-        for i, value in enumerate(new.marks):
-            if i < len(old_marks):
-                if old_marks[i].value != value:
-                    old_marks[i].value = value
-                    old_marks[i].save()
-            else:
-                Mark.create(lesson=lesson, student=student_id, value=value)
-        for mark in old_marks[len(new.marks):]:
-            mark.delete_instance()
-        old = Attendance.get_or_none((Attendance.lesson == lesson)
-                                     & (Attendance.student == student_id))
-        if new.code is None and old is not None:
-            old.delete_instance()
-        elif new.code is not None and old is None:
-            Attendance.create(lesson=lesson, student=student_id, code=new.code)
-        elif new.code is not None and old.code != new.code:
-            old.code = new.code
-            old.save()
-    return new
-
-
-def correct_absence(user: Staff, attendance: Attendance, code: str) -> None:
-    """Rule 4: the class teacher (or the lesson's teacher) sets the reason of an absence."""
-    lesson = attendance.lesson
-    access.require(access.is_class_teacher(user, lesson.school_class_id)
-                   or access.can_edit_lesson(user, lesson),
-                   "Причину пропуска исправляет классный руководитель или учитель урока.")
-    if attendance.code == "ОП" or code not in ("Н", "Б", "У"):
-        raise RuleError("Причину можно выбрать только для пропуска: Н, Б или У.")
-    if attendance.code != code:
-        attendance.code = code
-        attendance.save()
 
 
 def set_period_mark(user: Staff, student_id: int, school_class: SchoolClass, subject_id: int,
@@ -126,7 +37,7 @@ def set_period_mark(user: Staff, student_id: int, school_class: SchoolClass, sub
                    "или классный руководитель.")
     rules.check_enrolled(Movement.class_id_on(student_id, day), school_class.id,
                          school_class.name, day)
-    value = value.strip().upper().translate(_LOOKALIKES)
+    value = value.strip().upper().translate(LOOKALIKES)
     pm = PeriodMark
     row = pm.get_or_none((pm.student == student_id) & (pm.school_class == school_class.id)
                          & (pm.subject == subject_id) & (pm.kind == "period")

@@ -1,12 +1,16 @@
-"""`journal serve` for real: two server processes on one SQLite database, driven over HTTP by
-plain http.client, for attacks that need real threads against real servers.
+"""`journal serve` for real: two server processes on one database, driven over HTTP by plain
+http.client, for attacks that need real threads against real servers.
 
-The processes trust one proxy (JOURNAL_PROXIES=1), so a test speaks from any client address
-by sending X-Forwarded-For, as the school's reverse proxy would.
+`served` holds one account on a new SQLite file; `served_school` serves the small school
+(tests.school, tests.panel's staff) on every backend of the suite. The processes trust one
+proxy (JOURNAL_PROXIES=1), so a test speaks from any client address by sending
+X-Forwarded-For, as the school's reverse proxy would.
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -14,6 +18,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +39,29 @@ class Answer:
     status: int
     location: str
     body: str
+
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+class Session:
+    """A logged-in staff member's browser on one server: its cookie and CSRF token."""
+
+    def __init__(self, url: tuple[str, int], address: str):
+        self.url, self.address, self.cookie, self.token = url, address, "", ""
+
+    def get(self, path: str) -> Answer:
+        answer, self.cookie = _request(self.url, "GET", path, cookie=self.cookie,
+                                       address=self.address)
+        return answer
+
+    def post_json(self, path: str, payload: dict) -> Answer:
+        """Post JSON with the page's CSRF token, as the grid's script does."""
+        answer, self.cookie = _request(self.url, "POST", path, json.dumps(payload),
+                                       self.cookie, self.address,
+                                       {"Content-Type": "application/json",
+                                        "X-CSRFToken": self.token})
+        return answer
 
 
 @dataclass
@@ -61,6 +89,17 @@ class Served:
         answer, _ = _request(self.urls[server], "POST", "/login/", form, cookie, address)
         return answer
 
+    def session(self, login: str, server: int = 0, address: str = "192.0.2.1") -> Session:
+        """Log in on one server and read the CSRF token the panel's pages carry."""
+        session = Session(self.urls[server], address)
+        form = urllib.parse.urlencode({"login": login, "password": PASSWORD,
+                                       "csrf_token": csrf_token(session.get("/login/").body)})
+        welcome, session.cookie = _request(session.url, "POST", "/login/", form,
+                                           session.cookie, address)
+        assert welcome.status == 302, welcome
+        session.token = csrf_token(session.get("/").body)
+        return session
+
     def burst(self, attempts: list[tuple[str, str]], address: str) -> list[Answer]:
         """Every (login, password) posted at the same moment from real threads, the sessions
         spread over both servers; the answers in the same order."""
@@ -81,20 +120,23 @@ class Served:
         return answers
 
 
-def _request(url: tuple[str, int], method: str, path: str, form: str | None = None,
-             cookie: str = "", address: str = "") -> tuple[Answer, str]:
+def _request(url: tuple[str, int], method: str, path: str, body: str | None = None,
+             cookie: str = "", address: str = "",
+             extra: dict[str, str] | None = None) -> tuple[Answer, str]:
+    """One request on a new connection; the answer and the session cookie after it."""
     connection = http.client.HTTPConnection(*url, timeout=REQUEST_TIMEOUT)
     headers = {"Cookie": cookie} if cookie else {}
     if address:
         headers["X-Forwarded-For"] = address
-    if form is not None:
+    if body is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
+    headers.update(extra or {})  # e.g. a JSON body's type and the CSRF header
     try:
-        connection.request(method, path, body=form, headers=headers)
+        connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
-        body = response.read().decode()
+        text = response.read().decode()
         set_cookie = response.getheader("Set-Cookie") or ""
-        answer = Answer(response.status, response.getheader("Location") or "", body)
+        answer = Answer(response.status, response.getheader("Location") or "", text)
         return answer, set_cookie.split(";", 1)[0] or cookie
     finally:
         connection.close()
@@ -127,24 +169,22 @@ def _database_with_victim(url: str) -> None:
     db.close()
 
 
-@pytest.fixture
-def served(tmp_path):
-    """Two `journal serve` processes (16 threads each) on one new SQLite database holding
-    the teacher account VICTIM with tests.panel.PASSWORD; stopped after the test."""
-    url = f"sqlite:///{tmp_path / 'journal.sqlite3'}"
-    _database_with_victim(url)
-    env = {**os.environ, "DATABASE_URL": url, "JOURNAL_INSTANCE": str(tmp_path / "instance"),
+@contextlib.contextmanager
+def serving(url: str, folder: Path, servers: int = 2) -> Iterator[Served]:
+    """`journal serve` processes (16 threads each) on the database at `url`, until the
+    block ends."""
+    env = {**os.environ, "DATABASE_URL": url, "JOURNAL_INSTANCE": str(folder / "instance"),
            "JOURNAL_PROXIES": "1", "JOURNAL_SECRET_KEY": "served-test-secret",
            "PYTHONPATH": str(ROOT)}  # this working tree's code, whatever is installed
     journal = Path(sys.executable).with_name("journal")
     processes, urls, logs = [], [], []
     try:
-        for n in range(2):
-            port, log = _free_port(), tmp_path / f"serve-{n}.log"
+        for n in range(servers):
+            port, log = _free_port(), folder / f"serve-{n}.log"
             with open(log, "wb") as out:
                 processes.append(subprocess.Popen(
                     [str(journal), "serve", "--port", str(port), "--threads", "16"],
-                    env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT))
+                    env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT))
             urls.append(("127.0.0.1", port))
             logs.append(log)
         for url_, process, log in zip(urls, processes, logs):
@@ -159,3 +199,21 @@ def served(tmp_path):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture
+def served(tmp_path):
+    """Two servers on one new SQLite database holding the teacher account VICTIM with
+    tests.panel.PASSWORD; stopped after the test."""
+    url = f"sqlite:///{tmp_path / 'journal.sqlite3'}"
+    _database_with_victim(url)
+    with serving(url, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def served_school(people, backend_url, tmp_path):
+    """Two servers on the small school's database (every backend), its staff able to log
+    in with tests.panel.PASSWORD; stopped after the test."""
+    with serving(backend_url, tmp_path) as running:
+        yield running

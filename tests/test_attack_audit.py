@@ -84,8 +84,8 @@ def test_breach_reversal_keeps_the_class_teachers_later_correction(app, people, 
     assert cell(teacher, lesson, school.pupil6, "У").status_code == 200  # the intruder
     absence = Attendance.get(lesson=lesson, student=school.pupil6)
     class_teacher = as_browser(app, people.class_teacher)
-    fixed = class_teacher.post_json("/my-class/api/absence", {"attendance": absence.id,
-                                                              "code": "Б"})
+    fixed = class_teacher.post_json("/my-class/api/absence", {
+        "lesson": lesson.id, "student": school.pupil6.id, "seen": "У", "code": "Б"})
     assert fixed.status_code == 200
 
     listing, after = declare_and_revert(app, people.admin, people.teacher)

@@ -200,7 +200,9 @@ def test_rule_4_absence_reasons_only_in_own_class(browser, people, school):
     absent = Attendance.create(lesson=lesson, student=school.pupils5[0], code="Н")
     browser.login(people.class_teacher.login)  # class teacher of 6А, not 5А
     assert browser.get(f"/my-class/?class_id={school.c5.id}").status_code == 403
-    refused = browser.post_json("/my-class/api/absence", {"attendance": absent.id, "code": "Б"})
+    refused = browser.post_json("/my-class/api/absence", {"lesson": lesson.id, "seen": "Н",
+                                                           "student": school.pupils5[0].id,
+                                                           "code": "Б"})
     assert refused.status_code == 403 and Attendance.get_by_id(absent.id).code == "Н"
 
 

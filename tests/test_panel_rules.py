@@ -272,11 +272,12 @@ def test_my_class_page_shows_the_day_and_corrects_absence_reasons(browser, peopl
     browser.login(people.class_teacher.login)
     page = browser.get("/my-class/").get_data(as_text=True)
     assert "Мой класс: 6А" in page and "Шестаков" in page
-    assert f'data-attendance="{absent.id}"' in page
+    assert f'data-lesson="{lesson.id}" data-student="{school.pupil6.id}" data-seen="Н"' in page
     assert re.search(r"5,00\s*→\s*5", page)  # the average and the suggested period mark
-    fixed = browser.post_json("/my-class/api/absence", {"attendance": absent.id, "code": "Б"})
+    reason = {"lesson": lesson.id, "student": school.pupil6.id, "seen": "Н"}
+    fixed = browser.post_json("/my-class/api/absence", {**reason, "code": "Б"})
     assert fixed.get_json() == {"code": "Б"} and Attendance.get_by_id(absent.id).code == "Б"
-    late = browser.post_json("/my-class/api/absence", {"attendance": absent.id, "code": "ОП"})
+    late = browser.post_json("/my-class/api/absence", {**reason, "seen": "Б", "code": "ОП"})
     assert late.status_code == 422
     entry = AuditEntry.select().where(AuditEntry.table_name == "attendance").order_by(
         AuditEntry.id.desc()).first()

@@ -64,7 +64,7 @@ def test_two_teachers_saving_cells_at_once_never_hit_database_is_locked(tmp_path
     """Saving a cell reads (old marks, the audit's before) and then writes; in a deferred
     SQLite transaction the second writer would fail at once (peewee #1071)."""
     from models import Mark
-    from models.gradebook import save_cell
+    from models.cells import save_cell
 
     database.bind(f"sqlite:///{tmp_path / 'j.sqlite3'}")
     database.create_schema()

@@ -19,8 +19,12 @@
   // cell can then never be applied out of order, and one page never races itself.
   let queue = Promise.resolve();
 
+  // A payload may be a function, called when its turn comes: a queued save then carries
+  // what the page knew after the saves before it were answered.
   function post(url, payload) {
-    const result = queue.then(function () { return send(url, payload); });
+    const result = queue.then(function () {
+      return send(url, typeof payload === "function" ? payload() : payload);
+    });
     queue = result.catch(function () {});
     return result;
   }
@@ -73,14 +77,18 @@
   // --- saving ----------------------------------------------------------------------
   // dataset.sent is the value last sent and not yet answered: typing back the old value
   // while a save is on its way must be sent too, or the page and the database disagree.
+  // dataset.saved is what the cell holds as far as this page knows; it goes with the save
+  // as `seen`, so a cell someone else changed since is refused (409), not overwritten.
   function saveCell(input) {
     const last = input.dataset.sent !== undefined ? input.dataset.sent : input.dataset.saved;
     if (input.value === last) return;
     const value = input.value;
     input.dataset.sent = value;
     input.classList.add("saving");
-    post(root.dataset.apiCell, {lesson: input.dataset.lesson, student: input.dataset.student,
-                                 value: value})
+    post(root.dataset.apiCell, function () {
+      return {lesson: input.dataset.lesson, student: input.dataset.student, value: value,
+              seen: input.dataset.saved};
+    })
       .then(function (body) {
         input.dataset.saved = body.text;
         if (input.dataset.sent !== value) return;  // a newer save of this cell is queued

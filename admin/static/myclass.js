@@ -24,10 +24,14 @@
     element.classList.toggle("is-invalid", !!error);
   }
 
+  // A reason names the lesson and pupil and the code the page shows (data-seen): if the
+  // cell changed since the page was drawn, the server refuses and says to reload.
   root.querySelectorAll("select.absence").forEach(function (select) {
     select.addEventListener("change", function () {
-      post(root.dataset.apiAbsence, {attendance: select.dataset.attendance, code: select.value})
-        .then(function () { report(select, null); }, function (e) { report(select, e); });
+      post(root.dataset.apiAbsence, {lesson: select.dataset.lesson, student: select.dataset.student,
+                                     seen: select.dataset.seen, code: select.value})
+        .then(function (body) { select.dataset.seen = body.code; report(select, null); },
+              function (e) { report(select, e); });
     });
   });
   root.querySelectorAll("input.pmark").forEach(function (input) {
