@@ -117,8 +117,9 @@ def correct_absence(user: Staff, lesson: Lesson, student_id: int, seen: str, cod
         # row must never write its other columns back (issue 11.1).
         changed = (Attendance.update(code=code, updated_at=utcnow())
                    .where((Attendance.id == absence.id) & (Attendance.code == seen)).execute())
-        if changed != 1:
-            raise StaleCell(_stale(lesson.id, student_id, _cell(marks, None)))
+        if changed != 1:  # never while the lock holds: the condition makes it safe without
+            now = _cell(*_stored(lesson.id, student_id))
+            raise StaleCell(_stale(lesson.id, student_id, now))
         after = Attendance(**{**absence.__data__, "code": code})
         after.audit_update(absence, only=[Attendance.code])  # an UPDATE bypasses save()
 
@@ -137,6 +138,10 @@ def _locked_cell(lesson_id: int, student_id: int) -> tuple[list[Mark], Attendanc
         query = query.for_update("FOR NO KEY UPDATE")
     if query.first() is None:
         raise StaleCell("Урок удалили, пока страница была открыта, — обновите страницу.")
+    return _stored(lesson_id, student_id)
+
+
+def _stored(lesson_id: int, student_id: int) -> tuple[list[Mark], Attendance | None]:
     marks = list(Mark.select().where((Mark.lesson == lesson_id) & (Mark.student == student_id))
                  .order_by(Mark.id))
     absence = Attendance.get_or_none((Attendance.lesson == lesson_id)
