@@ -1,21 +1,26 @@
 """The staff panel: the app factory, and the wiring of login, CSRF, Babel and Flask-Admin."""
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request
+import re
+
+from flask import Flask, abort, g, jsonify, render_template, request
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from peewee import OperationalError
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 import models.database
-from models import acting_as, disk
+from models import RuleError, acting_as, disk
+from models.texts import check_text
 
 from . import config, headers
 from .auth import LoginView, SessionInterface, end_expired_session, login_manager
-from .base import GuardedView, staff, wants_json
+from .base import MAX_ID, GuardedView, request_texts, staff, wants_json
 
 csrf = CSRFProtect()
 
@@ -52,9 +57,29 @@ ERRORS = {
     404: "Такой страницы или записи нет.",
     405: "Так к этой странице обращаться нельзя.",
     413: "Слишком большой запрос.",
+    500: "Внутренняя ошибка журнала: запрос не выполнен. Повторите его; если ошибка "
+         "повторится, сообщите администратору журнала (подробности записаны в журнал "
+         "сервера).",
 }
+CYRILLIC = re.compile("[А-Яа-яЁё]")
 BUSY = "Журнал занят другими сохранениями, повторите через несколько секунд."
 BUSY_RETRY_SECONDS = 5
+
+
+def russian_description(exc: HTTPException, default: str) -> str:
+    """What abort(status, "…") said, when it said it in Russian; else the status's own
+    message (werkzeug's and the libraries' descriptions are English)."""
+    own = getattr(exc, "description", None)
+    return own if isinstance(own, str) and CYRILLIC.search(own) else default
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` in a path: a number no row can have matches no page (a 404), instead of
+    reaching SQLite beyond its 64 bits."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def register_errors(app: Flask) -> None:
@@ -66,7 +91,8 @@ def register_errors(app: Flask) -> None:
         return render_template("admin/error.html", status=status, message=message), status
 
     for status, message in ERRORS.items():
-        app.register_error_handler(status, lambda exc, s=status, m=message: answer(s, m))
+        app.register_error_handler(
+            status, lambda exc, s=status, m=message: answer(s, russian_description(exc, m)))
     app.register_error_handler(
         CSRFError, lambda exc: answer(400, "Форма устарела или отправлена не со страницы "
                                            "журнала. Обновите страницу (F5) и повторите."))
@@ -97,6 +123,7 @@ def register_errors(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     """Wire login, CSRF, Russian UI and the panel's views into one app."""
+    app.url_map.converters["int"] = RowIdConverter  # before any view adds its rules
     login_manager.init_app(app)
     csrf.init_app(app)
     Babel(app, locale_selector=lambda: "ru",
@@ -110,6 +137,15 @@ def init_app(app: Flask) -> None:
     views.register(panel)
 
     app.before_request(end_expired_session)  # before anything acts for the user
+
+    @app.before_request
+    def refuse_control_characters():
+        # One check of every field, search and filter before any view reads it: text with
+        # a NUL or another control character is refused, never stored or searched for.
+        try:
+            check_text(*request_texts())
+        except RuleError as exc:
+            abort(400, exc.message)
 
     @app.before_request
     def attribute_changes():

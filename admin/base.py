@@ -10,13 +10,18 @@ is the user's own, so a director who also teaches reads every КТП but changes
 """
 from __future__ import annotations
 
+import re
+
 from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.form import CustomModelConverter
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from peewee import IntegrityError
+from peewee import ForeignKeyField, IntegerField, IntegrityError
+from wtforms.validators import ValidationError
+from wtfpeewee.fields import ModelSelectField
 
 from models import RuleError, db, disk
 from models.access import READ_ALL, SETUP
@@ -53,20 +58,93 @@ MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000
 
 
+# Digits as typed in a query string or form: not int()'s wider "١٢", "1_000" or " 12 ".
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
 def int_arg(value) -> int | None:
-    """A whole number from a request (query string or JSON), or None when it is not one."""
-    if isinstance(value, (bool, list, dict)):
+    """A whole number from a request (query string, form or JSON), or None when it is not one.
+
+    Nothing is rounded: 1358.9 names no row (int() would read it as 1358), nor do JSON's
+    Infinity and NaN, 1e300, true, a list or an object.
+    """
+    if isinstance(value, bool):
         return None
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError, OverflowError):
-        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None  # False for inf and nan
+    if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value):
+        try:
+            return int(value)
+        except ValueError:  # beyond Python's 4,300 digits
+            return None
+    return None
 
 
 def row_id(value) -> int | None:
     """An id from a request, or None when it cannot name a row."""
     number = int_arg(value)
     return number if number is not None and 0 < number <= MAX_ID else None
+
+
+def whole_numbers_in_range(value: str) -> bool:
+    """Whether a filter's value ("5", or "3,5,7" for a list) holds only ids and numbers an
+    integer column can; SQLite cannot even compare one beyond 64 bits (OverflowError)."""
+    numbers = [int_arg(part.strip()) for part in value.split(",") if part.strip()]
+    return all(n is not None and abs(n) <= MAX_ID for n in numbers)
+
+
+class RowSelectField(ModelSelectField):
+    """A form's row picker (a pupil's class, a movement's pupil) that reads the posted id like
+    every other id: one that cannot name a row names none, instead of reaching the database."""
+
+    def get_model(self, pk):
+        wanted = row_id(pk)
+        return super().get_model(wanted) if wanted is not None else None
+
+    def pre_validate(self, form):
+        # A nullable picker's filter puts the posted text back as its data, unchecked.
+        if isinstance(self.data, (str, int)) and row_id(self.data) is None:
+            raise ValidationError(self.gettext("Not a valid choice."))
+        super().pre_validate(form)
+
+
+class FormConverter(CustomModelConverter):
+    """Flask-Admin's form scaffolding, with RowSelectField for every foreign key."""
+
+    def handle_foreign_key(self, model, field, **kwargs):
+        info = super().handle_foreign_key(model, field, **kwargs)
+        unbound = info[1]  # (name, field): the field is not yet bound to a form
+        if getattr(unbound, "field_class", None) is ModelSelectField:
+            unbound.field_class = RowSelectField
+        return info
+
+
+# The Flask-Admin views that name rows by id: ?id= (edit, details), id= (delete), rowid= (bulk).
+ROW_VIEWS = {"edit_view", "details_view", "delete_view", "action_view"}
+
+
+def names_no_row(values: list[str]) -> bool:
+    """Whether a request's ids include one that no row can have (2**63, 1e300, 1.9)."""
+    return any(value and row_id(value) is None for value in values)
+
+
+def request_texts() -> list[str]:
+    """Every string a request carries: query and form names and values, and the JSON body's."""
+    texts = [text for data in (request.args, request.form)
+             for key, values in data.lists() for text in (key, *values)]
+    pending = [request.get_json(silent=True)] if request.is_json else []
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return texts
 
 
 class GuardedView:
@@ -104,6 +182,7 @@ class SecureModelView(GuardedView, ModelView):
     scoped_choices: dict[str, str] = {}
 
     form_base_class = FlaskForm  # carries the CSRF token CSRFProtect checks
+    model_form_converter = FormConverter
     can_view_details = True
     can_set_page_size = True
     page_size = 50
@@ -179,11 +258,33 @@ class SecureModelView(GuardedView, ModelView):
         pk = self.model._meta.primary_key
         return self.scoped(self.model.select()).where(pk == wanted).first()
 
-    def get_list(self, page, *args, **kwargs):
+    def _handle_view(self, name, **kwargs):
+        # Flask-Admin's hook before every endpoint. An id no row can have is no page: a 404,
+        # not Flask-Admin's redirect saying the row is missing (nor SQLite's OverflowError).
+        refused = super()._handle_view(name, **kwargs)
+        if refused is None and name in ROW_VIEWS and names_no_row(
+                request.args.getlist("id") + request.form.getlist("id")
+                + request.form.getlist("rowid")):
+            abort(404)
+        return refused
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
         # Flask-Admin passes ?page= on unchecked; past the last page there is nothing to show.
         if page is not None and not 0 <= page <= MAX_PAGE:
             abort(404)
-        return super().get_list(page, *args, **kwargs)
+        # Nor does it check that a filter on a whole-number column holds one that fits.
+        if filters:
+            columns = [getattr(f, "column", None) for f in self.get_filters()]
+            if any(isinstance(columns[index], (IntegerField, ForeignKeyField))
+                   and not whole_numbers_in_range(value) for index, _, value in filters):
+                abort(400)
+        return super().get_list(page, sort_column, sort_desc, search, filters, execute,
+                                page_size)
+
+    def get_invalid_value_msg(self, value, filter):
+        # Flask-Admin's message quotes the value whatever its size, and in English.
+        return f"Фильтр «{filter.name}» не применён: значение не подходит."
 
     def on_model_change(self, form, model, is_created):
         # The row before the form (is it theirs?) and after it (is it still theirs?): a

@@ -35,7 +35,8 @@ class RuleError(ValueError):
 
 
 class BaseModel(Model):
-    """Every table has its creation and change time and checks itself before saving."""
+    """Every table has its creation and change time and checks itself (and its text, for
+    control characters) before saving."""
 
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
@@ -48,6 +49,8 @@ class BaseModel(Model):
         """Raise RuleError when the row breaks a rule; models override it."""
 
     def save(self, *args, **kwargs):
+        from .texts import check_text  # texts raises this module's RuleError
+        check_text(*(value for value in self.__data__.values() if isinstance(value, str)))
         self.validate()
         self.updated_at = utcnow()
         return super().save(*args, **kwargs)
