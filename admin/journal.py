@@ -170,13 +170,13 @@ class JournalView(SecureView):
             day = dt.date.fromisoformat(str(data.get("date", "")))
         except ValueError:
             return jsonify(error="Укажите дату урока."), 422
-        # Topic and homework are kept whole or refused by the lesson's rules, never cut.
-        fields = {"date": day, "number": int_arg(data.get("number")) or 1,
-                  "topic": str(data.get("topic", "")).strip(),
+        # Topic, homework and number are kept as given or refused by the lesson's rules,
+        # never cut or rounded: 0, 1.5 or "два" is no lesson number (None, refused).
+        fields = {"date": day, "topic": str(data.get("topic", "")).strip(),
                   "homework": str(data.get("homework", "")).strip(),
                   "work_type": row_id(data.get("work_type_id"))}
-        if not 1 <= fields["number"] <= 10:
-            return jsonify(error="Номер урока должен быть от 1 до 10."), 422
+        if data.get("number") not in (None, ""):  # without one a new lesson is the 1st
+            fields["number"] = int_arg(data["number"])
         if data.get("work_type_id") and not (
                 fields["work_type"] and WorkType.get_or_none(WorkType.id == fields["work_type"])):
             return jsonify(error="Такого вида работы нет."), 422

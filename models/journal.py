@@ -51,6 +51,7 @@ class Lesson(AuditedModel):
         rules.check_lesson_in_year(self.date, year.start, year.end, year.name)
         rules.check_homework_allowed(self.school_class.grade, self.homework or "")
         rules.check_lesson_texts(self.topic or "", self.homework or "")
+        rules.check_lesson_number(self.number)
         if self.id is not None:
             self.check_moved_pupils()
 

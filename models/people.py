@@ -12,6 +12,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .auditing import AuditedModel
 from .base import RuleError, utcnow, write_transaction
 from .logins import ADDRESS_LIMIT, count_attempt, forget_attempts, refund_attempt
+from .school import SchoolSettings
+from .texts import check_name
 
 ROLES = {
     "admin": "администратор",
@@ -33,6 +35,18 @@ LOCKOUT = dt.timedelta(minutes=15)
 LOGIN_REFUSED = ("Неверный логин или пароль, либо вход временно заблокирован после "
                  "нескольких неудачных попыток. Проверьте раскладку клавиатуры и повторите "
                  "через 15 минут или обратитесь к администратору журнала.")
+
+
+# The earliest birth date a pupil's card takes; an earlier one is a typing slip.
+EARLIEST_BIRTH_DATE = dt.date(1990, 1, 1)
+NAME_FIELDS = {"last_name": "Фамилия", "first_name": "Имя", "middle_name": "Отчество"}
+
+
+def check_birth_date(day: dt.date | None, today: dt.date) -> None:
+    """A pupil's birth date, when known, lies between 1990 and the school's today."""
+    if day is not None and not EARLIEST_BIRTH_DATE <= day <= today:
+        raise RuleError(f"Дата рождения {day:%d.%m.%Y} невозможна: укажите дату "
+                        f"с {EARLIEST_BIRTH_DATE:%d.%m.%Y} по {today:%d.%m.%Y}.")
 
 
 @functools.cache
@@ -77,6 +91,10 @@ class Person(AuditedModel):
     def save(self, *args, **kwargs):
         self.search_name = fold_name(self.last_name, self.first_name, self.middle_name)
         return super().save(*args, **kwargs)
+
+    def validate(self) -> None:
+        for name, label in NAME_FIELDS.items():
+            check_name(getattr(self, name) or "", label)
 
     @classmethod
     def search(cls, text: str):
@@ -193,6 +211,7 @@ class Staff(Person):
         return True
 
     def validate(self) -> None:
+        super().validate()
         unknown = self.role_set - set(ROLES)
         if unknown or not self.role_set:
             raise RuleError("Роль должна быть одной из: " + ", ".join(ROLES) + ".")
@@ -207,6 +226,11 @@ class Student(Person):
     gender = CharField(max_length=1, default="")
     # A comment for the class teacher's card (health group, notes).
     notes = CharField(default="")
+
+    def validate(self) -> None:
+        super().validate()
+        if self.birth_date is not None:
+            check_birth_date(self.birth_date, SchoolSettings.current().today())
 
 
 class Guardian(Person):

@@ -13,6 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .base import RuleError
+from .texts import quoted
 
 NUMERIC_MARKS = ("1", "2", "3", "4", "5")
 PASS_MARKS = ("ЗЧ", "НЗ")
@@ -31,6 +32,8 @@ MAX_CELL_TEXT = 40
 MAX_CELL_MARKS = 4
 MAX_TOPIC = 500
 MAX_HOMEWORK = 2000
+# Lessons a school day can have: the numbers of the bell schedule.
+MAX_LESSON_NUMBER = 10
 # How each period scheme's periods are counted, for messages: «учится по четвертям».
 SCHEME_PLURAL_DATIVE = {"quarter": "четвертям", "trimester": "триместрам", "half": "полугодиям"}
 
@@ -56,6 +59,12 @@ def check_lesson_texts(topic: str, homework: str) -> None:
     if len(homework) > MAX_HOMEWORK:
         raise RuleError(f"Домашнее задание длиннее {MAX_HOMEWORK} знаков ({len(homework)}): "
                         "сократите его.")
+
+
+def check_lesson_number(number: int | None) -> None:
+    """A lesson's number in the day is a whole number from 1 to 10, as typed: 0 is not 1."""
+    if not isinstance(number, int) or not 1 <= number <= MAX_LESSON_NUMBER:
+        raise RuleError(f"Номер урока должен быть целым числом от 1 до {MAX_LESSON_NUMBER}.")
 
 
 def check_cell_text(text: str) -> None:
@@ -95,7 +104,8 @@ def check_mark_value(value: str, scale: str, uses_mark_one: bool = False) -> Non
     """A mark must belong to the subject's grading scale."""
     allowed = allowed_marks(scale, uses_mark_one)
     if value not in allowed:
-        raise RuleError(f"Отметка «{value}» недопустима; допустимы: {', '.join(allowed)}.")
+        raise RuleError(f"Отметка {quoted(value)} недопустима; "
+                        f"допустимы: {', '.join(allowed)}.")
 
 
 def allowed_period_marks(scale: str) -> tuple[str, ...]:
@@ -108,7 +118,8 @@ def check_period_mark_value(value: str, scale: str) -> None:
     """A period mark belongs to the subject's grading scale: no «ЗЧ» on a five-point one."""
     allowed = allowed_period_marks(scale)
     if value not in allowed:
-        raise RuleError(f"Отметка «{value}» недопустима; допустимы: {', '.join(allowed)}.")
+        raise RuleError(f"Отметка {quoted(value)} недопустима; "
+                        f"допустимы: {', '.join(allowed)}.")
 
 
 def check_period_started(period_name: str, start: dt.date, today: dt.date) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from peewee import (
@@ -17,12 +18,38 @@ from peewee import (
 
 from .auditing import AuditedModel
 from .base import RuleError
+from .texts import quoted
 
 PERIOD_SCHEMES = {
     "quarter": ("четверть", 4),
     "trimester": ("триместр", 3),
     "half": ("полугодие", 2),
 }
+
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+DIARY_ADDRESS_REFUSED = (
+    "Адрес сайта дневников должен начинаться с https:// и имени сайта, например "
+    "https://dnevnik.school.ru/ (http:// — только для проверки на этом компьютере: "
+    "http://localhost/ или http://127.0.0.1/), без «?» и «#».")
+
+
+def check_diary_address(address: str) -> None:
+    """The diary site's address, printed on slips and in QR codes: https://, or http:// on
+    this computer for trying the site out; never javascript: or another page's scheme."""
+    address = address.strip()
+    if not address:
+        return  # not set yet: slips and QR codes ask for it
+    try:
+        parts = urlsplit(address)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is no number
+    except ValueError:
+        raise RuleError(DIARY_ADDRESS_REFUSED) from None
+    secure = parts.scheme == "https" and bool(parts.hostname)
+    local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
+    if not (secure or local) or parts.query or parts.fragment or "@" in parts.netloc \
+            or any(c.isspace() for c in address):
+        raise RuleError(DIARY_ADDRESS_REFUSED)
 
 
 def pinned_today() -> dt.date | None:
@@ -68,10 +95,11 @@ class SchoolSettings(AuditedModel):
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise RuleError(f"Неизвестный часовой пояс «{self.timezone}».") from None
+            raise RuleError(f"Неизвестный часовой пояс {quoted(self.timezone)}.") from None
         if not 2 <= self.threshold_3 < self.threshold_4 < self.threshold_5 <= 5:
             raise RuleError("Пороги округления должны возрастать: «3» < «4» < «5», "
                             "в пределах от 2 до 5.")
+        check_diary_address(self.diary_base_url)
         if self.sheet_qr and not self.diary_base_url.strip():
             raise RuleError("Для QR-кода дневника на выписках нужен адрес сайта дневников: "
                             "укажите его или снимите отметку «QR-код дневника на выписках».")
@@ -123,7 +151,7 @@ class Period(AuditedModel):
 
     def validate(self) -> None:
         if self.scheme not in PERIOD_SCHEMES:
-            raise RuleError(f"Неизвестная схема периодов «{self.scheme}».")
+            raise RuleError(f"Неизвестная схема периодов {quoted(self.scheme)}.")
         if self.start > self.end:
             raise RuleError("Начало периода должно быть не позже его конца.")
 

@@ -4,7 +4,7 @@ Item 1 (a subgroup teacher against the other group and the whole class) is in
 test_authorization.py's matrix. Item 4: one cell flooded with marks, oversized texts and
 bodies. Item 6: a lesson moved to a date its pupils were not in the class.
 Item 10: period marks the data does not support. Item 11: guardians' phones of pupils
-who left. Item 15: malformed requests that used to end in a 500.
+who left. Item 15 (and issue 11.3): malformed requests that used to end in a 500.
 """
 from __future__ import annotations
 
@@ -209,6 +209,7 @@ def test_my_class_shows_guardians_only_of_pupils_in_the_class_today(browser, peo
 # --- item 15: malformed requests -----------------------------------------------------
 
 HUGE = 10**20  # beyond SQLite's 64-bit integers
+INFINITY, NAN = float("inf"), float("nan")  # JSON's Infinity and NaN, which Python reads
 
 
 def malformed(school, people) -> dict[str, tuple]:
@@ -264,6 +265,28 @@ def malformed(school, people) -> dict[str, tuple]:
             "GET", f"/print/temporary?assignment_id={HUGE}&month=2020-01-01", None),
         "list: a huge page": ("GET", f"/setup/students/?page={HUGE}", None),
         "list: a negative page": ("GET", "/setup/students/?page=-1", None),
+        # Issue 11.3 and 11.4: bodies of the wrong shape, numbers JSON allows but no id
+        # is, text no database stores (PostgreSQL refuses NUL; a lone surrogate is no UTF-8).
+        "list: page 2**63": ("GET", f"/setup/students/?page={2**63}", None),
+        "absence: a number body": ("POST", "/my-class/api/absence", 5),
+        "absence: a string body": ("POST", "/my-class/api/absence", "Б"),
+        "cell: an infinite lesson": ("POST", "/journal/api/cell",
+                                     {"lesson": INFINITY, "student": 1, "value": "5"}),
+        "cell: a NaN pupil": ("POST", "/journal/api/cell",
+                              {"lesson": lesson.id, "student": NAN, "value": "5"}),
+        "lesson: a fractional lesson id": ("POST", "/journal/api/lesson", {
+            **lesson_fields, "lesson_id": lesson.id + 0.9}),
+        "lesson: number 0": ("POST", "/journal/api/lesson", {**lesson_fields, "number": 0}),
+        "lesson: an infinite number": ("POST", "/journal/api/lesson", {**lesson_fields,
+                                                                       "number": INFINITY}),
+        "lesson: a NUL in the topic": ("POST", "/journal/api/lesson", {
+            **lesson_fields, "topic": "Дроби\x00"}),
+        "lesson: a lone surrogate in the homework": ("POST", "/journal/api/lesson", {
+            **lesson_fields, "homework": "№ 5\ud800"}),
+        "news: a NUL in the title": ("FORM", "/setup/news/new/", {
+            "title": "Собрание\x00", "body": "В пятницу", "is_published": "y"}),
+        "pupils: a NUL in the search": ("GET", "/setup/students/?search=%00", None),
+        "news: a NUL in the search": ("GET", "/setup/news/?search=%00", None),
     }
 
 
@@ -276,12 +299,17 @@ MALFORMED = ["absence: a list body", "absence: a list id", "absence: an object i
              "my class: a huge class", "print: the last week of 9999",
              "print: all classes in 9999", "print: a huge class",
              "print: a temporary journal for 9999-12", "print: a huge assignment",
-             "list: a huge page", "list: a negative page"]
+             "list: a huge page", "list: a negative page", "list: page 2**63",
+             "absence: a number body", "absence: a string body", "cell: an infinite lesson",
+             "cell: a NaN pupil", "lesson: a fractional lesson id", "lesson: number 0",
+             "lesson: an infinite number", "lesson: a NUL in the topic",
+             "lesson: a lone surrogate in the homework", "news: a NUL in the title",
+             "pupils: a NUL in the search", "news: a NUL in the search"]
 
 
 @pytest.mark.parametrize("name", MALFORMED)
 def test_malformed_requests_get_a_4xx_in_russian(app, people, school, name):
-    """Issue 10.15, as the deputy (every journal) and as 5А's class teacher."""
+    """Issues 10.15 and 11.3, as the deputy (every journal) and as 5А's class teacher."""
     school.lesson()
     method, url, body = malformed(school, people)[name]
     for who in (people.teacher, people.deputy):
@@ -291,6 +319,8 @@ def test_malformed_requests_get_a_4xx_in_russian(app, people, school, name):
         before = rows()
         if method == "GET":
             response = browser.client.get(url)
+        elif method == "FORM":
+            response = browser.client.post(url, data={**body, "csrf_token": browser.token})
         else:
             response = browser.client.post(url, json=body,
                                            headers={"X-CSRFToken": browser.token})
