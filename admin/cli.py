@@ -10,9 +10,17 @@ def serve(host: str = HOST, port: int = PORT, threads: int = 4) -> None:
     """Run the panel until interrupted, telling where to log in."""
     from waitress import serve as waitress_serve
 
+    from models import db
+
     from . import create_app
 
-    app = create_app()
+    # A pooled PostgreSQL connection per waitress thread: each thread serves one request at
+    # a time, and keeps its connection between them (models.database.postgres_pool).
+    app = create_app({"DATABASE_CONNECTIONS": threads})
+    # Building the views read the database (the audit filter's staff list) in this thread,
+    # which serves no request: returned to the pool, its connection is one a thread can use.
+    if not db.is_closed():
+        db.close()
     click.echo(f"Панель журнала: http://{host}:{port}/ — войдите своим логином. "
                "Остановить: Ctrl+C.")
     # waitress 3 drops X-Forwarded-* headers by default: behind JOURNAL_PROXIES proxies

@@ -9,6 +9,7 @@ from pathlib import Path
 from peewee import Database, PostgresqlDatabase, SqliteDatabase
 from playhouse import db_url
 from playhouse.migrations import Runner
+from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase
 
 from . import ALL_MODELS
 from .base import RuleError, db
@@ -17,7 +18,8 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The environment variables the journal reads: name, default, meaning (all in README).
 ENVIRONMENT = [
     ("DATABASE_URL", "sqlite:///$JOURNAL_INSTANCE/journal.sqlite3",
-     "the database: sqlite:///path/to/file.sqlite3 or postgresql://user:password@host/dbname"),
+     "the database: sqlite:///path/to/file.sqlite3 or postgresql://user:password@host/dbname"
+     " (PostgreSQL through a pool; ?max_connections=N&stale_timeout=S&timeout=S override it)"),
     ("JOURNAL_INSTANCE", "instance",
      "the private folder for the SQLite database, secrets and printouts; never published"),
     ("JOURNAL_OUTPUT", "output",
@@ -32,6 +34,12 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",
     "cache_size": -32_000,
 }
+# A pooled PostgreSQL connection is recycled when it is this old (checked when taken and
+# when returned): a server restart or a firewall dropping idle connections costs one
+# reconnect, and no backend grows for days. A dead one is also dropped when taken.
+POOL_STALE_SECONDS = 600
+# A request finding every connection in use waits this long for one rather than failing.
+POOL_WAIT_SECONDS = 30
 
 
 def instance_path() -> Path:
@@ -45,8 +53,9 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL") or default
 
 
-def open_database(url: str) -> Database:
-    """A peewee database for the URL; SQLite gets WAL, foreign keys and a busy timeout."""
+def open_database(url: str, connections: int | None = None) -> Database:
+    """A peewee database for the URL; SQLite gets WAL, foreign keys and a busy timeout,
+    PostgreSQL a pool of at most `connections` connections (None: as many as asked for)."""
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
         if path != ":memory:":
@@ -55,7 +64,22 @@ def open_database(url: str) -> Database:
     if url.split(":", 1)[0] not in ("postgres", "postgresql", "postgres+pool", "postgresql+pool"):
         raise RuleError(f"Неподдерживаемый адрес базы данных: {url.split(':', 1)[0]}. "
                         "Используйте sqlite:///файл или postgresql://…")
-    return db_url.connect(url)
+    return postgres_pool(url, connections)
+
+
+def postgres_pool(url: str, connections: int | None) -> PooledPostgresqlDatabase:
+    """PostgreSQL through peewee's pool; the URL's query options (the pool's or libpq's) win.
+
+    Without it every request opened and closed its own connection (a new backend process
+    each time). A connection goes back to the pool when closed, so the panel's connection
+    per request (init_app) becomes a connection per server thread, kept between requests.
+    """
+    params = {"max_connections": connections, "stale_timeout": POOL_STALE_SECONDS,
+              "timeout": POOL_WAIT_SECONDS, **db_url.parse(url)}
+    if not params["database"]:
+        raise RuleError("В адресе базы данных PostgreSQL нет имени базы: "
+                        "postgresql://пользователь:пароль@сервер/база.")
+    return PooledPostgresqlDatabase(**params)
 
 
 def keep_private(path: Path) -> None:
@@ -82,16 +106,22 @@ def keep_private(path: Path) -> None:
             pass  # missing, or another account's file: not ours to change
 
 
-def bind(url: str | None = None) -> Database:
+def bind(url: str | None = None, connections: int | None = None) -> Database:
     """Bind the models' proxy to the database at the URL (default: database_url())."""
-    database = open_database(url or database_url())
+    database = open_database(url or database_url(), connections)
+    previous = db.obj
     db.initialize(database)
+    if isinstance(previous, PooledDatabase):
+        # Nothing reaches the old binding any more: its pooled connections would stay open
+        # (on the server too) for the life of the process.
+        previous.close_all()
     return database
 
 
 def init_app(app) -> None:
-    """Bind for a Flask app: a connection per request, closed on teardown."""
-    bind(app.config.get("DATABASE_URL") or None)
+    """Bind for a Flask app: a connection per request, closed (returned to the pool) on
+    teardown; DATABASE_CONNECTIONS bounds the pool, `journal serve` sets it to its threads."""
+    bind(app.config.get("DATABASE_URL") or None, app.config.get("DATABASE_CONNECTIONS"))
 
     @app.before_request
     def connect() -> None:

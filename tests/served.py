@@ -170,9 +170,9 @@ def _database_with_victim(url: str) -> None:
 
 
 @contextlib.contextmanager
-def serving(url: str, folder: Path, servers: int = 2) -> Iterator[Served]:
-    """`journal serve` processes (16 threads each) on the database at `url`, until the
-    block ends."""
+def serving(url: str, folder: Path, servers: int = 2, threads: int = 16) -> Iterator[Served]:
+    """`journal serve` processes (`threads` threads each) on the database at `url`, until
+    the block ends."""
     env = {**os.environ, "DATABASE_URL": url, "JOURNAL_INSTANCE": str(folder / "instance"),
            "JOURNAL_PROXIES": "1", "JOURNAL_SECRET_KEY": "served-test-secret",
            "PYTHONPATH": str(ROOT)}  # this working tree's code, whatever is installed
@@ -183,7 +183,7 @@ def serving(url: str, folder: Path, servers: int = 2) -> Iterator[Served]:
             port, log = _free_port(), folder / f"serve-{n}.log"
             with open(log, "wb") as out:
                 processes.append(subprocess.Popen(
-                    [str(journal), "serve", "--port", str(port), "--threads", "16"],
+                    [str(journal), "serve", "--port", str(port), "--threads", str(threads)],
                     env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT))
             urls.append(("127.0.0.1", port))
             logs.append(log)

@@ -39,6 +39,11 @@ def test_unknown_database_scheme_is_refused_in_russian():
         database.open_database("mysql://x@y/z")
 
 
+def test_a_postgresql_address_without_a_database_name_is_refused_in_russian():
+    with pytest.raises(RuleError, match="нет имени базы"):
+        database.open_database("postgresql://journal@127.0.0.1:5432/")
+
+
 def test_cyrillic_search_ignores_case_and_yo(school):
     Student.create(last_name="Ёлкина", first_name="Алёна", middle_name="Петровна")
     assert [s.last_name for s in Student.search("иванов")] == ["Иванов"]
