@@ -24,6 +24,7 @@ from models import AcademicYear, Movement, SchoolClass, Student
 from models import destination
 from models.base import RuleError
 from models.diary import Grant
+from models.school import check_diary_address
 
 TEMPLATES = Path(__file__).with_name("templates")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -60,9 +61,7 @@ def check_base_url(base_url: str) -> str:
         raise RuleError("Не задан адрес сайта дневников: без него на листках не будет "
                         "адреса. Укажите его в панели: «Настройки» → «Адрес сайта "
                         "дневников», например https://dnevnik.school.ru/")
-    if not base_url.startswith(("https://", "http://")):
-        raise RuleError(f"Адрес сайта дневников «{base_url}» должен начинаться с https:// "
-                        "(или http://). Исправьте его в панели: «Настройки».")
+    check_diary_address(base_url)  # one made before the rule existed is refused here too
     return base_url
 
 

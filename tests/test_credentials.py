@@ -230,6 +230,16 @@ def test_bad_requests_are_refused_in_russian_and_issue_nothing(settings, school,
     assert DiaryAccess.select().count() == 0 and existing.read_bytes() == b"old slips"
 
 
+@pytest.mark.parametrize("address", ["javascript:alert(1)//", "http://school.example/"])
+def test_an_address_stored_before_the_rule_gives_no_slips(settings, school, runner, address):
+    """A diary address saved by an older version (no check then) never reaches a slip: a
+    javascript: link, or plain http to another host where the diary's WebCrypto cannot run."""
+    type(settings).update(diary_base_url=address).execute()
+    result = run(runner, "--class", "5А")
+    assert result.exit_code == 1 and "https://" in result.output, result.output
+    assert DiaryAccess.select().count() == 0
+
+
 def test_one_pupil_and_overwriting_with_force(settings, school, runner, tmp_path):
     path = tmp_path / "one.csv"
     path.write_text("old")
