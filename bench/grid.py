@@ -1,16 +1,22 @@
 """Benchmark: GET /journal/grid for a class of 30 pupils and 80 lessons, against its targets.
 
 Run: .venv/bin/python bench/grid.py [--pupils N] [--lessons N] [--runs N]
-Builds throwaway SQLite databases (a small one, 10 pupils × 20 lessons, and the measured
-one), logs a teacher in with the Flask test client and times the grid page server-side.
-Prints the median time and SQL queries per request, with OK/FAIL per target:
+         [--postgres [--postgres-url URL]]
+Builds throwaway databases (a small one, 10 pupils × 20 lessons, and the measured one):
+SQLite files, or with --postgres new databases on the server of --postgres-url (default:
+JOURNAL_TEST_POSTGRES_URL, else a throwaway cluster started here), dropped afterwards. Logs
+a teacher in with the Flask test client and times the grid page server-side. Prints the
+median time and SQL queries per request, with OK/FAIL per target:
   - the median time under 100 ms;
   - the number of queries the same for the small and the large page (no N+1).
+On PostgreSQL each size is timed twice: through the panel's connection pool, and with a new
+connection per request as before issue 11.7, to show what the pool saves.
 Always exits 0; read the OK/FAIL lines.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import random
@@ -22,6 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from peewee import PostgresqlDatabase  # noqa: E402
+from playhouse import db_url  # noqa: E402
+
+from bench import postgres  # noqa: E402
 from models import (  # noqa: E402
     AcademicYear,
     Attendance,
@@ -114,11 +124,16 @@ def build(url: str, pupils: int, lessons: int, today: dt.date, seed: int = 1) ->
             "marks": len(marks), "absences": len(absences)}
 
 
-def measure(url: str, query: str, runs: int, pupils: int, lessons: int) -> dict:
-    """Median server-side time and SQL statements per GET of the grid page."""
+def measure(url: str, query: str, runs: int, pupils: int, lessons: int,
+            per_request: bool = False) -> dict:
+    """Median server-side time and SQL statements per GET of the grid page; `per_request`:
+    PostgreSQL without the pool, a connection opened and closed by every request."""
     from admin import create_app
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+    if per_request:
+        db.obj.close_all()
+        db.initialize(PostgresqlDatabase(**db_url.parse(url)))
     client = app.test_client()
     response = client.post("/login/", data={"login": "teacher.bench", "password": PASSWORD})
     if response.status_code != 302:
@@ -158,36 +173,59 @@ def measure(url: str, query: str, runs: int, pupils: int, lessons: int) -> dict:
             "max": max(times), "queries": sorted(set(queries)), "bytes": len(html)}
 
 
+@contextlib.contextmanager
+def databases(args, tmp: str, sizes: list[tuple[int, int]]):
+    """One new database URL per size: SQLite files, or PostgreSQL databases on one server."""
+    with contextlib.ExitStack() as stack:
+        if not args.postgres:
+            yield [f"sqlite:///{Path(tmp) / f'grid_{p}x{n}.sqlite3'}" for p, n in sizes]
+            return
+        server = args.postgres_url or os.environ.get("JOURNAL_TEST_POSTGRES_URL")
+        server = server or stack.enter_context(postgres.cluster())
+        yield [stack.enter_context(postgres.database(server)) for _ in sizes]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pupils", type=int, default=30)
     parser.add_argument("--lessons", type=int, default=80)
     parser.add_argument("--runs", type=int, default=20, help="timed requests per size")
+    parser.add_argument("--postgres", action="store_true", help="measure on PostgreSQL")
+    parser.add_argument("--postgres-url", help="the PostgreSQL server to create databases on")
     args = parser.parse_args()
     today = dt.date.today()
     sizes = [SMALL, (args.pupils, args.lessons)]
+    modes = ["pool", "per request"] if args.postgres else [""]
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         # Keep the panel's generated secret key and instance files out of the repository.
         os.environ["JOURNAL_INSTANCE"] = str(Path(tmp) / "instance")
         os.environ.setdefault("JOURNAL_SECRET_KEY", "bench")
-        for pupils, lessons in sizes:
-            url = f"sqlite:///{Path(tmp) / f'grid_{pupils}x{lessons}.sqlite3'}"
-            built = build(url, pupils, lessons, today)
-            results[pupils, lessons] = {**built, **measure(url, built["query"], args.runs,
-                                                             pupils, lessons)}
+        with databases(args, tmp, sizes) as urls:
+            for (pupils, lessons), url in zip(sizes, urls):
+                built = build(url, pupils, lessons, today)
+                for mode in modes:
+                    results[pupils, lessons, mode] = {**built, **measure(
+                        url, built["query"], args.runs, pupils, lessons, mode == "per request")}
 
-    print(f"GET /journal/grid on sqlite, {args.runs} timed requests each (after one warm-up)")
-    print(f"  {'pupils×lessons':<15}{'marks':>7}{'absent':>8}{'median ms':>11}{'min ms':>8}"
-          f"{'max ms':>8}{'queries':>9}{'KiB':>7}")
-    for (pupils, lessons), r in results.items():
+    engine = "postgresql" if args.postgres else "sqlite"
+    print(f"GET /journal/grid on {engine}, {args.runs} timed requests each (after one warm-up)")
+    print(f"  {'pupils×lessons':<15}{'connection':<13}{'marks':>7}{'absent':>8}{'median ms':>11}"
+          f"{'min ms':>8}{'max ms':>8}{'queries':>9}{'KiB':>7}")
+    for (pupils, lessons, mode), r in results.items():
         queries = ",".join(str(q) for q in r["queries"])
-        print(f"  {f'{pupils}×{lessons}':<15}{r['marks']:>7}{r['absences']:>8}"
-              f"{r['median']:>11.1f}{r['min']:>8.1f}{r['max']:>8.1f}{queries:>9}"
-              f"{r['bytes'] / 1024:>7.0f}")
-    large = results[sizes[-1]]
-    small = results[sizes[0]]
+        print(f"  {f'{pupils}×{lessons}':<15}{mode or 'per request':<13}{r['marks']:>7}"
+              f"{r['absences']:>8}{r['median']:>11.1f}{r['min']:>8.1f}{r['max']:>8.1f}"
+              f"{queries:>9}{r['bytes'] / 1024:>7.0f}")
+    large = results[(*sizes[-1], modes[0])]
+    small = results[(*sizes[0], modes[0])]
+    if args.postgres:
+        for size in sizes:
+            saved = (results[(*size, "per request")]["median"]
+                     - results[(*size, "pool")]["median"])
+            print(f"the pool saves     {saved:.1f} ms a request at {size[0]}×{size[1]} "
+                  f"(median, per request − pool)")
     fast = large["median"] < TARGET_MS
     constant = len(small["queries"]) == 1 and small["queries"] == large["queries"]
     print(f"target time        {TARGET_MS} ms  (median {large['median']:.1f} ms, ratio "
