@@ -34,9 +34,10 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",
     "cache_size": -32_000,
 }
-# A pooled PostgreSQL connection is recycled when it is this old (checked when taken and
-# when returned): a server restart or a firewall dropping idle connections costs one
-# reconnect, and no backend grows for days. A dead one is also dropped when taken.
+# A pooled PostgreSQL connection this old is closed when next taken or returned, so no
+# server process lives (and grows its caches) for days; one that died meanwhile (a server
+# restart, a firewall dropping idle connections) fails the pool's check when taken and is
+# replaced, so no request gets it.
 POOL_STALE_SECONDS = 600
 # A request finding every connection in use waits this long for one rather than failing.
 POOL_WAIT_SECONDS = 30
