@@ -7,6 +7,7 @@ leaves the previous site in place.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import re
@@ -21,7 +22,7 @@ import pytest
 
 import models.diary as diary_model
 from models import Attendance, Guardian, Lesson, Mark, Student, database, db
-from site_builder import crypto
+from site_builder import crypto, lock
 from site_builder.build import build
 from site_builder.pages import markdown
 from tests.test_demo import TODAY
@@ -238,6 +239,19 @@ build_module.build(Path(sys.argv[2]), Path(sys.argv[3]), dt.date.fromisoformat(s
 """
 
 
+def lock_held(output: Path) -> bool:
+    """Whether some process still holds the build lock: a worker's command line is gone from
+    /proc a moment before the kernel closes its files (and releases its flock)."""
+    fd = os.open(output / lock.NAME, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 def processes_with(argument: str) -> list[int]:
     """Running processes whose command line holds this argument (a build's and its workers')."""
     found = []
@@ -269,7 +283,7 @@ def test_a_killed_build_leaves_the_previous_site_complete(small_site, school, ba
     child.wait()
     assert site_files(output) == before  # same files, same bytes, same inodes
     assert list((output / "releases").glob(".tmp-*"))  # the half-built release was left…
-    while processes_with(str(output)):  # …and no worker process lives on
+    while processes_with(str(output)) or lock_held(output):  # …and no worker lives on
         assert time.monotonic() < deadline, "a worker process outlived the killed build"
         time.sleep(0.1)
     build(output, CONTENT, school.today)
