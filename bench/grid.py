@@ -9,8 +9,9 @@ a teacher in with the Flask test client and times the grid page server-side. Pri
 median time and SQL queries per request, with OK/FAIL per target:
   - the median time under 100 ms;
   - the number of queries the same for the small and the large page (no N+1).
-On PostgreSQL each size is timed twice: through the panel's connection pool, and with a new
-connection per request as before issue 11.7, to show what the pool saves.
+On PostgreSQL each size is timed through the panel's connection pool and with a new
+connection per request (as before issue 11.7), the two taking turns request by request, to
+show what the pool saves. SQLite opens a connection per request (cheap: no server).
 Always exits 0; read the OK/FAIL lines.
 """
 from __future__ import annotations
@@ -125,52 +126,66 @@ def build(url: str, pupils: int, lessons: int, today: dt.date, seed: int = 1) ->
 
 
 def measure(url: str, query: str, runs: int, pupils: int, lessons: int,
-            per_request: bool = False) -> dict:
-    """Median server-side time and SQL statements per GET of the grid page; `per_request`:
-    PostgreSQL without the pool, a connection opened and closed by every request."""
+            modes: list[str]) -> dict[str, dict]:
+    """Median server-side time and SQL statements per GET of the grid page, per mode: ""
+    (the binding as the panel makes it), "pool", or "per request" (PostgreSQL without the
+    pool: a connection opened and closed by every request, as before issue 11.7). The modes
+    take turns request by request, so a busy machine slows them alike."""
     from admin import create_app
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
-    if per_request:
-        db.obj.close_all()
-        db.initialize(PostgresqlDatabase(**db_url.parse(url)))
+    bindings = {mode: db.obj for mode in modes}
+    if "per request" in modes:
+        bindings["per request"] = PostgresqlDatabase(**db_url.parse(url))
     client = app.test_client()
     response = client.post("/login/", data={"login": "teacher.bench", "password": PASSWORD})
     if response.status_code != 302:
         raise SystemExit(f"bench: the teacher could not log in ({response.status_code})")
 
-    database_obj = db.obj
-    original = database_obj.execute_sql
     counter = {"n": 0}
+    originals = {mode: binding.execute_sql for mode, binding in bindings.items()}
 
-    def counting(sql, params=None, *args, **kwargs):
-        counter["n"] += 1
-        return original(sql, params, *args, **kwargs)
+    def counting(original):
+        def execute_sql(sql, params=None, *args, **kwargs):
+            counter["n"] += 1
+            return original(sql, params, *args, **kwargs)
+        return execute_sql
 
-    database_obj.execute_sql = counting
+    for mode, binding in bindings.items():
+        binding.execute_sql = counting(originals[mode])
     url_path = f"/journal/grid?{query}"
+    times: dict[str, list[float]] = {mode: [] for mode in modes}
+    queries: dict[str, set[int]] = {mode: set() for mode in modes}
     try:
-        page = client.get(url_path)  # warm-up: templates compile, caches fill
-        html = page.get_data(as_text=True)
-        if page.status_code != 200:
-            raise SystemExit(f"bench: GET {url_path} answered {page.status_code}")
-        cells = html.count('class="cell"')
-        if cells != pupils * lessons:
-            raise SystemExit(f"bench: expected {pupils * lessons} cells, the page has {cells}")
-        times, queries = [], []
-        for _ in range(runs):
-            counter["n"] = 0
-            started = time.perf_counter()
-            response = client.get(url_path)
-            response.get_data()
-            times.append((time.perf_counter() - started) * 1000)
-            queries.append(counter["n"])
+        for run in range(runs + 1):
+            for mode in modes:
+                db.initialize(bindings[mode])
+                counter["n"] = 0
+                started = time.perf_counter()
+                response = client.get(url_path)
+                html = response.get_data(as_text=True)
+                if run == 0:  # warm-up: templates compile, caches fill
+                    check_page(response.status_code, html, url_path, pupils * lessons)
+                    continue
+                times[mode].append((time.perf_counter() - started) * 1000)
+                queries[mode].add(counter["n"])
     finally:
-        database_obj.execute_sql = original
+        for mode, binding in bindings.items():
+            binding.execute_sql = originals[mode]
+        db.initialize(bindings[modes[0]])
         if not db.is_closed():
             db.close()
-    return {"median": statistics.median(times), "min": min(times),
-            "max": max(times), "queries": sorted(set(queries)), "bytes": len(html)}
+    return {mode: {"median": statistics.median(times[mode]), "min": min(times[mode]),
+                   "max": max(times[mode]), "queries": sorted(queries[mode]),
+                   "bytes": len(html)} for mode in modes}
+
+
+def check_page(status: int, html: str, url_path: str, cells: int) -> None:
+    found = html.count('class="cell"')
+    if status != 200:
+        raise SystemExit(f"bench: GET {url_path} answered {status}")
+    if found != cells:
+        raise SystemExit(f"bench: expected {cells} cells, the page has {found}")
 
 
 @contextlib.contextmanager
@@ -205,9 +220,9 @@ def main() -> None:
         with databases(args, tmp, sizes) as urls:
             for (pupils, lessons), url in zip(sizes, urls):
                 built = build(url, pupils, lessons, today)
+                measured = measure(url, built["query"], args.runs, pupils, lessons, modes)
                 for mode in modes:
-                    results[pupils, lessons, mode] = {**built, **measure(
-                        url, built["query"], args.runs, pupils, lessons, mode == "per request")}
+                    results[pupils, lessons, mode] = {**built, **measured[mode]}
 
     engine = "postgresql" if args.postgres else "sqlite"
     print(f"GET /journal/grid on {engine}, {args.runs} timed requests each (after one warm-up)")
