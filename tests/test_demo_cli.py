@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from journal_cli import main
-from models import ALL_MODELS, Mark, SchoolSettings, Student, db
+from models import ALL_MODELS, Mark, Student, db
 from tests.test_demo import TODAY, run_demo
 
 
@@ -39,8 +39,8 @@ def test_demo_does_not_replace_data_without_force(backend_url, runner):
     assert Student.select().count() == 40
 
 
-def test_demo_refuses_a_future_today(backend_url, runner):
-    future = (SchoolSettings().today() + dt.timedelta(days=1)).isoformat()
+def test_demo_refuses_a_future_today(backend_url, runner, today):
+    future = (today + dt.timedelta(days=1)).isoformat()
     result = runner.invoke(main, ["demo", "--no-serve", "--today", future])
     assert result.exit_code == 1 and "в будущем" in result.output
 

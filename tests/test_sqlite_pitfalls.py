@@ -6,7 +6,7 @@ import threading
 
 from peewee import SqliteDatabase
 
-from models import SchoolSettings, Subgroup, TeachingAssignment, database, db
+from models import Subgroup, TeachingAssignment, database, db
 from tests.school import SmallSchool
 
 REBUILD = """
@@ -15,12 +15,12 @@ def up(migrator, db):
 """
 
 
-def test_a_migration_that_rebuilds_a_table_keeps_its_children(tmp_path, monkeypatch):
+def test_a_migration_that_rebuilds_a_table_keeps_its_children(tmp_path, monkeypatch, today):
     """The legacy drop_column rebuilds the table; with foreign keys on, dropping the old
     table would cascade-delete the subgroups and assignments of every class."""
     database.bind(f"sqlite:///{tmp_path / 'j.sqlite3'}")
     database.create_schema()
-    SmallSchool.build(SchoolSettings().today())
+    SmallSchool.build(today)
     children = Subgroup.select().count(), TeachingAssignment.select().count()
     assert children[0] > 0 and children[1] > 0
     migrations = tmp_path / "migrations"
@@ -60,7 +60,7 @@ def test_a_second_writer_waits_instead_of_failing(tmp_path):
     assert db.execute_sql("SELECT COUNT(*) FROM subject").fetchone()[0] == 2
 
 
-def test_two_teachers_saving_cells_at_once_never_hit_database_is_locked(tmp_path):
+def test_two_teachers_saving_cells_at_once_never_hit_database_is_locked(tmp_path, today):
     """Saving a cell reads (old marks, the audit's before) and then writes; in a deferred
     SQLite transaction the second writer would fail at once (peewee #1071)."""
     from models import Mark
@@ -68,7 +68,7 @@ def test_two_teachers_saving_cells_at_once_never_hit_database_is_locked(tmp_path
 
     database.bind(f"sqlite:///{tmp_path / 'j.sqlite3'}")
     database.create_schema()
-    school = SmallSchool.build(SchoolSettings().today())
+    school = SmallSchool.build(today)
     lessons = [school.lesson(), school.lesson(day=school.start)]
     db.close()
     errors: list[Exception] = []
