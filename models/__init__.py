@@ -4,6 +4,7 @@ Nothing here imports Flask or Pelican; the panel, the CLI and the builder share 
 """
 from .audit import AuditEntry, acting_as
 from .base import BaseModel, RuleError, db
+from .calendar import DayTransfer, Reopening
 from .classes import Movement, SchoolClass, Subgroup, SubgroupMember
 from .curriculum import Subject, WorkType
 from .diary import DiaryAccess
@@ -16,12 +17,12 @@ from .timetable import PlanTopic, TeachingAssignment, TimetableSlot
 
 # In order of dependency, for creating and dropping tables.
 ALL_MODELS = [
-    SchoolSettings, AcademicYear, Period, Holiday, Bell,
+    SchoolSettings, AcademicYear, Period, Holiday, DayTransfer, Bell,
     Staff, LoginThrottle, Student, Guardian, StudentGuardian,
     Subject, WorkType,
     SchoolClass, Movement, Subgroup, SubgroupMember,
     TeachingAssignment, PlanTopic, TimetableSlot,
-    Lesson, Mark, Attendance, TeacherComment, PeriodMark,
+    Lesson, Mark, Attendance, TeacherComment, PeriodMark, Reopening,
     News, DiaryAccess, AuditEntry,
 ]
 

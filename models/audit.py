@@ -18,7 +18,12 @@ from peewee import (
 
 from .auditing import SECRET_NEW, AuditedModel, acting_as, as_json, row_data, snapshot
 from .base import BaseModel, RuleError, utcnow, write_transaction
+from .calendar import lock_lifted
 from .people import Staff
+
+# Rule 10 voids a breached account's operations even in a locked period (a closed year
+# stays read-only); such writes are logged with this reason and the period.
+BREACH_REVERSAL = "отмена операций взломанной учётной записи (правило 10)"
 
 __all__ = ["AuditEntry", "AuditedModel", "acting_as", "declare_breach", "operations_since",
            "revert", "snapshot"]
@@ -36,6 +41,8 @@ class AuditEntry(BaseModel):
     before = TextField(null=True)
     after = TextField(null=True)
     reverted_by = ForeignKeyField("self", null=True, backref="reverts")
+    # Why the change was made where the rules ask for a reason (migration 0006).
+    reason = TextField(default="")
 
     class Meta:
         indexes = ((("table_name", "row_id"), False), (("staff", "at"), False))
@@ -136,7 +143,7 @@ def revert(entries: list[AuditEntry]) -> tuple[int, list[tuple[AuditEntry, str]]
     done, failed = 0, []
     for entry in sorted(entries, key=lambda e: (e.at, e.id), reverse=True):
         try:
-            with write_transaction():
+            with write_transaction(), lock_lifted(BREACH_REVERSAL):
                 last = AuditEntry.select(fn.MAX(AuditEntry.id)).scalar() or 0
                 _undo(entry)
                 entry.reverted_by = (AuditEntry.select()

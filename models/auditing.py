@@ -56,6 +56,20 @@ def unlogged():
         _unlogged.reset(token)
 
 
+_reason: contextvars.ContextVar[str] = contextvars.ContextVar("reason", default="")
+
+
+@contextlib.contextmanager
+def stating(reason: str):
+    """Every change inside the block is logged with this reason (a reopening, a breach
+    reversal, a deputy's correction)."""
+    token = _reason.set(reason)
+    try:
+        yield
+    finally:
+        _reason.reset(token)
+
+
 def console_address() -> str:
     """The address of a change made from the command line: the operating-system user."""
     try:
@@ -101,16 +115,30 @@ class AuditedModel(BaseModel):
     # Fields that are not a staff change at all (session tokens, failed-login counts).
     audit_ignored: tuple[str, ...] = ()
 
+    def guard(self, stored) -> None:
+        """Refuse a write the school calendar forbids (a closed year, a locked period);
+        `stored` is the row as stored (None for a new one). Models with such rows override
+        it; it may set `audit_reason`, which the log entry then carries."""
+
+    def check_write(self) -> None:
+        self.guard(getattr(self, "_stored", None))
+
     def save(self, force_insert=False, only=None):
         cls = type(self)
         with write_transaction():
             old = cls.get_or_none(cls.id == self.id) if self.id is not None else None
-            result = super().save(force_insert=force_insert, only=only)
+            self._stored = old  # for check_write, after the row's own rules
+            try:
+                result = super().save(force_insert=force_insert, only=only)
+            finally:
+                del self._stored
             self.audit_update(old, only)
         return result
 
     def delete_instance(self, *args, **kwargs):
         with write_transaction():
+            cls = type(self)
+            self.guard(cls.get_or_none(cls.id == self.id))
             before = row_data(self)
             before.update(dict.fromkeys(self._secrets_set(), SECRET_SET))
             self._record("delete", before, None)
@@ -150,4 +178,5 @@ class AuditedModel(BaseModel):
         actor = _actor.get()
         AuditEntry.create(staff=actor.staff_id, address=actor.address, action=action,
                           table_name=self._meta.table_name, row_id=self.id,
-                          before=as_json(before), after=as_json(after))
+                          before=as_json(before), after=as_json(after),
+                          reason=getattr(self, "audit_reason", "") or _reason.get())

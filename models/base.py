@@ -52,5 +52,9 @@ class BaseModel(Model):
         from .texts import check_text  # texts raises this module's RuleError
         check_text(*(value for value in self.__data__.values() if isinstance(value, str)))
         self.validate()
+        self.check_write()
         self.updated_at = utcnow()
         return super().save(*args, **kwargs)
+
+    def check_write(self) -> None:
+        """Refuse a valid row that may not be written now (AuditedModel: the calendar)."""

@@ -9,7 +9,7 @@ from .auditing import AuditedModel
 from .base import RuleError
 from .curriculum import Subject
 from .people import Staff, Student
-from .school import PERIOD_SCHEMES, AcademicYear, Period
+from .school import PERIOD_SCHEMES, AcademicYear, InYear, Period
 
 MOVEMENT_KINDS = {
     "enrolled": "зачислен",
@@ -23,7 +23,7 @@ MOVEMENT_KINDS = {
 LEAVING_KINDS = {"left", "graduated"}
 
 
-class SchoolClass(AuditedModel):
+class SchoolClass(InYear, AuditedModel):
     """A class such as 5А in one academic year, with its class teacher and period scheme."""
 
     year = ForeignKeyField(AcademicYear, backref="classes")
@@ -74,7 +74,7 @@ class SchoolClass(AuditedModel):
             raise RuleError(f"Неизвестная схема периодов «{self.period_scheme}».")
 
 
-class Movement(AuditedModel):
+class Movement(InYear, AuditedModel):
     """A line of the movement book: after it the pupil is in `school_class` (or none)."""
 
     student = ForeignKeyField(Student, backref="movements")
@@ -95,6 +95,9 @@ class Movement(AuditedModel):
                 .order_by(cls.date.desc(), cls.id.desc()).first())
         return last.school_class_id if last else None
 
+    def owning_year(self) -> int | None:
+        return class_year(self.school_class_id)
+
     def validate(self) -> None:
         if self.kind not in MOVEMENT_KINDS:
             raise RuleError(f"Неизвестный вид движения «{self.kind}».")
@@ -103,7 +106,7 @@ class Movement(AuditedModel):
                             "окончания обучения.")
 
 
-class Subgroup(AuditedModel):
+class Subgroup(InYear, AuditedModel):
     """Part of a class for one subject (a language group, a lab group)."""
 
     school_class = ForeignKeyField(SchoolClass, backref="subgroups", on_delete="CASCADE")
@@ -116,6 +119,9 @@ class Subgroup(AuditedModel):
     def __str__(self) -> str:
         return f"{self.school_class_id and self.school_class.name} {self.name}"
 
+    def owning_year(self) -> int | None:
+        return class_year(self.school_class_id)
+
     def has_student_on(self, student_id: int, day: dt.date) -> bool:
         """Whether the pupil belongs to this subgroup on the day."""
         m = SubgroupMember
@@ -124,7 +130,7 @@ class Subgroup(AuditedModel):
                                  & ((m.end.is_null()) | (m.end >= day))).exists())
 
 
-class SubgroupMember(AuditedModel):
+class SubgroupMember(InYear, AuditedModel):
     """A pupil in a subgroup, optionally between two dates."""
 
     subgroup = ForeignKeyField(Subgroup, backref="members", on_delete="CASCADE")
@@ -134,3 +140,14 @@ class SubgroupMember(AuditedModel):
 
     class Meta:
         indexes = ((("subgroup", "student"), False),)
+
+    def owning_year(self) -> int | None:
+        return (SchoolClass.select(SchoolClass.year).join(Subgroup)
+                .where(Subgroup.id == self.subgroup_id).scalar())
+
+
+def class_year(class_id: int | None) -> int | None:
+    """The academic year of a class (None for no class)."""
+    if class_id is None:
+        return None
+    return SchoolClass.select(SchoolClass.year).where(SchoolClass.id == class_id).scalar()

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from peewee import JOIN, CharField, DateField, ForeignKeyField, IntegerField, TextField, fn
 
-from . import rules
+from . import calendar, rules
 from .audit import AuditedModel
 from .base import RuleError
 from .classes import Movement, SchoolClass, Subgroup
@@ -49,11 +49,18 @@ class Lesson(AuditedModel):
         rules.check_lesson_date(self.date, SchoolSettings.current().today())
         year = self.school_class.year
         rules.check_lesson_in_year(self.date, year.start, year.end, year.name)
+        calendar.check_school_day(self.date, self.school_class)
         rules.check_homework_allowed(self.school_class.grade, self.homework or "")
         rules.check_lesson_texts(self.topic or "", self.homework or "")
         rules.check_lesson_number(self.number)
         if self.id is not None:
             self.check_moved_pupils()
+
+    def guard(self, stored) -> None:
+        """Rule 15: not in a closed year or a locked period, where it is and where it was."""
+        for row in (self, stored) if stored is not None else (self,):
+            calendar.guard_journal(self, row.school_class_id, row.subject_id, row.subgroup_id,
+                                   day=row.date)
 
     def grading_scale(self) -> str:
         """The grading scale of this class and subject (five-point unless set otherwise)."""
@@ -92,7 +99,17 @@ class Lesson(AuditedModel):
                              or self.subgroup.has_student_on(student_id, self.date))
 
 
-class Mark(AuditedModel):
+class InLesson:
+    """A pupil's entry at a lesson: written only where its lesson may be (rule 15)."""
+
+    def guard(self, stored) -> None:
+        ids = {self.lesson_id} | ({stored.lesson_id} if stored is not None else set())
+        for lesson in Lesson.select().where(Lesson.id.in_(list(ids))):
+            calendar.guard_journal(self, lesson.school_class_id, lesson.subject_id,
+                                   lesson.subgroup_id, day=lesson.date)
+
+
+class Mark(InLesson, AuditedModel):
     """One mark of a pupil at a lesson; a pupil may get several at one lesson."""
 
     lesson = ForeignKeyField(Lesson, backref="marks")
@@ -139,7 +156,7 @@ class Mark(AuditedModel):
         return cls.averages([student_id], school_class_id, subject_id, start, end)[student_id]
 
 
-class Attendance(AuditedModel):
+class Attendance(InLesson, AuditedModel):
     """A pupil's absence or lateness at a lesson: Н, Б, У or ОП."""
 
     lesson = ForeignKeyField(Lesson, backref="attendance")
@@ -156,7 +173,7 @@ class Attendance(AuditedModel):
         self.lesson.check_student(self.student_id)
 
 
-class TeacherComment(AuditedModel):
+class TeacherComment(InLesson, AuditedModel):
     """A teacher's remark to a pupil and the parents about a lesson."""
 
     lesson = ForeignKeyField(Lesson, backref="comments")
@@ -209,6 +226,16 @@ class PeriodMark(AuditedModel):
         twin = twin.where(pm.period == self.period_id) if self.period_id else twin
         if twin.exists():
             raise RuleError("Такая отметка этому ученику по предмету уже выставлена.")
+
+    def guard(self, stored) -> None:
+        """Rule 15: a period mark locks with its period; a year, exam or final mark with
+        the class's last period. Reopening any group of the journal reopens its marks."""
+        for row in (self, stored) if stored is not None else (self,):
+            school_class = SchoolClass.get_by_id(row.school_class_id)
+            period = (Period.get_by_id(row.period_id) if row.period_id
+                      else school_class.periods().order_by(Period.number.desc()).first())
+            calendar.guard_journal(self, row.school_class_id, row.subject_id, None,
+                                   period=period, any_group=True)
 
     def check_period(self, school_class: SchoolClass) -> None:
         """The period is one of the class's own (its year and scheme) and has begun."""

@@ -28,6 +28,10 @@ PERIOD_SCHEMES = {
 
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
+# The longest wait, in working days, before a finished period's journal locks.
+MAX_LOCK_AFTER = 30
+# How many missing period marks a refusal to close a year lists by name.
+MISSING_SHOWN = 20
 DIARY_ADDRESS_REFUSED = (
     "Адрес сайта дневников должен начинаться с https:// и имени сайта, например "
     "https://dnevnik.school.ru/ (http:// — только для проверки на этом компьютере: "
@@ -52,15 +56,47 @@ def check_diary_address(address: str) -> None:
         raise RuleError(DIARY_ADDRESS_REFUSED)
 
 
-def pinned_today() -> dt.date | None:
-    """JOURNAL_TODAY as a date: the test suite pins "today" so no test reads the real clock."""
+def pinned_now(zone: ZoneInfo) -> dt.date | None:
+    """JOURNAL_TODAY: the test suite pins "today" so no test reads the real clock. A date
+    (2026-11-25) is the school's date; a moment with its offset (2026-11-29T20:30+00:00)
+    is turned into the school's date by its time zone, as the real clock would be."""
     value = os.environ.get("JOURNAL_TODAY")
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        if "T" not in value:
+            return dt.date.fromisoformat(value)
+        moment = dt.datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError(value)
+        return moment.astimezone(zone).date()
     except ValueError:
-        raise RuleError(f"JOURNAL_TODAY «{value}»: укажите дату как ГГГГ-ММ-ДД.") from None
+        raise RuleError(f"JOURNAL_TODAY «{value}»: укажите дату как ГГГГ-ММ-ДД "
+                        "(или момент со смещением: ГГГГ-ММ-ДДTЧЧ:ММ+00:00).") from None
+
+
+def check_year_open(year_id: int | None) -> None:
+    """Rule 15: a closed academic year is read-only for everyone, in every write path."""
+    if year_id is None:
+        return
+    year = AcademicYear.select(AcademicYear.name, AcademicYear.closed).where(
+        AcademicYear.id == year_id).first()
+    if year is not None and year.closed:
+        raise RuleError(f"Учебный год {year.name} закрыт: его записи только для чтения.",
+                        rule=15)
+
+
+class InYear:
+    """A row belonging to an academic year: read-only once the year is closed (rule 15),
+    both as it is stored and as it would be saved."""
+
+    def owning_year(self) -> int | None:
+        return self.year_id
+
+    def guard(self, stored) -> None:
+        check_year_open(self.owning_year())
+        if stored is not None:
+            check_year_open(stored.owning_year())
 
 
 class SchoolSettings(AuditedModel):
@@ -76,6 +112,10 @@ class SchoolSettings(AuditedModel):
     uses_mark_one = BooleanField(default=False)
     # Whether weekly sheets carry a QR code of the pupil's online diary (migration 0004).
     sheet_qr = BooleanField(default=False)
+    # Rules 14–15 (migration 0006): grades studying six days a week («2-11»; the rest
+    # five), and how many working days after a period ends its journal locks.
+    six_day_grades = CharField(default="")
+    lock_after_days = IntegerField(default=5)
 
     @classmethod
     def current(cls) -> SchoolSettings:
@@ -89,7 +129,8 @@ class SchoolSettings(AuditedModel):
 
     def today(self) -> dt.date:
         """Today's date on the school's clock, or the date JOURNAL_TODAY pins (tests, training)."""
-        return pinned_today() or dt.datetime.now(ZoneInfo(self.timezone)).date()
+        zone = ZoneInfo(self.timezone)
+        return pinned_now(zone) or dt.datetime.now(zone).date()
 
     def validate(self) -> None:
         try:
@@ -100,6 +141,11 @@ class SchoolSettings(AuditedModel):
             raise RuleError("Пороги округления должны возрастать: «3» < «4» < «5», "
                             "в пределах от 2 до 5.")
         check_diary_address(self.diary_base_url)
+        from .calendar import parse_grades  # the calendar reads these settings
+        parse_grades(self.six_day_grades)
+        if self.lock_after_days is None or not 0 <= self.lock_after_days <= MAX_LOCK_AFTER:
+            raise RuleError("Журнал периода закрывается через 0–"
+                            f"{MAX_LOCK_AFTER} рабочих дней после его окончания.")
         if self.sheet_qr and not self.diary_base_url.strip():
             raise RuleError("Для QR-кода дневника на выписках нужен адрес сайта дневников: "
                             "укажите его или снимите отметку «QR-код дневника на выписках».")
@@ -131,8 +177,24 @@ class AcademicYear(AuditedModel):
         if self.start >= self.end:
             raise RuleError("Начало учебного года должно быть раньше его конца.")
 
+    def guard(self, stored) -> None:
+        """A closed year is read-only (its reopening is the administrator's command,
+        `journal year reopen`); closing it needs every period mark (rule 15)."""
+        if stored is not None and stored.closed:
+            check_year_open(stored.id)
+        if self.closed and (stored is None or not stored.closed):
+            from .calendar import missing_period_marks  # reads the journal
+            missing = missing_period_marks(self)
+            if missing:
+                shown = "; ".join(missing[:MISSING_SHOWN])
+                more = (f" и ещё {len(missing) - MISSING_SHOWN}"
+                        if len(missing) > MISSING_SHOWN else "")
+                raise RuleError(f"Учебный год {self.name} не закрыть: не выставлены "
+                                f"отметки за период ({len(missing)}): {shown}{more}.",
+                                rule=15)
 
-class Period(AuditedModel):
+
+class Period(InYear, AuditedModel):
     """A quarter, trimester or half-year of one scheme in one year."""
 
     year = ForeignKeyField(AcademicYear, backref="periods", on_delete="CASCADE")
@@ -156,7 +218,7 @@ class Period(AuditedModel):
             raise RuleError("Начало периода должно быть не позже его конца.")
 
 
-class Holiday(AuditedModel):
+class Holiday(InYear, AuditedModel):
     """Days without lessons: vacations and public holidays."""
 
     year = ForeignKeyField(AcademicYear, backref="holidays", on_delete="CASCADE")

@@ -5,14 +5,15 @@ from peewee import CharField, DateField, FloatField, ForeignKeyField, IntegerFie
 
 from .auditing import AuditedModel
 from .base import RuleError
-from .classes import SchoolClass, Subgroup
+from .classes import SchoolClass, Subgroup, class_year
 from .curriculum import GRADING_SCALES, Subject
 from .people import Staff
+from .school import InYear
 
 WEEKDAYS = ["понедельник", "вторник", "среда", "четверг", "пятница", "суббота"]
 
 
-class TeachingAssignment(AuditedModel):
+class TeachingAssignment(InYear, AuditedModel):
     """A teacher teaches a subject to a class (or subgroup) so many hours a week."""
 
     school_class = ForeignKeyField(SchoolClass, backref="assignments", on_delete="CASCADE")
@@ -27,6 +28,9 @@ class TeachingAssignment(AuditedModel):
         indexes = ((("school_class", "subject", "subgroup", "teacher"), True),
                    (("teacher",), False))
 
+    def owning_year(self) -> int | None:
+        return class_year(self.school_class_id)
+
     def __str__(self) -> str:
         group = f" ({self.subgroup.name})" if self.subgroup_id else ""
         return f"{self.school_class.name} {self.subject.name}{group}"
@@ -38,7 +42,7 @@ class TeachingAssignment(AuditedModel):
             raise RuleError("Часов в неделю должно быть больше 0 и не больше 12.")
 
 
-class PlanTopic(AuditedModel):
+class PlanTopic(InYear, AuditedModel):
     """A topic of the calendar-thematic plan (КТП) of one assignment."""
 
     assignment = ForeignKeyField(TeachingAssignment, backref="plan", on_delete="CASCADE")
@@ -50,11 +54,15 @@ class PlanTopic(AuditedModel):
     class Meta:
         indexes = ((("assignment", "number"), True),)
 
+    def owning_year(self) -> int | None:
+        return (SchoolClass.select(SchoolClass.year).join(TeachingAssignment)
+                .where(TeachingAssignment.id == self.assignment_id).scalar())
+
     def __str__(self) -> str:
         return f"{self.number}. {self.title}"
 
 
-class TimetableSlot(AuditedModel):
+class TimetableSlot(InYear, AuditedModel):
     """Lesson N on a weekday for a class (or subgroup), valid between two dates."""
 
     school_class = ForeignKeyField(SchoolClass, backref="timetable", on_delete="CASCADE")
@@ -69,6 +77,9 @@ class TimetableSlot(AuditedModel):
 
     class Meta:
         indexes = ((("school_class", "weekday", "number"), False),)
+
+    def owning_year(self) -> int | None:
+        return class_year(self.school_class_id)
 
     def validate(self) -> None:
         if not 1 <= self.weekday <= 6:

@@ -2,6 +2,7 @@
 a click runner, and a small school built by readable helpers."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import pytest
@@ -73,6 +74,41 @@ def today():
 def school(fresh_db, today) -> SmallSchool:
     """A school with 5А (with an English subgroup) and 1А, pupils enrolled on 1 September."""
     return SmallSchool.build(today)
+
+
+# Days a date-sensitive page is tried on (issue 12.1), in the 2026/2027 calendar of
+# tests/school.py: weekends, the day after a holiday (after a vacation week with a
+# working Saturday), a term's first day, inside a vacation, a quarter's last day, and
+# the last day of the year (summer).
+AWKWARD_DAYS = {
+    "monday": "2026-11-23",
+    "saturday": "2026-11-28",
+    "sunday": "2026-11-29",
+    "after-holiday": "2026-11-05",
+    "1-september": "2026-09-01",
+    "31-december": "2026-12-31",
+    "quarter-end": "2026-12-28",
+    "31-august": "2027-08-31",
+}
+
+
+@pytest.fixture(params=list(AWKWARD_DAYS.values()), ids=list(AWKWARD_DAYS))
+def awkward_today(request, monkeypatch):
+    """One of AWKWARD_DAYS pinned as the school's today (servers started now inherit it)."""
+    monkeypatch.setenv("JOURNAL_TODAY", request.param)
+    return dt.date.fromisoformat(request.param)
+
+
+@pytest.fixture
+def real_school(fresh_db, today) -> SmallSchool:
+    """The small school in the real 2026/2027 calendar, on the suite's pinned today."""
+    return SmallSchool.build(today, real_calendar=True)
+
+
+@pytest.fixture
+def awkward_school(fresh_db, awkward_today) -> SmallSchool:
+    """The small school in the real 2026/2027 calendar, on each of AWKWARD_DAYS."""
+    return SmallSchool.build(awkward_today, real_calendar=True)
 
 
 @pytest.fixture

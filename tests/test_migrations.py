@@ -65,13 +65,13 @@ def test_migrate_upgrades_a_first_version_database_without_losing_a_row(backend_
 
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert "0002_search_names" in result.output and "1 → 5" in result.output
+    assert "0002_search_names" in result.output and "1 → 6" in result.output
 
     database.bind(backend_url)
     assert row_counts(db, tables) == before
     assert not diff_models(db.obj, ALL_MODELS), "the migrated schema differs from the models"
     applied, known = database.schema_status()
-    assert applied == known == 5
+    assert applied == known == 6
     settings = SchoolSettings.get()  # 0004: the QR setting, off, beside the old settings
     assert settings.name == "МБОУ «Шамары СОШ»" and settings.sheet_qr is False
     for s in Student.select():
@@ -80,7 +80,7 @@ def test_migrate_upgrades_a_first_version_database_without_losing_a_row(backend_
     assert Student.search(someone.last_name.upper()).count() >= 1
 
     again = runner.invoke(main, ["migrate"])
-    assert again.exit_code == 0 and "5 → 5" in again.output
+    assert again.exit_code == 0 and "6 → 6" in again.output
     assert row_counts(db, tables) == before
 
 
@@ -91,7 +91,7 @@ def test_a_database_from_before_the_qr_setting_migrates_keeping_its_settings(bac
     database.bind(backend_url)
     database.create_schema()
     database._runner().down("0004_sheet_qr")
-    assert database.schema_status() == (3, 5)
+    assert database.schema_status() == (3, 6)
     assert "sheet_qr" not in {c.name for c in db.get_columns("school_settings")}
     db.execute_sql("INSERT INTO school_settings (created_at, updated_at, name, timezone, "
                    "diary_base_url, threshold_3, threshold_4, threshold_5, uses_mark_one) "
@@ -102,7 +102,7 @@ def test_a_database_from_before_the_qr_setting_migrates_keeping_its_settings(bac
 
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert "0004_sheet_qr" in result.output and "3 → 5" in result.output
+    assert "0004_sheet_qr" in result.output and "3 → 6" in result.output
     database.bind(backend_url)
     assert not diff_models(db.obj, ALL_MODELS)
     settings = SchoolSettings.current()
@@ -133,5 +133,5 @@ def test_commands_refuse_an_old_schema_and_say_to_migrate(backend_url, runner):
     for command in (["serve"], ["build"], ["credentials", "--class", "5А"]):
         result = runner.invoke(main, command)
         assert result.exit_code == 1, command
-        assert "Схема базы данных устарела (версия 1, нужна 5): выполните journal migrate" \
+        assert "Схема базы данных устарела (версия 1, нужна 6): выполните journal migrate" \
             in result.output, command
