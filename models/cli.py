@@ -1,4 +1,5 @@
-"""CLI commands for the database: init, migrate, demo, user, backup."""
+"""CLI commands for the database: init, migrate, demo, user, backup (and the calendar's:
+check, year)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,6 +9,7 @@ import click
 
 from . import database
 from .base import RuleError
+from .calendar_cli import COMMANDS as CALENDAR_COMMANDS
 from .destination import check_destination
 from .people import ROLES, Staff, readable_password
 from .school import SchoolSettings
@@ -139,5 +141,6 @@ def demo_command(ctx: click.Context, students: int, seed: int, today: dt.datetim
 
 def register(group: click.Group) -> None:
     """Add the database commands to the `journal` group."""
-    for command in (init_command, migrate_command, backup_command, user_group, demo_command):
+    for command in (init_command, migrate_command, backup_command, user_group, demo_command,
+                    *CALENDAR_COMMANDS):
         group.add_command(command)
