@@ -21,6 +21,7 @@ from models import (
     access,
     cells,
 )
+from models.calendar import period_of
 from models.rules import ATTENDANCE_CODES, suggest_mark
 
 from .base import SecureView, expose, row_id, staff
@@ -71,7 +72,9 @@ class MyClassView(SecureView):
                        .order_by(Lesson.number, Subject.name))
         absences = {(a.lesson_id, a.student_id): a for a in Attendance.select().where(
             Attendance.lesson.in_([x.id for x in lessons]))} if lessons else {}
-        period = school_class.period_on(min(day, today)) or school_class.periods().first()
+        # In a vacation the period just ended (not the year's first): period_of gives the
+        # period holding the day or the last begun before it.
+        period = period_of(school_class, min(day, today)) or school_class.periods().first()
         return self.render(
             "admin/myclass.html", school_class=school_class, day=day, today=today,
             own=SchoolClass.select().where(SchoolClass.id.in_(access.own_class_ids(staff()))),
