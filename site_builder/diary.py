@@ -17,6 +17,8 @@ from peewee import JOIN, fn
 from models import (
     AcademicYear,
     Attendance,
+    DayTransfer,
+    Holiday,
     Lesson,
     Mark,
     Movement,
@@ -24,6 +26,7 @@ from models import (
     Period,
     PeriodMark,
     SchoolClass,
+    SchoolSettings,
     Student,
     SubgroupMember,
     Subject,
@@ -31,6 +34,7 @@ from models import (
     TimetableSlot,
     WorkType,
 )
+from models.calendar import parse_grades
 from models.diary import DiaryAccess
 from models.gradebook import Pupil
 
@@ -113,6 +117,7 @@ def plan_classes(today: dt.date, only: set[int] | None = None) -> Iterator[Class
     year = AcademicYear.on(today, after_end=True)
     if year is None:
         return
+    six_day = parse_grades(SchoolSettings.current().six_day_grades)
     for school_class in (SchoolClass.select().where(SchoolClass.year == year)
                          .order_by(SchoolClass.grade, SchoolClass.letter)):
         ids = [i for i in school_class.student_ids_on(today) if only is None or i in only]
@@ -127,9 +132,12 @@ def plan_classes(today: dt.date, only: set[int] | None = None) -> Iterator[Class
                 & Movement.school_class.is_null(False)).distinct().tuples())})
         stamps = _stamps(school_class, class_ids, ids)
         periods = list(school_class.periods())
-        # The pages depend on the date only through the current week and the periods begun.
+        # The pages depend on the date only through the current week and the periods begun;
+        # the days the weeks show, on the calendar: the year's dates, its holidays and
+        # transfers (_stamps) and the grade's week.
         calendar = (today - dt.timedelta(days=today.weekday()),
-                    sum(1 for p in periods if p.start <= today))
+                    sum(1 for p in periods if p.start <= today), year.updated_at,
+                    school_class.grade in six_day)
         prints = {sid: hashlib.sha256(repr((stamps["class"], stamps.get(sid), calendar,
                                             accesses[sid].key, accesses[sid].salt,
                                             accesses[sid].token)).encode()).hexdigest()
@@ -296,6 +304,8 @@ def _stamps(school_class: SchoolClass, class_ids: list[int], ids: list[int]) -> 
         stats(Lesson, Lesson.school_class.in_(class_ids)),
         stats(TimetableSlot, TimetableSlot.school_class == school_class),
         stats(News), stats(Subject), stats(WorkType),
+        stats(Holiday, Holiday.year == school_class.year_id),
+        stats(DayTransfer, DayTransfer.year == school_class.year_id),
         school_class.updated_at,
     )
     return {"class": class_rows, **per_pupil}

@@ -17,7 +17,8 @@ import nh3
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from models import Period, rules
+from models import Period, SchoolClass, rules
+from models.calendar import SchoolCalendar
 from models.rules import ATTENDANCE_CODES, format_average
 from models.timetable import WEEKDAYS
 
@@ -66,6 +67,13 @@ def school_weeks(first: dt.date, today: dt.date) -> list[dt.date]:
     return [monday + dt.timedelta(weeks=i) for i in range((last - monday).days // 7 + 1)]
 
 
+def week_off(calendar: SchoolCalendar, monday: dt.date, grade: int) -> str:
+    """Why the week's weekdays are no school days («осенние каникулы»): what a week without
+    a day to show says instead."""
+    days = (monday + dt.timedelta(days=d) for d in range(5))
+    return ", ".join(dict.fromkeys(filter(None, (calendar.day_off(d, grade) for d in days))))
+
+
 def week_page(monday: dt.date) -> str:
     """A week's page in the pupil's folder; all of a diary's pages are side by side."""
     return f"week-{monday.isoformat()}.html"
@@ -78,8 +86,9 @@ class DiaryPages:
     news.html, all in one folder: a file per page and no more folders than one per pupil.
 
     What pupils see alike (a lesson's subject, topic and homework; the whole lesson for
-    pupils with the same marks, absence and comments in it, or none; the days' titles; the
-    week navigation) is rendered once a build and reused: most of the markup.
+    pupils with the same marks, absence and comments in it, or none; the days a week shows
+    and their titles; the week navigation) is rendered once a build and reused: most of the
+    markup.
     """
 
     def __init__(self, env: Environment, first_day: dt.date, today: dt.date):
@@ -92,8 +101,10 @@ class DiaryPages:
         self._places: dict[tuple, tuple] = {}  # (lesson, class) -> (period index, subject)
         self.weeks = weeks = school_weeks(first_day, today)
         self._weeks_nav = self._parts.weeks_nav(weeks)
-        self._day_titles = {monday + dt.timedelta(days=d): self._parts.day_title(
-            monday + dt.timedelta(days=d)) for monday in weeks for d in range(6)}
+        self._calendars: dict[int, SchoolCalendar] = {}
+        self._day_titles: dict[dt.date, Markup] = {}
+        # (year, grade, Monday, the pupil's lesson days that week) -> (titled days, why none)
+        self._week_days: dict[tuple, tuple[list[tuple[dt.date, Markup]], str]] = {}
         self._week_heads = {
             monday: self._parts.week_head(monday, weeks[i - 1] if i else None,
                                           weeks[i + 1] if i + 1 < len(weeks) else None)
@@ -117,17 +128,43 @@ class DiaryPages:
                                                 self._parts.body(lesson))
         return parts
 
+    def _days(self, school_class: SchoolClass, monday: dt.date,
+              lesson_days: tuple[dt.date, ...]) -> tuple[list[tuple[dt.date, Markup]], str]:
+        """The days a week's page shows, titled, as the calendar has them for the class's
+        grade (SchoolCalendar.week_days), and why there are none when so."""
+        key = (school_class.year_id, school_class.grade, monday, lesson_days)
+        shown = self._week_days.get(key)
+        if shown is None:
+            calendar = self._calendars.get(school_class.year_id)
+            if calendar is None:
+                calendar = self._calendars[school_class.year_id] = SchoolCalendar.of(
+                    school_class.year_id)
+            days = calendar.week_days(monday, school_class.grade, lesson_days)
+            shown = self._week_days[key] = (
+                [(day, self._title(day)) for day in days],
+                "" if days else week_off(calendar, monday, school_class.grade))
+        return shown
+
+    def _title(self, day: dt.date) -> Markup:
+        title = self._day_titles.get(day)
+        if title is None:
+            title = self._day_titles[day] = self._parts.day_title(day)
+        return title
+
     def render(self, diary: Diary, periods: list[Period]) -> dict[str, str]:
         by_day: dict[dt.date, list] = defaultdict(list)
         for entry in diary.entries:
             by_day[entry.lesson.date].append(self.entry(entry))
         lessons = {day: Markup("".join(entries)) for day, entries in by_day.items()}
+        by_week: dict[dt.date, list[dt.date]] = defaultdict(list)
+        for day in lessons:  # in date order, as the entries are
+            by_week[day - dt.timedelta(days=day.weekday())].append(day)
         nav = Markup(self._templates["_nav"].render(diary=diary))
         pages = {}
         for monday in self.weeks:
+            days, off = self._days(diary.school_class, monday, tuple(by_week.get(monday, ())))
             html = self._templates["week"].render(
-                nav=nav, days=[(self._day_titles[day], lessons.get(day))
-                               for day in (monday + dt.timedelta(days=d) for d in range(6))],
+                nav=nav, days=[(title, lessons.get(day)) for day, title in days], off=off,
                 week_head=self._week_heads[monday], weeks_nav=self._weeks_nav)
             pages[week_page(monday)] = html
         # The current week, the diary's first page: one body, encrypted for each name

@@ -31,7 +31,6 @@ from models import (
     Attendance,
     DiaryAccess,
     Guardian,
-    Holiday,
     Lesson,
     Mark,
     News,
@@ -51,13 +50,14 @@ from models import (
     rules,
 )
 from models.base import RuleError
+from models.calendar import SchoolCalendar
 from models.gradebook import Pupil, class_pupils
 from models.people import fold_name
 from models.rules import format_average
 from models.timetable import WEEKDAYS
 
 from .credentials import current_year
-from .pages import markdown
+from .pages import markdown, week_off
 
 TEMPLATES = Path(__file__).with_name("templates") / "print"
 WEEKDAY_NAMES = [w.capitalize() for w in WEEKDAYS]
@@ -126,11 +126,10 @@ class Row:
 
 @dataclass
 class Day:
-    """A day of the week with the pupil's lessons (or the holiday that fills it)."""
+    """A day of the week with the pupil's lessons."""
 
     date: dt.date
     rows: list[Row]
-    holiday: str = ""
 
     @property
     def title(self) -> str:
@@ -161,6 +160,7 @@ class Sheet:
     subjects: list[SubjectLine]
     news: list[News]
     qr: Markup | None = None
+    off: str = ""  # why the week has no day to show («осенние каникулы»)
 
     @property
     def saturday(self) -> dt.date:
@@ -279,7 +279,7 @@ class WeekReader:
             self.groups[group_id, sid].append((start, end))
 
     def _read_class(self) -> None:
-        """Work types, period marks, holidays and news: the same for every pupil."""
+        """Work types, period marks, the calendar and news: the same for every pupil."""
         self.work_types = {wt.id: wt for wt in WorkType.select()}
         pm = PeriodMark
         self.period_marks = {} if self.period is None else {
@@ -287,14 +287,7 @@ class WeekReader:
                 pm.select(pm.student, pm.subject, pm.value)
                 .where((pm.school_class == self.school_class) & (pm.kind == "period")
                        & (pm.period == self.period)).tuples())}
-        self.holidays: dict[dt.date, str] = {}
-        for h in Holiday.select().where((Holiday.year == self.school_class.year_id)
-                                        & (Holiday.start <= self.sunday)
-                                        & (Holiday.end >= self.monday)):
-            for i in range(7):
-                day = self.monday + dt.timedelta(days=i)
-                if h.start <= day <= h.end:
-                    self.holidays[day] = h.name
+        self.calendar = SchoolCalendar.of(self.school_class.year_id)
         self.news = week_news(self.school_class, self.monday)
 
     def _sees(self, pupil: Pupil, lesson: Lesson) -> bool:
@@ -311,24 +304,26 @@ class WeekReader:
         week = [x for x in seen if x.date >= self.monday]
         comments = [(x, author, text) for x in week
                     for author, text in self.comments.get((x.id, sid), [])]
-        return Sheet(self.school, pupil.student, self.school_class, self.monday,
-                     self._days(sid, week), comments, self.period, self._subjects(sid, seen),
-                     self.news, self.qr.get(sid))
+        days = self._days(sid, week)
+        off = "" if days else week_off(self.calendar, self.monday, self.school_class.grade)
+        return Sheet(self.school, pupil.student, self.school_class, self.monday, days,
+                     comments, self.period, self._subjects(sid, seen), self.news,
+                     self.qr.get(sid), off)
 
     def _work_type(self, mark_type: int | None, lesson: Lesson) -> WorkType | None:
         """The mark's own work type, else its lesson's."""
         return self.work_types.get(mark_type or lesson.work_type_id)
 
     def _days(self, sid: int, week: list[Lesson]) -> list[Day]:
-        """Monday to Friday always, Saturday when it has lessons."""
+        """The days the diary's week shows too (SchoolCalendar.week_days): every school day
+        of the class's grade and any day with a lesson of the pupil's."""
         rows: dict[dt.date, list[Row]] = defaultdict(list)
         for lesson in week:
             marks = [(v, self._work_type(wt, lesson))
                      for v, wt in self.marks.get((lesson.id, sid), [])]
             rows[lesson.date].append(Row(lesson, marks, self.attendance.get((lesson.id, sid))))
-        days = [self.monday + dt.timedelta(days=i) for i in range(7)]
-        return [Day(d, rows.get(d, []), self.holidays.get(d, "")) for d in days
-                if d.weekday() < 5 or rows.get(d)]
+        days = self.calendar.week_days(self.monday, self.school_class.grade, rows)
+        return [Day(d, rows.get(d, [])) for d in days]
 
     def _subjects(self, sid: int, seen: list[Lesson]) -> list[SubjectLine]:
         """Each subject of the period so far with the pupil's marks and weighted average."""
@@ -442,14 +437,11 @@ def _change_days(pupil: Pupil, first: dt.date, last: dt.date) -> list[dt.date]:
 
 
 def expected_lessons(assignment: TeachingAssignment, first: dt.date, last: dt.date) -> int:
-    """How many lessons the month holds: by the timetable, else by the hours per week."""
-    year = assignment.school_class.year
-    off = set()
-    for h in Holiday.select().where((Holiday.year == year) & (Holiday.start <= last)
-                                    & (Holiday.end >= first)):
-        off |= {h.start + dt.timedelta(days=i) for i in range((h.end - h.start).days + 1)}
-    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    days = [d for d in days if year.start <= d <= year.end and d not in off]
+    """How many lessons the month's school days hold: by the timetable, else by the hours
+    per week."""
+    school_class = assignment.school_class
+    calendar = SchoolCalendar.of(school_class.year_id)
+    days = calendar.school_days(first, last, school_class.grade)
     slot = TimetableSlot
     weekdays = [s.weekday for s in slot.select(slot.weekday).where(
         (slot.school_class == assignment.school_class_id) & (slot.subject == assignment.subject_id)
@@ -458,7 +450,8 @@ def expected_lessons(assignment: TeachingAssignment, first: dt.date, last: dt.da
         & (slot.valid_from <= last) & (slot.valid_to.is_null() | (slot.valid_to >= first)))]
     if weekdays:
         return sum(weekdays.count(d.isoweekday()) for d in days)
-    return round(assignment.hours_per_week * sum(d.weekday() < 5 for d in days) / 5)
+    week = 6 if school_class.grade in calendar.six_day_grades else 5
+    return round(assignment.hours_per_week * len(days) / week)
 
 
 def read_temporary(assignment: TeachingAssignment, month: dt.date) -> TemporaryJournal:
