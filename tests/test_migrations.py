@@ -2,6 +2,7 @@
 and on PostgreSQL, without losing a row."""
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import shutil
 from pathlib import Path
@@ -11,7 +12,16 @@ from peewee import SqliteDatabase
 from playhouse.schema_diff import diff_models
 
 from journal_cli import main
-from models import ALL_MODELS, SchoolSettings, Student, database, db
+from models import (
+    ALL_MODELS,
+    AuditEntry,
+    DayTransfer,
+    SchoolSettings,
+    Student,
+    database,
+    db,
+)
+from models.calendar import Reopening, SchoolCalendar
 from models.people import fold_name
 
 V1 = Path(__file__).parent / "fixtures" / "schema_v1.sqlite3.gz"
@@ -135,3 +145,88 @@ def test_commands_refuse_an_old_schema_and_say_to_migrate(backend_url, runner):
         assert result.exit_code == 1, command
         assert "Схема базы данных устарела (версия 1, нужна 6): выполните journal migrate" \
             in result.output, command
+
+
+def insert(table: str, **values) -> int:
+    """A row written with plain SQL, as the old version's schema has it; its id."""
+    columns = ", ".join(f'"{c}"' for c in values)
+    sql = f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join([db.param] * len(values))})'
+    db.execute_sql(sql, tuple(values.values()))
+    return db.execute_sql(f'SELECT MAX(id) FROM "{table}"').fetchone()[0]
+
+
+def test_a_version_4_database_gets_the_calendar_keeping_every_row(backend_url, runner):
+    """0005 and 0006 (issue 12) on a database the fourth schema version made: its rows
+    stay; the settings get a five-day week for every grade and a lock 5 working days
+    after a period; old audit entries an empty reason; transfers and reopenings can be
+    written; a lesson stored on a Sunday before rule 14 is kept, and `journal check`
+    names it."""
+    database.bind(backend_url)
+    database.create_schema()
+    database._runner().down("0005_login_throttle")  # back through 0005: version 4
+    assert database.schema_status() == (4, 6)
+    assert {"day_transfer", "journal_reopening", "login_throttle"}.isdisjoint(db.get_tables())
+    at = {"created_at": "2026-11-20 08:00:00", "updated_at": "2026-11-20 08:00:00"}
+    with db.atomic():
+        insert("school_settings", **at, name="МБОУ «Старая СОШ»", timezone="Europe/Moscow",
+               diary_base_url="https://dnevnik.school.test/", threshold_3=2.5,
+               threshold_4=3.5, threshold_5=4.5, uses_mark_one=False, sheet_qr=True)
+        year = insert("academic_year", **at, name="2026/2027", start="2026-09-01",
+                      end="2027-08-31", closed=False)
+        period = insert("period", **at, year_id=year, scheme="quarter", number=2,
+                        start="2026-11-05", end="2026-12-28")
+        teacher = insert("staff", **at, last_name="Учителева", first_name="Анна",
+                         middle_name="Петровна", search_name="учителева анна петровна",
+                         login="teacher.aa", roles="teacher", password_hash="",
+                         is_active=True, failed_logins=0, session_token="", email="",
+                         phone="")
+        subject = insert("subject", **at, name="Математика", short_name="", sort_order=1)
+        school_class = insert("school_class", **at, year_id=year, grade=5, letter="А",
+                              period_scheme="quarter", class_teacher_id=teacher, room="")
+        lessons = [insert("lesson", **at, school_class_id=school_class, subject_id=subject,
+                          date=day, number=1, topic=topic, homework="", teacher_id=teacher)
+                   for day, topic in (("2026-11-23", "Дроби"), ("2026-11-22", "В воскресенье"))]
+        insert("audit_entry", **at, at="2026-11-23 09:00:00", staff_id=teacher,
+               address="127.0.0.1", action="create", table_name="lesson", row_id=lessons[0],
+               after='{"topic": "Дроби"}')
+    tables = ["school_settings", "academic_year", "period", "staff", "subject",
+              "school_class", "lesson", "audit_entry"]
+    before = {t: db.execute_sql(f'SELECT * FROM "{t}" ORDER BY id').fetchall() for t in tables}
+    db.close()
+
+    result = runner.invoke(main, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert "0005_login_throttle" in result.output and "0006_calendar" in result.output
+    assert "4 → 6" in result.output
+
+    database.bind(backend_url)
+    assert not diff_models(db.obj, ALL_MODELS), "the migrated schema differs from the models"
+    assert database.schema_status() == (6, 6)
+    for table, rows in before.items():  # every row, every old column as it was
+        width = len(rows[0])
+        after = db.execute_sql(f'SELECT * FROM "{table}" ORDER BY id').fetchall()
+        assert [r[:width] for r in after] == rows, table
+    settings = SchoolSettings.current()
+    assert (settings.name, settings.sheet_qr, settings.uses_mark_one) == (
+        "МБОУ «Старая СОШ»", True, False)
+    assert (settings.six_day_grades, settings.lock_after_days) == ("", 5)
+    assert [e.reason for e in AuditEntry.select()] == [""]
+    assert {"day_transfer", "journal_reopening", "login_throttle"} <= set(db.get_tables())
+
+    transfer = DayTransfer.create(year=year, date=dt.date(2026, 11, 7), working=True,
+                                  reason="приказ № 45 от 20.10.2026")
+    reopening = Reopening.create(period=period, school_class=school_class, subject=subject,
+                                 reason="исправление ошибки по заявлению учителя",
+                                 until=SchoolSettings.current().today() + dt.timedelta(days=7),
+                                 opened_by=teacher)
+    calendar = SchoolCalendar.of(year)
+    assert calendar.is_school_day(transfer.date, 5)  # a Saturday made a school day
+    assert calendar.day_off(dt.date(2026, 11, 22), 5) == "воскресенье, выходной день"
+    assert Reopening.get_by_id(reopening.id).reason.startswith("исправление ошибки")
+    assert AuditEntry.select().where(AuditEntry.table_name == "day_transfer").count() == 1
+    db.close()
+
+    check = runner.invoke(main, ["check"])
+    assert check.exit_code == 1, check.output
+    assert "22.11.2026, 1 урок: Математика, Учителева А.П. — воскресенье, выходной день" \
+        in check.output and "23.11.2026" not in check.output
