@@ -342,6 +342,9 @@ class SecureModelView(GuardedView, ModelView):
             flash("Нельзя удалить: с этой записью связаны другие данные журнала "
                   "(уроки, отметки, ученики). Сначала удалите или перенесите их.", "error")
             return False
+        except RuleError as exc:  # a closed year's row (rule 15)
+            flash(exc.message, "error")
+            return False
         self.after_model_delete(model)
         return True
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from flask import abort, jsonify, request, url_for
 from markupsafe import Markup, escape
@@ -18,14 +19,20 @@ from models import (
     Subject,
     WorkType,
     access,
+    calendar,
     cells,
     gradebook,
     rules,
 )
 from models.rules import format_average as average_text
 from models.rules import suggest_mark
+from models.school import check_year_open
 
 from .base import SecureView, expose, int_arg, row_id, staff
+
+WEEKDAY_SHORT = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
+# How many days ahead the deputy's reopening form proposes.
+REOPEN_DEFAULT_DAYS = 3
 
 
 def rule_error(exc: RuleError):
@@ -67,6 +74,52 @@ def cell_renderer(page: gradebook.JournalPage, editable: set[int]):
     return cells
 
 
+def day_label(day: dt.date) -> str:
+    """A date as the lesson form lists it: «пн, 23.11.2026»."""
+    return f"{WEEKDAY_SHORT[day.weekday()]}, {day:%d.%m.%Y}"
+
+
+def lesson_days(page: gradebook.JournalPage,
+                today: dt.date) -> list[tuple[dt.date, str, bool]]:
+    """The dates of the lesson form, newest first, as (day, label, offered): the class's
+    school days of the shown period up to today (rule 14), and, not offered, the other
+    days a shown lesson is stored on, so that opening such a lesson does not silently
+    move it (its save is then refused with the reason the label gives)."""
+    school_calendar = calendar.SchoolCalendar.of(page.school_class.year_id)
+    grade = page.school_class.grade
+    days = {day: (day_label(day), True) for day in school_calendar.school_days(
+        page.period.start, min(page.period.end, today), grade)}
+    for lesson in page.lessons:
+        if lesson.date not in days:
+            reason = school_calendar.day_off(lesson.date, grade)
+            days[lesson.date] = (day_label(lesson.date) + (f" — {reason}" if reason else ""),
+                                 False)
+    return [(day, label, offered) for day, (label, offered) in sorted(days.items(),
+                                                                      reverse=True)]
+
+
+@dataclass(frozen=True)
+class JournalState:
+    """Whether the shown journal may be written today (rule 15), and what the page says."""
+
+    closed_year: str = ""              # the closed year's message
+    lock: calendar.Lock | None = None  # the period's lock, reopened or not
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self.closed_year) or (self.lock is not None
+                                          and self.lock.reopening is None)
+
+    @classmethod
+    def of(cls, page: gradebook.JournalPage) -> JournalState:
+        try:
+            check_year_open(page.school_class.year_id)
+        except RuleError as exc:
+            return cls(closed_year=exc.message)
+        return cls(lock=calendar.journal_lock(page.school_class, page.subject.id,
+                                              page.subgroup and page.subgroup.id, page.period))
+
+
 class JournalView(SecureView):
     """Pick a journal; read it as a grid; save lessons, cells and period marks as JSON."""
 
@@ -96,13 +149,22 @@ class JournalView(SecureView):
         except RuleError as exc:
             return self.render("admin/journal/missing.html", message=exc.message), 404
         teaches = access.teaches(user, class_id, subject_id, subgroup_id)
-        editable = {x.id for x in page.lessons if teaches or x.teacher_id == user.id}
+        state = JournalState.of(page)
+        # A locked or closed journal is read-only for everyone, as one may not edit.
+        writable = not state.read_only
+        editable = {x.id for x in page.lessons
+                    if writable and (teaches or x.teacher_id == user.id)}
         period_marks = access.period_mark_pupils(
             user, class_id, subject_id, [x.student.id for x in page.pupils],
-            min(page.period.end, today))
+            min(page.period.end, today)) if writable else []
         return self.render(
             "admin/journal/grid.html", page=page, today=today, teaches=teaches,
-            can_create=teaches or user.has_role(*access.SETUP),
+            can_create=writable and (teaches or user.has_role(*access.SETUP)),
+            state=state, may_reopen=(state.lock is not None and state.read_only
+                                     and user.has_role(*access.SETUP)),
+            reopen_until=today + REOPEN_DEFAULT_DAYS * calendar.DAY,
+            reopen_last=today + calendar.MAX_REOPEN_DAYS * calendar.DAY,
+            lesson_days=lesson_days(page, today),
             editable=editable, cells=cell_renderer(page, editable),
             period_mark_pupils=period_marks, limits=rules,
             work_types=list(WorkType.select().order_by(WorkType.name)),
@@ -111,7 +173,7 @@ class JournalView(SecureView):
             periods=list(page.school_class.periods()), average_text=average_text,
             thresholds=SchoolSettings.current().thresholds,
             api={name: url_for(f".{name}") for name in ("cell", "lesson", "lesson_delete",
-                                                          "period_mark")})
+                                                          "period_mark", "reopen")})
 
     # --- JSON endpoints: each checks the row through models.access -------------------
 
@@ -120,6 +182,20 @@ class JournalView(SecureView):
         if not isinstance(data, dict):
             abort(400)
         return data
+
+    def _journal(self, data: dict) -> tuple[SchoolClass, Subject, Subgroup | None]:
+        """The journal a payload names (class, subject, the class's subgroup or none)."""
+        school_class = SchoolClass.get_or_none(SchoolClass.id == row_id(data.get("class_id")))
+        subject = Subject.get_or_none(Subject.id == row_id(data.get("subject_id")))
+        if school_class is None or subject is None:
+            abort(404)
+        subgroup = None
+        if data.get("subgroup_id"):
+            subgroup = Subgroup.get_or_none((Subgroup.id == row_id(data.get("subgroup_id")))
+                                            & (Subgroup.school_class == school_class))
+            if subgroup is None:
+                abort(404)
+        return school_class, subject, subgroup
 
     def _lesson(self, value) -> Lesson:
         lesson_id = row_id(value)
@@ -151,16 +227,7 @@ class JournalView(SecureView):
     @expose("/api/lesson", methods=("POST",))
     def lesson(self):
         data = self._payload()
-        school_class = SchoolClass.get_or_none(SchoolClass.id == row_id(data.get("class_id")))
-        subject = Subject.get_or_none(Subject.id == row_id(data.get("subject_id")))
-        if school_class is None or subject is None:
-            abort(404)
-        subgroup = None
-        if data.get("subgroup_id"):
-            subgroup = Subgroup.get_or_none((Subgroup.id == row_id(data.get("subgroup_id")))
-                                            & (Subgroup.school_class == school_class))
-            if subgroup is None:
-                abort(404)
+        school_class, subject, subgroup = self._journal(data)
         lesson = self._lesson(data["lesson_id"]) if data.get("lesson_id") else None
         if lesson is not None and (lesson.school_class_id, lesson.subject_id,
                                    lesson.subgroup_id) != (school_class.id, subject.id,
@@ -218,6 +285,25 @@ class JournalView(SecureView):
         except RuleError as exc:
             return rule_error(exc)
         return jsonify(value=row.value if row else "")
+
+    @expose("/api/reopen", methods=("POST",))
+    def reopen(self):
+        """The deputy reopens the shown locked journal for a stated reason (rule 15)."""
+        data = self._payload()
+        school_class, subject, subgroup = self._journal(data)
+        period = Period.get_or_none(Period.id == row_id(data.get("period_id")))
+        if period is None:
+            abort(404)
+        try:
+            until = dt.date.fromisoformat(str(data.get("until", "")))
+        except ValueError:
+            return jsonify(error="Укажите дату, до которой журнал будет открыт."), 422
+        try:
+            opened = calendar.reopen(staff(), school_class, subject, subgroup, period,
+                                     str(data.get("reason", "")), until)
+        except RuleError as exc:
+            return rule_error(exc)
+        return jsonify(id=opened.id, until=opened.until.isoformat())
 
 
 def register(panel) -> None:

@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from models import (
     AcademicYear,
     Bell,
+    DayTransfer,
     Guardian,
     Holiday,
     Movement,
@@ -71,6 +72,9 @@ LABELS = {
     "timezone": "Часовой пояс", "diary_base_url": "Адрес сайта дневников",
     "threshold_3": "Порог «3»", "threshold_4": "Порог «4»", "threshold_5": "Порог «5»",
     "uses_mark_one": "Ставится отметка «1»", "sheet_qr": "QR-код дневника на выписках",
+    "working": "Рабочий день",
+    "six_day_grades": "Классы с шестидневной неделей",
+    "lock_after_days": "Журнал периода закрывается через, рабочих дней",
 }
 GENDERS = [("", "не указан"), ("М", "мужской"), ("Ж", "женский")]
 SCHEMES = [(key, label) for key, (label, _) in PERIOD_SCHEMES.items()]
@@ -132,6 +136,9 @@ class YearView(SetupView):
     column_searchable_list = ["name"]
     column_default_sort = ("start", True)
     form_columns = column_list
+    form_args = {"closed": {"description": (
+        "Закрытый год только для чтения. Закрыть можно, когда выставлены все отметки за "
+        "периоды; открыть снова — администратор: journal year reopen.")}}
 
 
 class PeriodView(SetupView):
@@ -150,6 +157,19 @@ class HolidayView(SetupView):
     column_filters = ["start"]
     column_default_sort = ("start", False)
     form_columns = column_list
+
+
+class TransferView(SetupView):
+    """Working-day transfers by order (rule 14): the deputy enters them, like holidays."""
+
+    column_list = ["year", "date", "working", "reason"]
+    column_labels = labels(*column_list, reason="Основание (приказ)")
+    column_filters = ["date"]
+    column_default_sort = ("date", False)
+    form_columns = column_list
+    form_args = {"working": {"description": (
+        "Отмечено — суббота или воскресенье становится учебным днём; не отмечено — "
+        "будний день становится выходным.")}}
 
 
 class BellView(SetupView):
@@ -356,9 +376,12 @@ class SettingsView(SetupView):
     can_create = False
     can_delete = False
     column_list = ["name", "timezone", "diary_base_url", "threshold_3", "threshold_4",
-                   "threshold_5", "uses_mark_one", "sheet_qr"]
+                   "threshold_5", "uses_mark_one", "sheet_qr", "six_day_grades",
+                   "lock_after_days"]
     column_labels = labels(*column_list, name="Название школы")
     form_columns = column_list
+    form_args = {"six_day_grades": {"description": (
+        "например 2-11; остальные классы учатся пять дней")}}
 
     def get_query(self):
         SchoolSettings.current()  # the row exists before anyone opens the list
@@ -421,6 +444,7 @@ MENU = {
         (YearView, AcademicYear, "Учебные годы", "years"),
         (PeriodView, Period, "Учебные периоды", "periods"),
         (HolidayView, Holiday, "Каникулы и праздники", "holidays"),
+        (TransferView, DayTransfer, "Переносы дней", "transfers"),
         (BellView, Bell, "Звонки", "bells"),
     ],
     "Классы и ученики": [

@@ -113,6 +113,8 @@ def correct_absence(user: Staff, lesson: Lesson, student_id: int, seen: str, cod
             raise StaleCell(_stale(lesson.id, student_id, _cell(marks, absence)))
         if code == seen:
             return
+        after = Attendance(**{**absence.__data__, "code": code})
+        after.guard(absence)  # rule 15, which save() would check: an UPDATE bypasses it
         # Only the code, and only while it is what the page showed: a stale copy of the
         # row must never write its other columns back (issue 11.1).
         changed = (Attendance.update(code=code, updated_at=utcnow())
@@ -120,7 +122,6 @@ def correct_absence(user: Staff, lesson: Lesson, student_id: int, seen: str, cod
         if changed != 1:  # never while the lock holds: the condition makes it safe without
             now = _cell(*_stored(lesson.id, student_id))
             raise StaleCell(_stale(lesson.id, student_id, now))
-        after = Attendance(**{**absence.__data__, "code": code})
         after.audit_update(absence, only=[Attendance.code])  # an UPDATE bypasses save()
 
 

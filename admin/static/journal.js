@@ -183,6 +183,18 @@
     }
   });
 
+  // --- the deputy's reopening of a locked journal (rule 15) ---------------------------
+  const reopen = document.getElementById("reopen-form");
+  if (reopen) {
+    reopen.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const data = Object.fromEntries(new FormData(reopen).entries());
+      post(root.dataset.apiReopen, Object.assign({}, data, ids))
+        .then(function () { window.location.reload(); },
+              function (e) { document.getElementById("reopen-error").textContent = e.message; });
+    });
+  }
+
   // --- the lesson form -----------------------------------------------------------------
   const form = document.getElementById("lesson-form");
   if (!form) return;
@@ -190,9 +202,21 @@
   const error = document.getElementById("lesson-error");
   const remove = document.getElementById("lesson-delete");
 
+  // The date is a list of school days (rule 14); a day off some lesson is stored on is
+  // listed, hidden, and shown only while that lesson is open, so it is never moved unasked.
+  const days = form.elements.date;
+  function pickDay(date) {
+    Array.from(days.options).forEach(function (option) {
+      if (option.hasAttribute("data-off")) option.hidden = option.value !== date;
+    });
+    const first = Array.from(days.options).find(function (o) { return !o.hidden; });
+    days.value = date || (first ? first.value : "");
+  }
+  pickDay("");
+
   function fill(head) {
     form.elements.lesson_id.value = head ? head.dataset.lessonId : "";
-    form.elements.date.value = head ? head.dataset.date : form.elements.date.max;
+    pickDay(head ? head.dataset.date : "");
     form.elements.number.value = head ? head.dataset.number : 1;
     form.elements.topic.value = head ? head.dataset.topic : "";
     form.elements.homework.value = head ? head.dataset.homework : "";
