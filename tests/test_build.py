@@ -21,10 +21,20 @@ from pathlib import Path
 import pytest
 
 import models.diary as diary_model
-from models import Attendance, Guardian, Lesson, Mark, Student, database, db
+from models import (
+    Attendance,
+    Guardian,
+    Holiday,
+    Lesson,
+    Mark,
+    SchoolSettings,
+    Student,
+    database,
+    db,
+)
 from site_builder import crypto, lock
 from site_builder.build import build
-from site_builder.pages import markdown
+from site_builder.pages import markdown, school_weeks
 from tests.test_demo import TODAY
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
@@ -188,6 +198,26 @@ def test_one_changed_mark_rewrites_only_that_pupils_affected_pages(small_site, s
     assert report.rendered == 1 and report.written == 2
     unchanged = set(after) - changed
     assert all(after[p][0] == before[p][0] for p in unchanged)  # same inode: not rewritten
+
+
+def test_a_six_day_week_or_a_new_holiday_rewrites_the_diaries_it_changes(small_site, school):
+    """The days a week shows come from the calendar (SchoolCalendar.week_days): a change of
+    the grade's week or of the year's holidays is a change of the pages it touches."""
+    output, passwords, _ = small_site
+    SchoolSettings.update(six_day_grades="5").execute()
+    report = build(output, CONTENT, school.today)
+    weeks = len(school_weeks(school.start, school.today))
+    assert report.rendered == 3 and report.written == 3 * (weeks + 1)  # 5А's weeks and index
+    day = school.today - dt.timedelta(days=14)
+    Holiday.create(year=school.year, name="День учителя", start=day, end=day)
+    before = site_files(output)
+    report = build(output, CONTENT, school.today)
+    assert report.rendered == 4 and report.written == 4
+    after = site_files(output)
+    monday = day - dt.timedelta(days=day.weekday())
+    token = passwords[school.pupil6.id][0].token
+    assert {p for p in after if after[p][1] != before[p][1] and token in p} == {
+        f"d/{token}/week-{monday.isoformat()}.html"}
 
 
 def test_the_store_keeps_only_what_the_live_and_previous_site_show(small_site, school):
