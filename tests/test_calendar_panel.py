@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+import threading
 
 import pytest
 
@@ -23,7 +24,7 @@ from models import (
 )
 from models.calendar import SchoolCalendar
 from tests.forms import AdminForm
-from tests.panel import _HASH, Browser
+from tests.panel import _HASH, PASSWORD, Browser
 from tests.school import WORKING_SATURDAY, staff
 
 DAY = dt.timedelta(days=1)
@@ -310,3 +311,74 @@ def test_the_admin_sets_the_six_day_grades_and_the_lock(real_school, login):
     assert (settings.six_day_grades, settings.lock_after_days) == ("2-11", 3)
     saturday = dt.date(2026, 11, 21)
     assert SchoolCalendar.of(real_school.year).is_school_day(saturday, 5)
+
+
+# --- in a real browser: the scripts behind the lesson form and the reopening -------------
+
+@pytest.fixture
+def site(app):
+    """The panel on waitress in a daemon thread (as tests/test_browser.py); its base URL."""
+    from waitress import create_server
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, name="waitress-calendar", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    server.task_dispatcher.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
+def test_in_a_browser_the_forms_save_and_show_the_refusal(chromium, site, real_school,
+                                                          in_first_quarter):
+    school = real_school
+    Lesson.insert(school_class=school.c5, subject=school.math, teacher=school.teacher,
+                  date=dt.date(2026, 11, 22), number=1).execute()
+    sunday = Lesson.get(Lesson.date == dt.date(2026, 11, 22))
+    teacher, deputy = (chromium.new_context(locale="ru-RU", base_url=site)
+                       for _ in range(2))
+    try:
+        page = browser_login(teacher, school.teacher.login)
+        url = f"/journal/grid?class_id={school.c5.id}&subject_id={school.math.id}"
+        page.goto(url)
+        # A new lesson: the newest school day is chosen; the Sunday is not offered.
+        assert page.locator("#lf-date").input_value() == "2026-11-25"
+        assert not page.locator('#lf-date option[value="2026-11-22"]').is_visible()
+        # The Sunday lesson keeps its date when opened; its save is refused in Russian.
+        page.locator(f'th[data-lesson-id="{sunday.id}"] .lesson-btn').click()
+        assert page.locator("#lf-date").input_value() == "2026-11-22"
+        page.locator("#lesson-form button[type=submit]").click()
+        page.wait_for_function("() => document.getElementById('lesson-error').textContent")
+        assert "воскресенье, выходной день" in page.locator("#lesson-error").inner_text()
+        assert Lesson.get_by_id(sunday.id).date == dt.date(2026, 11, 22)
+        # Moved to a school day, it is saved.
+        page.select_option("#lf-date", "2026-11-23")
+        page.locator("#lesson-form button[type=submit]").click()
+        page.wait_for_load_state()
+        page.wait_for_selector("#lesson-form")
+        assert Lesson.get_by_id(sunday.id).date == dt.date(2026, 11, 23)
+
+        # The locked first quarter: the deputy reopens it from the grid.
+        page = browser_login(deputy, "deputy.ee")
+        page.goto(f"{url}&period_id={quarter(school, 1).id}")
+        page.fill("#ro-reason", REASON)
+        page.locator("#reopen-form button[type=submit]").click()
+        page.wait_for_selector("#journal-lock.alert-warning")
+        assert "Журнал открыт заместителем" in page.locator("#journal-lock").inner_text()
+        assert not page.locator("#reopen-form").count()
+        assert Reopening.get().until == school.today + 3 * DAY
+    finally:
+        teacher.close()
+        deputy.close()
+
+
+def browser_login(context, login: str):
+    """A new page of the context, logged in through the form."""
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto("/login/")
+    page.fill("#login", login)
+    page.fill("#password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_load_state()
+    return page
