@@ -30,7 +30,8 @@ TABLES = {
     "timetable_slot": "расписание", "bell": "звонок", "academic_year": "учебный год",
     "period": "учебный период", "holiday": "каникулы и праздники", "subject": "предмет",
     "work_type": "вид работы", "news": "новость", "school_settings": "настройки",
-    "diary_access": "доступ к дневнику",
+    "diary_access": "доступ к дневнику", "day_transfer": "перенос дня",
+    "journal_reopening": "открытие журнала",
 }
 # Column names in «Было → стало»: the setup tables' labels, and the journal's own.
 FIELDS = LABELS | {
@@ -40,6 +41,8 @@ FIELDS = LABELS | {
     "set_by": "Кто поставил", "password_hash": "Пароль", "compromised_at": "Скомпрометирована с",
     "token": "Адрес дневника", "salt": "Соль ключа", "key": "Ключ дневника",
     "iterations": "Итераций PBKDF2", "issued_at": "Пароль выдан",
+    "working": "Рабочий день", "reason": "Причина", "until": "Открыт по",
+    "opened_by": "Кто открыл",
 }
 
 
@@ -73,10 +76,10 @@ class AuditLogView(SecureModelView):
     write_roles = ()
     can_view_details = True
     column_list = ["at", "staff", "address", "action", "table_name", "row_id", "before",
-                   "reverted_by"]
+                   "reason", "reverted_by"]
     column_labels = {"at": "Когда", "staff": "Кто", "address": "Адрес", "action": "Действие",
                      "table_name": "Таблица", "row_id": "Запись", "before": "Было → стало",
-                     "after": "Стало", "reverted_by": "Отменено записью"}
+                     "after": "Стало", "reason": "Причина", "reverted_by": "Отменено записью"}
     column_default_sort = ("id", True)
     column_sortable_list = ["at", "row_id"]
     column_filters = [
@@ -95,7 +98,7 @@ class AuditLogView(SecureModelView):
         "reverted_by": lambda v, c, m, n: m.reverted_by_id or "",
     }
     column_export_list = ["at", "staff", "address", "action", "table_name", "row_id",
-                          "before", "after", "reverted_by"]
+                          "before", "after", "reason", "reverted_by"]
     column_formatters_export = {"before": lambda v, c, m, n: m.before or "",
                                 "after": lambda v, c, m, n: m.after or "",
                                 "staff": lambda v, c, m, n: m.staff_id or "",

@@ -77,7 +77,8 @@ class SmallSchool:
             year, period = cls.real_year(today)
             start = year.start
         else:
-            start = today - dt.timedelta(days=60)
+            # A Monday about two months back: lessons may be given on the year's first day.
+            start = today - dt.timedelta(days=60 + (today - dt.timedelta(days=60)).weekday())
             year = AcademicYear.create(name="Тестовый год", start=start,
                                        end=today + dt.timedelta(days=200))
             period = Period.create(year=year, scheme="quarter", number=1, start=start,

@@ -20,6 +20,7 @@ from models import (
     Attendance,
     AuditEntry,
     Bell,
+    DayTransfer,
     DiaryAccess,
     Guardian,
     Holiday,
@@ -166,6 +167,8 @@ def some_rows(school, people) -> None:
     TimetableSlot.create(school_class=school.c5, subject=school.math, teacher=people.teacher,
                          weekday=1, number=1, room="12", valid_from=school.start)
     News.create(title="Собрание", body="В пятницу.")
+    saturday = school.start + dt.timedelta(days=5)  # the year starts on a Monday
+    DayTransfer.create(year=school.year, date=saturday, working=True, reason="приказ № 1")
 
 
 def test_every_change_to_a_table_staff_can_edit_is_logged(app, people, school):

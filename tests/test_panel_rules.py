@@ -90,7 +90,7 @@ def test_rule_7_average_and_suggestion_follow_the_school_thresholds(browser, peo
     oral = WorkType.get(WorkType.name == "Устный ответ")
     test = WorkType.get(WorkType.name == "Контрольная работа")
     first = school.lesson(work_type=oral)
-    second = school.lesson(day=school.today - dt.timedelta(days=3), work_type=test)
+    second = school.lesson(day=school.school_day(back=3), work_type=test)
     browser.login(people.teacher.login)
     pupil = school.pupils5[0]
     cell(browser, first, pupil, "5")

@@ -136,15 +136,17 @@ def test_rule_8_marks_only_for_enrolled_pupils(school):
 
 def test_rule_8_dates_of_the_movement_book_count(school):
     petrova = school.pupils5[1]
-    left = school.today - 10 * DAY
+    # Lessons on the school day before a movement and on its day.
+    before_leaving, left = school.school_day(back=7), school.school_day(back=6)
     Movement.create(student=petrova, kind="left", date=left, school_class=None)
-    Mark.create(lesson=school.lesson(day=left - DAY), student=petrova, value="4")
+    Mark.create(lesson=school.lesson(day=before_leaving), student=petrova, value="4")
     with pytest.raises(RuleError, match="не числится"):
         Mark.create(lesson=school.lesson(day=left), student=petrova, value="4")
-    moved = school.today - 5 * DAY  # Шестаков moves from 6А to 5А
+    # Шестаков moves from 6А to 5А.
+    before_moving, moved = school.school_day(back=3), school.school_day(back=2)
     Movement.create(student=school.pupil6, kind="moved", date=moved, school_class=school.c5)
     with pytest.raises(RuleError, match="не числится"):
-        Mark.create(lesson=school.lesson(day=moved - DAY), student=school.pupil6, value="3")
+        Mark.create(lesson=school.lesson(day=before_moving), student=school.pupil6, value="3")
     Mark.create(lesson=school.lesson(day=moved), student=school.pupil6, value="3")
 
 
