@@ -144,7 +144,7 @@ ROLES = ("teacher", "english", "class_teacher", "deputy", "admin")
 @dataclass
 class Matrix:
     """One database per backend for the whole module, put back before each test: the
-    school, the matrix, each role's logged-in session (a login costs a scrypt hash), and
+    school, the panel, each role's logged-in session (a login costs a scrypt hash), and
     every row as built."""
 
     app: object
