@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from peewee import Field
 
-from .base import BaseModel, write_transaction
+from .base import BaseModel, utcnow, write_transaction
 
 # Never in a snapshot: every row's own timestamps say nothing about the change.
 TIMESTAMPS = ("created_at", "updated_at")
@@ -139,10 +139,26 @@ class AuditedModel(BaseModel):
         with write_transaction():
             cls = type(self)
             self.guard(cls.get_or_none(cls.id == self.id))
+            self._unlink_referrers()
             before = row_data(self)
             before.update(dict.fromkeys(self._secrets_set(), SECRET_SET))
             self._record("delete", before, None)
             return super().delete_instance(*args, **kwargs)
+
+    def _unlink_referrers(self) -> None:
+        """Rows whose foreign key the database would SET NULL on this delete (a lesson's
+        КТП topic, a class's class teacher) are changed here instead, each as a change of
+        its own: checked by its guard (a locked lesson, a closed year's class refuses the
+        delete) and logged. A conditional UPDATE, as a stored row that today's rules would
+        refuse (a lesson on a Sunday) must not block the delete."""
+        for field, model in self._meta.backrefs.items():
+            if field.on_delete != "SET NULL" or not issubclass(model, AuditedModel):
+                continue
+            for row in model.select().where(field == self.id):
+                row.guard(row)
+                model.update({field: None, model.updated_at: utcnow()}).where(
+                    model.id == row.id).execute()
+                model(**{**row.__data__, field.name: None}).audit_update(row, only=[field])
 
     def audit_update(self, old: AuditedModel | None, only=None) -> None:
         """Log this row's change from `old` (None: created), unless nothing loggable changed.

@@ -226,3 +226,17 @@ def test_a_closed_year_is_read_only(real_school):
                   lambda: DayTransfer.create(year=year, date=dt.date(2026, 11, 21)),
                   lambda: setattr(year, "closed", False) or year.save()):
         assert "Учебный год 2026/2027 закрыт" in refusal(write)
+
+
+def test_a_deleted_plan_topic_unlinks_its_lessons_as_logged_changes(real_school):
+    """The database's SET NULL is done by the models: checked and logged like any change."""
+    from models import PlanTopic
+
+    school = real_school
+    assignment = TeachingAssignment.get(school_class=school.c5, subject=school.math)
+    topic = PlanTopic.create(assignment=assignment, number=1, title="Дроби")
+    lesson = school.lesson(day=dt.date(2026, 11, 23), topic="Дроби", plan_topic=topic)
+    topic.delete_instance()
+    assert Lesson.get_by_id(lesson.id).plan_topic_id is None
+    logged = AuditEntry.get((AuditEntry.table_name == "lesson") & (AuditEntry.action == "update"))
+    assert logged.row_id == lesson.id and '"plan_topic": null' in logged.after
