@@ -18,7 +18,7 @@ from models import (
     TeachingAssignment,
     access,
 )
-from models.calendar import SchoolCalendar
+from models.calendar import last_school_week
 from site_builder import printing
 
 from .base import SecureView, expose, row_id, staff
@@ -29,24 +29,6 @@ def _date(name: str) -> dt.date | None:
         return dt.date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
-
-
-def last_school_week(today: dt.date, classes) -> dt.date:
-    """The Monday of the week the sheets are offered for: the week of the last school day
-    up to today (of any of the classes' grades). On a weekend it is today's week; in a
-    vacation, the last week that had lessons, not an empty vacation week."""
-    monday = today - dt.timedelta(days=today.weekday())
-    year = AcademicYear.on(today)
-    if year is None or year.start > today:
-        return monday
-    school_calendar = SchoolCalendar.of(year)
-    grades = {c.grade for c in classes} or set(range(1, 12))
-    day = min(today, year.end)
-    while day >= year.start:  # at most a year's days, a few grades each
-        if any(school_calendar.is_school_day(day, grade) for grade in grades):
-            return day - dt.timedelta(days=day.weekday())
-        day -= dt.timedelta(days=1)
-    return monday
 
 
 def pdf(data: bytes, filename: str) -> Response:
@@ -99,7 +81,7 @@ class PrintView(SecureView):
         classes = self._classes(user)
         return self.render("admin/printing.html", classes=classes,
                            assignments=self._assignments(user),
-                           monday=last_school_week(today, classes),
+                           monday=last_school_week(today, {c.grade for c in classes}),
                            month=today.replace(day=1), can_all=access.reads_all(user),
                            qr=settings.sheet_qr)
 

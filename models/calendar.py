@@ -172,6 +172,26 @@ class SchoolCalendar:
         return day + DAY
 
 
+def last_school_week(today: dt.date, grades=()) -> dt.date:
+    """The Monday of the week sheets are printed for by default: the week of the last school
+    day up to today (of any of the grades, or of any grade). On a weekend it is today's
+    week; in a vacation, the last week that had lessons, not an empty vacation week."""
+    monday = today - today.weekday() * DAY
+    year = AcademicYear.on(today, after_end=True)
+    if year is None or year.start > today:
+        return monday
+    calendar = SchoolCalendar.of(year)
+    grades = set(grades) or set(range(1, 12))
+    day = min(today, year.end)
+    for _ in range(MAX_WALK):
+        if day < year.start:
+            break
+        if any(calendar.is_school_day(day, grade) for grade in grades):
+            return day - day.weekday() * DAY
+        day -= DAY
+    return monday
+
+
 def parse_grades(text: str) -> frozenset[int]:
     """Grades written as «2-11», «1, 5–9» or «» (none); RuleError for anything else."""
     grades: set[int] = set()

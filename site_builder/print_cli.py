@@ -16,6 +16,7 @@ import click
 
 from models import SchoolClass, SchoolSettings, database, disk
 from models.base import RuleError
+from models.calendar import last_school_week
 
 from . import credentials as cred
 from . import printing
@@ -117,7 +118,9 @@ def week_command(class_name: str, week: str | None, paper_only: bool, qr: bool |
     database.require_current_schema()
     target = cred.check_destination(output, force, PRINTOUT)
     settings = SchoolSettings.current()
-    monday = printing.monday_of(parse_day(week, settings.today()))
+    # Without --week: the last week with school days (in a vacation, not an empty week).
+    monday = (printing.monday_of(parse_day(week, settings.today())) if week
+              else last_school_week(settings.today()))
     if qr is None:
         qr = settings.sheet_qr
     if qr:
