@@ -17,7 +17,7 @@ FLASK_ADMIN_HANDLERS = (
     "return modelActions.execute('delete');",
 )
 HANDLER_HASHES = " ".join(
-    "'sha256-{}'".format(base64.b64encode(hashlib.sha256(h.encode()).digest()).decode())
+    f"'sha256-{base64.b64encode(hashlib.sha256(h.encode()).digest()).decode()}'"
     for h in FLASK_ADMIN_HANDLERS)
 # Scripts only from the panel's own origin or carrying this response's nonce: no other
 # inline code, handler or javascript: link runs (an injected one neither). Styles

@@ -20,8 +20,7 @@ import segno
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
-from models import AcademicYear, Movement, SchoolClass, Student
-from models import destination
+from models import AcademicYear, Movement, SchoolClass, Student, destination
 from models.base import RuleError
 from models.diary import Grant
 from models.school import check_diary_address

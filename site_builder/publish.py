@@ -13,9 +13,10 @@ mtime and inode stay and rsync skips them).
 Every file and folder a build writes gets one modification time, the build's stamp: later
 than the previous build's, so that rsync's size-and-time check sees every rewritten file
 (even of the same size), and the same for all, so that the times tell nothing of the order
-the diaries were written in (which would group them by class). A build that fails or is killed leaves a
-`.tmp-*` release and some unlinked store folders behind and `site` untouched; the next
-successful build removes them (one that fails, on a full disk say, removes its own). The swap is a rename over the symlink, which is atomic
+the diaries were written in (which would group them by class). A build that fails or is
+killed leaves a `.tmp-*` release and some unlinked store folders behind and `site`
+untouched; the next successful build removes them (one that fails, on a full disk say,
+removes its own). The swap is a rename over the symlink, which is atomic
 (PITFALLS: Pelican's DELETE_OUTPUT_DIRECTORY empties the live site first; `ln -sfn` is not
 atomic).
 """
