@@ -50,8 +50,7 @@ def local_time(moment: dt.datetime | None) -> str:
     """A stored UTC moment on the school's clock."""
     if moment is None:
         return ""
-    zone = ZoneInfo(SchoolSettings.current().timezone)
-    return moment.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%d.%m.%Y %H:%M:%S")
+    return SchoolSettings.current().local_time(moment).strftime("%d.%m.%Y %H:%M:%S")
 
 
 def changes(entry: AuditEntry) -> Markup:

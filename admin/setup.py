@@ -359,6 +359,8 @@ class NewsView(SetupView):
     column_searchable_list = ["title"]
     column_filters = ["is_published", "published_at"]
     column_default_sort = ("published_at", True)
+    column_formatters = {"published_at": lambda v, c, m, n: SchoolSettings.current().local_time(
+        m.published_at).strftime("%d.%m.%Y %H:%M")}  # stored in UTC
     # Not published_at: Flask-Admin's datetime field is deprecated in WTForms 3.3 (a
     # warning, an error in the tests); the date of creation is the date of publication.
     form_columns = ["title", "body", "school_class", "is_published"]

@@ -147,8 +147,8 @@ class SchoolCalendar:
     def week_days(self, monday: dt.date, grade: int, lesson_days=()) -> list[dt.date]:
         """The days a week's page shows: every school day of the week and any day that
         has a lesson (a lesson stored on a day off is shown, not hidden)."""
-        week = [monday + i * DAY for i in range(7)]
-        return [d for d in week if self.day_off(d, grade) is None or d in set(lesson_days)]
+        week, lesson_days = [monday + i * DAY for i in range(7)], set(lesson_days)
+        return [d for d in week if self.day_off(d, grade) is None or d in lesson_days]
 
     def is_working_day(self, day: dt.date) -> bool:
         """A staff working day, for the lock's count: Monday to Friday except the public

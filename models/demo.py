@@ -478,17 +478,18 @@ class DemoSchool:
                                   set_by=marks[-1][3])
 
     def build_news(self) -> None:
+        stored = SchoolSettings().stored_time  # 9:00 and 15:00 at the (Moscow) school
         for days, title, body in data.NEWS:
             when = dt.datetime.combine(self.cal["start"] + dt.timedelta(days), dt.time(9))
             if when.date() <= self.today:
-                self.rows.add(News, title=title, body=body, published_at=when,
+                self.rows.add(News, title=title, body=body, published_at=stored(when),
                               author=self.director)
         for i, (cid, _) in enumerate(self.classes):
             when = dt.datetime.combine(self.today - dt.timedelta(i % 6), dt.time(15))
             teacher = self.rows.rows[SchoolClass][cid - 1]["class_teacher"]
             self.rows.add(News, title="Объявление для класса", school_class=cid,
-                          body=data.CLASS_NEWS[i % len(data.CLASS_NEWS)], published_at=when,
-                          author=teacher)
+                          body=data.CLASS_NEWS[i % len(data.CLASS_NEWS)],
+                          published_at=stored(when), author=teacher)
 
     def build(self) -> None:
         steps = [("календарь", self.build_calendar), ("классы и ученики", self.build_classes),

@@ -132,6 +132,17 @@ class SchoolSettings(AuditedModel):
         zone = ZoneInfo(self.timezone)
         return pinned_now(zone) or dt.datetime.now(zone).date()
 
+    def local_time(self, moment: dt.datetime) -> dt.datetime:
+        """A stored moment (UTC, naive, as every timestamp column keeps it) on the school's
+        clock, naive."""
+        zone = ZoneInfo(self.timezone)
+        return moment.replace(tzinfo=dt.UTC).astimezone(zone).replace(tzinfo=None)
+
+    def stored_time(self, local: dt.datetime) -> dt.datetime:
+        """A moment on the school's clock as timestamp columns keep it: UTC, naive."""
+        zone = ZoneInfo(self.timezone)
+        return local.replace(tzinfo=zone).astimezone(dt.UTC).replace(tzinfo=None)
+
     def validate(self) -> None:
         try:
             ZoneInfo(self.timezone)

@@ -206,6 +206,9 @@ class ClassRows:
                                         & (News.school_class.is_null()
                                            | (News.school_class == school_class)))
                     .order_by(News.published_at.desc()).limit(30))
+        settings = SchoolSettings.current()
+        for item in news:  # stored in UTC, shown on the school's clock
+            item.published_local = settings.local_time(item.published_at)
         return cls(lessons, {x.id: x for x in lessons},
                    {w.id: (w.name, w.weight) for w in WorkType.select()},
                    {s.id: s for s in Student.select().where(Student.id.in_(ids))},

@@ -346,13 +346,19 @@ class WeekReader:
 
 
 def week_news(school_class: SchoolClass, monday: dt.date) -> list[News]:
-    """News for the school or the class published during the week, oldest first."""
-    start = dt.datetime.combine(monday, dt.time())
-    return list(News.select().where(
+    """News for the school or the class published during the week on the school's clock
+    (publication times are stored in UTC), oldest first, each with its `published_local`."""
+    settings = SchoolSettings.current()
+    start = settings.stored_time(dt.datetime.combine(monday, dt.time()))
+    end = settings.stored_time(dt.datetime.combine(monday + dt.timedelta(days=7), dt.time()))
+    news = list(News.select().where(
         (News.is_published == True)  # noqa: E712
         & (News.school_class.is_null() | (News.school_class == school_class))
-        & (News.published_at >= start) & (News.published_at < start + dt.timedelta(days=7)))
+        & (News.published_at >= start) & (News.published_at < end))
         .order_by(News.published_at, News.id))
+    for item in news:
+        item.published_local = settings.local_time(item.published_at)
+    return news
 
 
 def week_classes(school_class: SchoolClass | None, monday: dt.date) -> list[SchoolClass]:

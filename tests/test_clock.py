@@ -82,3 +82,15 @@ def test_the_cli_sees_the_same_date(school, runner, monkeypatch, tmp_path, momen
     database.bind()  # the command rebinds the models
     assert result.exit_code == 0, result.output
     assert week in result.output
+
+
+def test_news_published_after_the_schools_midnight_is_that_weeks_news(school):
+    """Publication times are stored in UTC: 22:00 UTC on Sunday is 01:00 on Monday in
+    Moscow, so the news belongs to Monday's week and shows Monday's date."""
+    from models import News
+    from site_builder.printing import week_news
+
+    news = News.create(title="Собрание", body="-", published_at=dt.datetime(2026, 11, 29, 22))
+    assert week_news(school.c5, dt.date(2026, 11, 23)) == []
+    [found] = week_news(school.c5, dt.date(2026, 11, 30))
+    assert found.id == news.id and found.published_local == dt.datetime(2026, 11, 30, 1)
