@@ -163,8 +163,9 @@ class Sheet:
     off: str = ""  # why the week has no day to show («осенние каникулы»)
 
     @property
-    def saturday(self) -> dt.date:
-        return self.monday + dt.timedelta(days=5)
+    def last_day(self) -> dt.date:
+        """The week's Saturday, or its Sunday when a lesson is stored on it."""
+        return max([self.monday + dt.timedelta(days=5)] + [day.date for day in self.days])
 
     @property
     def rows(self) -> list[Row]:
@@ -190,12 +191,12 @@ class Sheet:
         p = self.period
         name = PERIOD_ACCUSATIVE.get(p.scheme, "{n}-й период").format(n=p.number)
         return (f"Отметки за {name} (с {p.start:%d.%m} по "
-                f"{min(p.end, self.saturday):%d.%m.%Y})")
+                f"{min(p.end, self.last_day):%d.%m.%Y})")
 
     @property
     def footer(self) -> str:
         return (f"{self.student.full_name}, {self.school_class.name} · выписка за неделю "
-                f"{self.monday:%d.%m}–{self.saturday:%d.%m.%Y}")
+                f"{self.monday:%d.%m}–{self.last_day:%d.%m.%Y}")
 
 
 def period_for_week(school_class: SchoolClass, monday: dt.date) -> Period | None:

@@ -131,8 +131,10 @@ def test_a_lesson_stored_on_a_sunday_shows_everywhere_not_dropped(
     assert list(days) == expected and "Урок в воскресенье" in days["08.11"]
     assert days["08.11"].startswith("\n    <h2>Воскресенье, 08.11</h2>")
 
-    days = sheet_days(sheet_of(pages_of(printing.week_sheets_pdf(school.c5, MONDAY)), ivanov))
+    sheet = sheet_of(pages_of(printing.week_sheets_pdf(school.c5, MONDAY)), ivanov)
+    days = sheet_days(sheet)
     assert list(days) == expected and "Урок в воскресенье" in days["08.11"]
+    assert "Неделя с 02.11.2026 по 08.11.2026" in sheet  # the heading covers the Sunday
 
 
 def test_a_six_day_grade_shows_its_saturdays_a_five_day_grade_does_not(
