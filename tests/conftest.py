@@ -11,7 +11,28 @@ from click.testing import CliRunner
 from models import database, db
 from tests.school import SmallSchool
 
-PG_URL = os.environ.get("JOURNAL_TEST_POSTGRES_URL")
+
+def worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist (scripts/test runs the suite on two workers), each worker gets its
+    own PostgreSQL database, created here once: the tests drop and recreate its schema."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    import psycopg2
+
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+    connection = psycopg2.connect(url)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,))
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{own}"')
+    connection.close()
+    return f"{base}/{own}"
+
+
+PG_URL = worker_database(os.environ.get("JOURNAL_TEST_POSTGRES_URL"))
 # The suite's "today": a Wednesday mid-term, so no test depends on the real clock (the
 # servers and commands the tests start inherit it through the environment).
 PINNED_TODAY = "2026-11-25"

@@ -98,11 +98,12 @@ def test_a_large_body_is_refused_before_anything_is_written(browser, people, sch
 def test_a_lesson_is_not_moved_to_a_day_its_pupils_were_not_in_the_class(
         browser, people, school):
     """Issue 10.6: a lesson with a pupil's mark moved to before the pupil's enrolment."""
-    enrolled = school.start + 20 * DAY
+    days = school.school_days(school.start, school.today)
+    before_enrolment, enrolled = days[15], days[16]
     late = school.pupil("Новикова", school.c5, enrolled)
     absent = school.pupil("Орлов", school.c5, enrolled)
     noted = school.pupil("Павлова", school.c5, enrolled)
-    lesson = school.lesson(day=enrolled + 5 * DAY)
+    lesson = school.lesson(day=days[19])
     Mark.create(lesson=lesson, student=late, value="5")
     Attendance.create(lesson=lesson, student=absent, code="Н")
     TeacherComment.create(lesson=lesson, student=noted, author=school.teacher, text="Молодец")
@@ -110,7 +111,7 @@ def test_a_lesson_is_not_moved_to_a_day_its_pupils_were_not_in_the_class(
     browser.login(people.teacher.login)
     before = rows()
     moved = browser.post_json("/journal/api/lesson", lesson_payload(
-        school, lesson_id=lesson.id, date=(enrolled - DAY).isoformat()))
+        school, lesson_id=lesson.id, date=before_enrolment.isoformat()))
     assert moved.status_code == 422
     error = moved.get_json()["error"]
     assert all(name in error for name in ("Новикова", "Орлов", "Павлова")), error
