@@ -353,8 +353,8 @@ def test_in_a_browser_the_forms_save_and_show_the_refusal(chromium, site, real_s
         assert Lesson.get_by_id(sunday.id).date == dt.date(2026, 11, 22)
         # Moved to a school day, it is saved.
         page.select_option("#lf-date", "2026-11-23")
-        page.locator("#lesson-form button[type=submit]").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():  # the saved lesson reloads the page
+            page.locator("#lesson-form button[type=submit]").click()
         page.wait_for_selector("#lesson-form")
         assert Lesson.get_by_id(sunday.id).date == dt.date(2026, 11, 23)
 
@@ -379,6 +379,6 @@ def browser_login(context, login: str):
     page.goto("/login/")
     page.fill("#login", login)
     page.fill("#password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the login redirects
+        page.click("#login-form button[type=submit]")
     return page
