@@ -119,9 +119,11 @@ def user_list() -> None:
 @click.option("--force", is_flag=True, help="Удалить все данные в существующей базе.")
 @click.option("--no-serve", is_flag=True,
               help="Только создать и собрать сайт, не запускать панель (для скриптов).")
+@click.option("--no-build", is_flag=True,
+              help="Не собирать сайт дневников (только база данных; для скриптов).")
 @click.pass_context
 def demo_command(ctx: click.Context, students: int, seed: int, today: dt.datetime | None,
-                 force: bool, no_serve: bool) -> None:
+                 force: bool, no_serve: bool, no_build: bool) -> None:
     """Создать демонстрационную школу (уроки с 1 сентября по «сегодня»), собрать сайт и
     открыть панель."""
     from .demo import build_demo
@@ -131,7 +133,7 @@ def demo_command(ctx: click.Context, students: int, seed: int, today: dt.datetim
     build_demo(students=students, seed=seed, today=day, force=force, echo=click.echo)
     # The site and the panel are other packages' commands: run them if installed.
     commands = ctx.find_root().command.commands
-    if "build" in commands and Path("content").is_dir():
+    if "build" in commands and Path("content").is_dir() and not no_build:
         ctx.invoke(commands["build"], today=dt.datetime.combine(day, dt.time()))
         click.echo("Пароли к дневникам учеников: journal credentials --class all --pdf ФАЙЛ "
                    "(сначала укажите адрес сайта в панели: Настройки).")

@@ -34,8 +34,8 @@ class ConnectionWatcher:
     def _watch(self) -> None:
         cursor = self.connection.cursor()
         while not self.done.wait(0.003):
-            cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s",
-                           (APPLICATION,))
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s "
+                           "AND datname = current_database()", (APPLICATION,))
             self.seen.update(pid for (pid,) in cursor.fetchall())
 
     def __enter__(self) -> ConnectionWatcher:
@@ -93,7 +93,8 @@ def terminate_panel_connections(url: str) -> int:
     connection = psycopg2.connect(url, application_name="terminator")
     connection.autocommit = True
     cursor = connection.cursor()
-    panel = "FROM pg_stat_activity WHERE application_name = %s"
+    panel = ("FROM pg_stat_activity WHERE application_name = %s "
+             "AND datname = current_database()")  # another test worker's are not ours
     try:
         cursor.execute(f"SELECT count(pg_terminate_backend(pid)) {panel}", (APPLICATION,))
         terminated = cursor.fetchone()[0]
