@@ -254,9 +254,9 @@ class Lock:
 
     @property
     def message(self) -> str:
-        return (f"Журнал за {self.period} закрыт с {self.since:%d.%m.%Y}: период окончился "
-                f"{self.period.end:%d.%m.%Y}. Изменить записи можно, только если заместитель "
-                "директора откроет журнал снова, указав причину.")
+        return (f"Журнал за {self.period.accusative} закрыт с {self.since:%d.%m.%Y}: период "
+                f"окончился {self.period.end:%d.%m.%Y}. Изменить записи можно, только если "
+                "заместитель директора откроет журнал снова, указав причину.")
 
 
 def journal_lock(school_class: SchoolClass, subject_id: int, subgroup_id: int | None,
@@ -293,13 +293,13 @@ def guard_journal(row, school_class_id: int, subject_id: int, subgroup_id: int |
     if lock is None:
         return
     if lock.reopening is not None:
-        row.audit_reason = (f"журнал за {lock.period} открыт до "
+        row.audit_reason = (f"журнал за {lock.period.accusative} открыт до "
                             f"{lock.reopening.until:%d.%m.%Y}: {lock.reopening.reason}")
         return
     lifted = _lifted.get()
     if lifted is None:
         raise RuleError(lock.message, rule=15)
-    row.audit_reason = f"{lifted} (журнал за {lock.period} закрыт)"
+    row.audit_reason = f"{lifted} (журнал за {lock.period.accusative} закрыт)"
 
 
 # --- closing a year ------------------------------------------------------------------
@@ -365,7 +365,7 @@ def reopen(user: Staff, school_class: SchoolClass, subject: Subject,
     if subgroup is not None and subgroup.school_class_id != school_class.id:
         raise RuleError("Такой подгруппы в классе нет.")
     if journal_lock(school_class, subject.id, subgroup and subgroup.id, period) is None:
-        raise RuleError(f"Журнал за {period} ещё не закрыт: открывать его не нужно.")
+        raise RuleError(f"Журнал за {period.accusative} ещё не закрыт: открывать его не нужно.")
     reason = (reason or "").strip()
     with stating(reason):
         return Reopening.create(period=period, school_class=school_class, subject=subject,

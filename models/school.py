@@ -222,6 +222,12 @@ class Period(InYear, AuditedModel):
         ending = {"quarter": "я", "trimester": "й", "half": "е"}[self.scheme]
         return f"{self.number}-{ending} {PERIOD_SCHEMES[self.scheme][0]}"
 
+    @property
+    def accusative(self) -> str:
+        """The name after «за»: 1-ю четверть, 1-й триместр, 1-е полугодие."""
+        ending = {"quarter": "ю", "trimester": "й", "half": "е"}[self.scheme]
+        return f"{self.number}-{ending} {PERIOD_SCHEMES[self.scheme][0]}"
+
     def validate(self) -> None:
         if self.scheme not in PERIOD_SCHEMES:
             raise RuleError(f"Неизвестная схема периодов {quoted(self.scheme)}.")

@@ -65,9 +65,6 @@ WEEKDAY_SHORT = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
 MONTHS = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
           "сентябрь", "октябрь", "ноябрь", "декабрь"]
 ABSENCE_CODES = ("Н", "Б", "У")
-# «Отметки за …»: a period's name in the accusative.
-PERIOD_ACCUSATIVE = {"quarter": "{n}-ю четверть", "trimester": "{n}-й триместр",
-                     "half": "{n}-е полугодие"}
 # Weekly sheets are rendered in parts of at least this many sheets, a few parts per process.
 PART_SHEETS, PARTS_PER_WORKER, MAX_WORKERS = 5, 4, 4
 # Smaller batches are rendered in this process: starting workers would cost more than it saves.
@@ -189,8 +186,7 @@ class Sheet:
     def period_title(self) -> str:
         """«Отметки за 2-ю четверть (с 05.11 по 20.11.2026)»: the period so far."""
         p = self.period
-        name = PERIOD_ACCUSATIVE.get(p.scheme, "{n}-й период").format(n=p.number)
-        return (f"Отметки за {name} (с {p.start:%d.%m} по "
+        return (f"Отметки за {p.accusative} (с {p.start:%d.%m} по "
                 f"{min(p.end, self.last_day):%d.%m.%Y})")
 
     @property

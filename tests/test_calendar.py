@@ -154,7 +154,7 @@ def test_a_locked_period_refuses_every_journal_write(real_school, in_first_quart
                   lambda: PeriodMark.create(student=school.pupils5[0], school_class=school.c5,
                                             subject=school.math, period=quarter(school, 1),
                                             value="4")):
-        assert "Журнал за 1-я четверть закрыт с 31.10.2026" in refusal(write)
+        assert "Журнал за 1-ю четверть закрыт с 31.10.2026" in refusal(write)
     assert AuditEntry.select().count() == before
     assert Mark.get_by_id(mark.id).value == "4"
 

@@ -154,13 +154,13 @@ def test_a_locked_journal_is_read_only_on_the_grid(real_school, login, in_first_
     school, lesson = real_school, in_first_quarter
     teacher = login(school.teacher.login)
     page = grid(teacher, school, quarter(school, 1))
-    assert "Журнал за 1-я четверть закрыт с 31.10.2026" in page
+    assert "Журнал за 1-ю четверть закрыт с 31.10.2026" in page
     assert editable_parts(page) == []
     assert 'id="reopen-form"' not in page  # the teacher cannot reopen it
     before = AuditEntry.select().count()
     refused = cell(teacher, lesson, school.pupils5[0], "5")
     assert refused.status_code == 422
-    assert "Журнал за 1-я четверть закрыт с 31.10.2026" in refused.get_json()["error"]
+    assert "Журнал за 1-ю четверть закрыт с 31.10.2026" in refused.get_json()["error"]
     assert Mark.get().value == "4" and AuditEntry.select().count() == before
     # The open quarter stays editable.
     assert len(editable_parts(grid(teacher, school))) == 2  # no lessons yet: no cells
@@ -216,7 +216,7 @@ def test_my_class_shows_the_lock_on_an_absence_reason(real_school, login, in_fir
     refused = page.post_json("/my-class/api/absence", {
         "lesson": lesson.id, "student": school.pupils5[1].id, "seen": "Н", "code": "У"})
     assert refused.status_code == 422
-    assert "Журнал за 1-я четверть закрыт" in refused.get_json()["error"]
+    assert "Журнал за 1-ю четверть закрыт" in refused.get_json()["error"]
     assert Attendance.get().code == "Н"
 
 

@@ -54,7 +54,7 @@ from tests.test_authorization import CYRILLIC, rows
 DAY = dt.timedelta(days=1)
 IN_FIRST_QUARTER = "2026-10-21"  # quarter 1 (01.09–24.10.2026) is open; it locks 31.10
 CLOSED_YEAR = "Учебный год 2026/2027 закрыт"
-LOCKED = "Журнал за 1-я четверть закрыт с 31.10.2026"
+LOCKED = "Журнал за 1-ю четверть закрыт с 31.10.2026"
 REASON = "исправление ошибки по заявлению учителя"
 
 
@@ -578,7 +578,7 @@ def test_a_reopened_journal_takes_writes_until_the_reopening_ends(world, matrix,
     logged = list(AuditEntry.select().where(AuditEntry.id > last))
     assert logged, f"{action}: nothing logged"
     for entry in logged:
-        assert REASON in entry.reason and "1-я четверть" in entry.reason, (
+        assert REASON in entry.reason and "1-ю четверть" in entry.reason, (
             entry.table_name, entry.action, entry.reason)
 
 
@@ -623,7 +623,7 @@ def test_a_group_reopening_opens_only_that_group(world, matrix, monkeypatch):
     whole = other.post_json("/journal/api/lesson", {
         "class_id": school.c5.id, "subject_id": school.english.id, "date": "2026-10-22",
         "topic": "Весь класс"})
-    assert whole.status_code == 422 and "1-я четверть закрыт" in whole.get_json()["error"]
+    assert whole.status_code == 422 and "1-ю четверть закрыт" in whole.get_json()["error"]
 
 
 # --- rule 10: a breach reversal passes a locked period, not a closed year --------------
@@ -669,7 +669,7 @@ def test_rule_10_a_breach_reversal_on_a_locked_period(world, matrix, monkeypatch
     undo = AuditEntry.get((AuditEntry.table_name == "mark") & (AuditEntry.row_id == mark.id)
                           & (AuditEntry.action == "delete"))
     assert undo.staff_id == world.people.admin.id
-    assert BREACH_REVERSAL in undo.reason and "1-я четверть" in undo.reason
+    assert BREACH_REVERSAL in undo.reason and "1-ю четверть" in undo.reason
     assert "закрыт" in undo.reason
     assert AuditEntry.get_by_id(entry.id).reverted_by_id == undo.id
     assert json.loads(undo.before)["value"] == "2"
