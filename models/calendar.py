@@ -262,10 +262,10 @@ class Lock:
 def journal_lock(school_class: SchoolClass, subject_id: int, subgroup_id: int | None,
                  period: Period | None, any_group: bool = False) -> Lock | None:
     """The lock on a journal's period today, or None while the period is open."""
-    if period is None:
+    today = SchoolSettings.current().today()
+    if period is None or today <= period.end:  # a period locks only after its end
         return None
     since = SchoolCalendar.of(school_class.year_id).locks_on(period)
-    today = SchoolSettings.current().today()
     if today < since:
         return None
     r = Reopening
