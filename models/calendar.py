@@ -280,12 +280,12 @@ def journal_lock(school_class: SchoolClass, subject_id: int, subgroup_id: int | 
     return Lock(period, since, reopening)
 
 
-def guard_journal(row, school_class_id: int, subject_id: int, subgroup_id: int | None,
+def guard_journal(row, school_class: SchoolClass, subject_id: int, subgroup_id: int | None,
                   day: dt.date | None = None, period: Period | None = None,
                   any_group: bool = False) -> None:
     """Rule 15 for one journal row: refuse a write in a closed year or a locked period
-    (unless reopened, or under `lock_lifted`)."""
-    school_class = SchoolClass.get_by_id(school_class_id)
+    (unless reopened, or under `lock_lifted`). The class is the row's loaded one: a cell's
+    save reads nothing its own checks have not read, but the year's flag and the period."""
     check_year_open(school_class.year_id)
     if period is None and day is not None:
         period = period_of(school_class, day)

@@ -59,7 +59,7 @@ class Lesson(AuditedModel):
     def guard(self, stored) -> None:
         """Rule 15: not in a closed year or a locked period, where it is and where it was."""
         for row in (self, stored) if stored is not None else (self,):
-            calendar.guard_journal(self, row.school_class_id, row.subject_id, row.subgroup_id,
+            calendar.guard_journal(self, row.school_class, row.subject_id, row.subgroup_id,
                                    day=row.date)
 
     def grading_scale(self) -> str:
@@ -103,9 +103,11 @@ class InLesson:
     """A pupil's entry at a lesson: written only where its lesson may be (rule 15)."""
 
     def guard(self, stored) -> None:
-        ids = {self.lesson_id} | ({stored.lesson_id} if stored is not None else set())
-        for lesson in Lesson.select().where(Lesson.id.in_(list(ids))):
-            calendar.guard_journal(self, lesson.school_class_id, lesson.subject_id,
+        # The lesson (and its class) validate() has loaded; the stored row's if it differs.
+        lessons = [self.lesson] + ([stored.lesson] if stored is not None
+                                   and stored.lesson_id != self.lesson_id else [])
+        for lesson in lessons:
+            calendar.guard_journal(self, lesson.school_class, lesson.subject_id,
                                    lesson.subgroup_id, day=lesson.date)
 
 
@@ -231,10 +233,10 @@ class PeriodMark(AuditedModel):
         """Rule 15: a period mark locks with its period; a year, exam or final mark with
         the class's last period. Reopening any group of the journal reopens its marks."""
         for row in (self, stored) if stored is not None else (self,):
-            school_class = SchoolClass.get_by_id(row.school_class_id)
-            period = (Period.get_by_id(row.period_id) if row.period_id
+            school_class = row.school_class
+            period = (row.period if row.period_id
                       else school_class.periods().order_by(Period.number.desc()).first())
-            calendar.guard_journal(self, row.school_class_id, row.subject_id, None,
+            calendar.guard_journal(self, school_class, row.subject_id, None,
                                    period=period, any_group=True)
 
     def check_period(self, school_class: SchoolClass) -> None:
