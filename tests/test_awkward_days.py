@@ -52,7 +52,7 @@ def school(awkward_school):
 
 
 @pytest.fixture
-def recorded(school, monkeypatch) -> Recorded:
+def recorded(school, awkward_today, monkeypatch) -> Recorded:
     """A maths lesson in 5А on each school day of the last school week up to today and on
     the school day before that week: Иванов's mark and Сидоров's absence in each. Grade 5
     runs a six-day week, grade 1 five days (the issue's rural school). Each lesson is
@@ -73,7 +73,7 @@ def recorded(school, monkeypatch) -> Recorded:
         Attendance.create(lesson=lesson, student=sidorov, code="Н")
         lessons[day], marks[day] = lesson, VALUES[i % 3]
     monkeypatch.setenv("JOURNAL_TODAY", school.today.isoformat())
-    today = SchoolSettings.current().today()
+    today = awkward_today
     # The premise, so that a failure in a test is the page's, not the setup's.
     assert today == school.today and last <= today and last in lessons
     assert today - last < (100 * DAY if today.month in (6, 7, 8) else 15 * DAY)
@@ -151,11 +151,11 @@ def test_the_grid_my_class_and_the_weekly_sheet_on_the_day(school, recorded, peo
 
 
 def test_the_diary_index_is_the_current_week_and_the_week_pages_hold_the_lessons(
-        school, recorded, tmp_path, monkeypatch):
+        school, recorded, awkward_today, tmp_path, monkeypatch):
     monkeypatch.setattr(diary_model, "ITERATIONS", FAST_ITERATIONS)
     ivanov = school.pupils5[0]
     access, password = diary_model.issue(ivanov)
-    today = SchoolSettings.current().today()
+    today = awkward_today
     assert today == school.today
     build(tmp_path / "output", CONTENT, today)
     folder = tmp_path / "output" / "site" / "d" / access.token

@@ -155,7 +155,7 @@ def insert(table: str, **values) -> int:
     return db.execute_sql(f'SELECT MAX(id) FROM "{table}"').fetchone()[0]
 
 
-def test_a_version_4_database_gets_the_calendar_keeping_every_row(backend_url, runner):
+def test_a_version_4_database_gets_the_calendar_keeping_every_row(backend_url, runner, today):
     """0005 and 0006 (issue 12) on a database the fourth schema version made: its rows
     stay; the settings get a five-day week for every grade and a lock 5 working days
     after a period; old audit entries an empty reason; transfers and reopenings can be
@@ -217,7 +217,7 @@ def test_a_version_4_database_gets_the_calendar_keeping_every_row(backend_url, r
                                   reason="приказ № 45 от 20.10.2026")
     reopening = Reopening.create(period=period, school_class=school_class, subject=subject,
                                  reason="исправление ошибки по заявлению учителя",
-                                 until=SchoolSettings.current().today() + dt.timedelta(days=7),
+                                 until=today + dt.timedelta(days=7),
                                  opened_by=teacher)
     calendar = SchoolCalendar.of(year)
     assert calendar.is_school_day(transfer.date, 5)  # a Saturday made a school day
