@@ -30,7 +30,6 @@ from models.school import check_year_open
 
 from .base import SecureView, expose, int_arg, row_id, staff
 
-WEEKDAY_SHORT = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 # How many days ahead the deputy's reopening form proposes.
 REOPEN_DEFAULT_DAYS = 3
 
@@ -76,7 +75,7 @@ def cell_renderer(page: gradebook.JournalPage, editable: set[int]):
 
 def day_label(day: dt.date) -> str:
     """A date as the lesson form lists it: «пн, 23.11.2026»."""
-    return f"{WEEKDAY_SHORT[day.weekday()]}, {day:%d.%m.%Y}"
+    return f"{calendar.WEEKDAY_SHORT[day.weekday()]}, {day:%d.%m.%Y}"
 
 
 def lesson_days(page: gradebook.JournalPage,

@@ -24,6 +24,7 @@ from .texts import quoted
 
 DAY = dt.timedelta(days=1)
 WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
+WEEKDAY_SHORT = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 # Non-working public holidays (Трудовой кодекс РФ, ст. 112); the government's yearly
 # transfers come in as DayTransfer rows.
 PUBLIC_HOLIDAYS = {(1, d) for d in range(1, 9)} | {(2, 23), (3, 8), (5, 1), (5, 9), (6, 12),

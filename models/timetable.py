@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from peewee import CharField, DateField, FloatField, ForeignKeyField, IntegerField
 
+from . import calendar
 from .auditing import AuditedModel
 from .base import RuleError
 from .classes import SchoolClass, Subgroup, class_year
@@ -10,7 +11,8 @@ from .curriculum import GRADING_SCALES, Subject
 from .people import Staff
 from .school import InYear
 
-WEEKDAYS = ["понедельник", "вторник", "среда", "четверг", "пятница", "суббота"]
+# A timetable's days: Monday to Saturday (no Sunday lessons).
+WEEKDAYS = list(calendar.WEEKDAYS[:6])
 
 
 class TeachingAssignment(InYear, AuditedModel):

@@ -18,14 +18,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from models import Period, SchoolClass, rules
-from models.calendar import SchoolCalendar
+from models.calendar import WEEKDAYS, SchoolCalendar
 from models.rules import ATTENDANCE_CODES, format_average
-from models.timetable import WEEKDAYS
 
 from .diary import Diary
 
 TEMPLATES = Path(__file__).with_name("templates") / "diary"
-WEEKDAY_NAMES = [w.capitalize() for w in WEEKDAYS] + ["Воскресенье"]
+WEEKDAY_NAMES = [w.capitalize() for w in WEEKDAYS]
 ALLOWED_TAGS = {"p", "br", "b", "strong", "i", "em", "u", "s", "ul", "ol", "li", "a", "code",
                 "pre", "blockquote", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td"}
 

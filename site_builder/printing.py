@@ -50,18 +50,16 @@ from models import (
     rules,
 )
 from models.base import RuleError
-from models.calendar import SchoolCalendar
+from models.calendar import WEEKDAY_SHORT, WEEKDAYS, SchoolCalendar
 from models.gradebook import Pupil, class_pupils
 from models.people import fold_name
 from models.rules import format_average
-from models.timetable import WEEKDAYS
 
 from .credentials import current_year
 from .pages import markdown, week_off
 
 TEMPLATES = Path(__file__).with_name("templates") / "print"
 WEEKDAY_NAMES = [w.capitalize() for w in WEEKDAYS]
-WEEKDAY_SHORT = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
 MONTHS = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
           "сентябрь", "октябрь", "ноябрь", "декабрь"]
 ABSENCE_CODES = ("Н", "Б", "У")
@@ -480,7 +478,8 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(markdown=inline_markdown, codes=rules.ATTENDANCE_CODES,
-                       weekday_short=WEEKDAY_SHORT, absence_codes=ABSENCE_CODES,
+                       weekday_short=[w.capitalize() for w in WEEKDAY_SHORT],
+                       absence_codes=ABSENCE_CODES,
                        spare_rows=SPARE_ROWS, css=Markup(print_css()))
     return env
 
