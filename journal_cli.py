@@ -5,6 +5,7 @@ import click
 from peewee import OperationalError
 
 from admin.cli import register as register_admin
+from demo.cli import register as register_demo
 from models.auditing import acting_as, console_address
 from models.base import RuleError
 from models.cli import register as register_models
@@ -33,3 +34,4 @@ def main() -> None:
 register_models(main)
 register_admin(main)
 register_site(main)
+register_demo(main)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from demo import build_demo  # noqa: E402
 from models import database  # noqa: E402
-from models.demo import build_demo  # noqa: E402
 
 TARGET_SECONDS = 120
 

@@ -31,8 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from demo import build_demo  # noqa: E402
 from models import Lesson, News, SchoolClass, database  # noqa: E402
-from models.demo import build_demo  # noqa: E402
 from site_builder import printing  # noqa: E402
 
 TARGETS = {"class": 5.0, "school": 90.0}

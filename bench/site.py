@@ -40,8 +40,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import models.diary as diary_model  # noqa: E402
+from demo import build_demo  # noqa: E402
 from models import Mark, Student, database, db  # noqa: E402
-from models.demo import build_demo  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"

@@ -1,8 +1,7 @@
-"""CLI commands for the database: init, migrate, demo, user, backup (and the calendar's:
+"""CLI commands for the database: init, migrate, user, backup (and the calendar's:
 check, year)."""
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
@@ -110,39 +109,8 @@ def user_list() -> None:
         click.echo(f"{user.login:<24} {user.full_name:<40} {roles}{state}")
 
 
-@click.command("demo")
-@click.option("--students", default=150, show_default=True, type=click.IntRange(11, 20_000),
-              help="Сколько учеников (классы 1–11, параллели по 25 человек).")
-@click.option("--seed", default=1, show_default=True, help="Одно и то же число — та же школа.")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="«Сегодня» демо-школы (ГГГГ-ММ-ДД); по умолчанию сегодняшняя дата.")
-@click.option("--force", is_flag=True, help="Удалить все данные в существующей базе.")
-@click.option("--no-serve", is_flag=True,
-              help="Только создать и собрать сайт, не запускать панель (для скриптов).")
-@click.option("--no-build", is_flag=True,
-              help="Не собирать сайт дневников (только база данных; для скриптов).")
-@click.pass_context
-def demo_command(ctx: click.Context, students: int, seed: int, today: dt.datetime | None,
-                 force: bool, no_serve: bool, no_build: bool) -> None:
-    """Создать демонстрационную школу (уроки с 1 сентября по «сегодня»), собрать сайт и
-    открыть панель."""
-    from .demo import build_demo
-
-    database.bind()
-    day = today.date() if today else SchoolSettings().today()
-    build_demo(students=students, seed=seed, today=day, force=force, echo=click.echo)
-    # The site and the panel are other packages' commands: run them if installed.
-    commands = ctx.find_root().command.commands
-    if "build" in commands and Path("content").is_dir() and not no_build:
-        ctx.invoke(commands["build"], today=dt.datetime.combine(day, dt.time()))
-        click.echo("Пароли к дневникам учеников: journal credentials --class all --pdf ФАЙЛ "
-                   "(сначала укажите адрес сайта в панели: Настройки).")
-    if not no_serve and "serve" in commands:
-        ctx.invoke(commands["serve"])
-
-
 def register(group: click.Group) -> None:
     """Add the database commands to the `journal` group."""
-    for command in (init_command, migrate_command, backup_command, user_group, demo_command,
+    for command in (init_command, migrate_command, backup_command, user_group,
                     *CALENDAR_COMMANDS):
         group.add_command(command)

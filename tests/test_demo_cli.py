@@ -57,7 +57,7 @@ def test_a_failing_demo_leaves_the_old_data(backend_url, runner, monkeypatch):
         Student.insert(last_name="Недописанный", first_name="Ученик").execute()
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("models.demo.Rows.flush", broken_flush)
+    monkeypatch.setattr("demo.school.Rows.flush", broken_flush)
     result = runner.invoke(main, ["demo", "--no-serve", "--students", "20", "--today", TODAY,
                                   "--force", NO_BUILD])
     assert result.exit_code != 0

@@ -12,15 +12,14 @@ from dataclasses import dataclass, field
 
 from faker import Faker
 
-from . import ALL_MODELS, database, rules
-from . import demo_data as data
-from .auditing import unlogged
-from .base import RuleError, db
-from .classes import Movement, SchoolClass, Subgroup, SubgroupMember
-from .curriculum import Subject, WorkType
-from .journal import Attendance, Lesson, Mark, PeriodMark, TeacherComment
-from .news import News
-from .people import (
+from models import ALL_MODELS, database, rules
+from models.auditing import unlogged
+from models.base import RuleError, db
+from models.classes import Movement, SchoolClass, Subgroup, SubgroupMember
+from models.curriculum import Subject, WorkType
+from models.journal import Attendance, Lesson, Mark, PeriodMark, TeacherComment
+from models.news import News
+from models.people import (
     Guardian,
     Staff,
     Student,
@@ -29,8 +28,10 @@ from .people import (
     hash_password,
     readable_password,
 )
-from .school import AcademicYear, Bell, Holiday, Period, SchoolSettings
-from .timetable import PlanTopic, TeachingAssignment, TimetableSlot
+from models.school import AcademicYear, Bell, Holiday, Period, SchoolSettings
+from models.timetable import PlanTopic, TeachingAssignment, TimetableSlot
+
+from . import data
 
 LETTERS = "АБВГДЕЖИКЛМНОПРСТУФХЦЧШЭЮЯ"
 CLASS_SIZE = 25
