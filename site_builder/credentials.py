@@ -9,25 +9,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-
-import segno
-from jinja2 import Environment, FileSystemLoader
-from markupsafe import Markup
 
 from models import AcademicYear, Movement, SchoolClass, Student, destination
 from models.base import RuleError
 from models.diary import Grant
 from models.school import check_diary_address
 
-TEMPLATES = Path(__file__).with_name("templates")
+# The slips' printout and the safe writing of private files live with the printouts; the
+# CLI reaches them here as before (cred.Slip, cred.pdf_bytes, cred.write_pending).
+from .printing.files import write_pending as write_pending
+from .printing.slips import Slip as Slip
+from .printing.slips import pdf_bytes as pdf_bytes
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SLIPS_PER_ROW, ROWS_PER_PAGE = 2, 3
 CSV_HEADER = ["Класс", "Ученик", "Адрес дневника", "Пароль"]
 # A cell starting with one of these is a formula in Excel and LibreOffice.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -35,22 +32,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _LATIN_TWINS = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
 _CLASS_RE = re.compile(r"^(\d{1,2})\s*-?\s*(\w{1,2})$")
 ALL_CLASSES = ("all", "все")
-
-
-@dataclass(frozen=True)
-class Slip:
-    """What one pupil's slip shows."""
-
-    class_name: str
-    pupil: str
-    address: str
-    password: str
-
-    @property
-    def qr_svg(self) -> Markup:
-        """The address as a QR code, an inline SVG sized by the stylesheet."""
-        qr = segno.make(self.address, error="m")
-        return Markup(qr.svg_inline(scale=1, border=2, omitsize=True))
 
 
 def check_base_url(base_url: str) -> str:
@@ -155,35 +136,3 @@ def csv_bytes(slips: Iterable[Slip]) -> bytes:
     for s in slips:
         writer.writerow([_cell(v) for v in (s.class_name, s.pupil, s.address, s.password)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def slips_html(slips: Sequence[Slip], school: str) -> str:
-    """The slips page: six slips on each A4 sheet, two across and three down."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
-    padded = list(slips) + [None] * (-len(slips) % SLIPS_PER_ROW)
-    rows = [padded[i:i + SLIPS_PER_ROW] for i in range(0, len(padded), SLIPS_PER_ROW)]
-    pages = [rows[i:i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)]
-    return env.get_template("slips.html").render(pages=pages, school=school)
-
-
-def pdf_bytes(slips: Sequence[Slip], school: str) -> bytes:
-    """The slips as a PDF, rendered with the system's DejaVu fonts and nothing fetched."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    no_fetching = URLFetcher(allowed_protocols=())
-    return HTML(string=slips_html(slips, school), url_fetcher=no_fetching).write_pdf()
-
-
-def write_pending(target: Path, data: bytes) -> Path:
-    """Write the data to a private temporary file beside the target; returns its path."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)

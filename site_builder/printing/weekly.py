@@ -1,30 +1,17 @@
-"""Printouts: weekly sheets for parents (выписки) and the temporary paper journal.
+"""The weekly sheet for parents (rule 9): what it shows, read a class at a time, and the
+batch of a class or the whole school as one PDF or HTML document.
 
-Both are HTML with print CSS (templates/print/), turned into PDF by WeasyPrint with the
-system's DejaVu fonts and nothing fetched; the same HTML opened in a browser prints the
-same layout. Data are read a class at a time, in the same few queries whatever its size.
 The sheets hold personal data in clear: callers keep them out of the published site.
 """
 from __future__ import annotations
 
 import datetime as dt
-import gc
-import io
-import multiprocessing
-import os
-import re
-import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
-from pathlib import Path
 
-import segno
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from models import (
@@ -44,41 +31,20 @@ from models import (
     SubgroupMember,
     Subject,
     TeacherComment,
-    TeachingAssignment,
-    TimetableSlot,
     WorkType,
     rules,
 )
-from models.base import RuleError
 from models.calendar import WEEKDAY_SHORT, WEEKDAYS, SchoolCalendar
 from models.gradebook import Pupil, class_pupils
-from models.people import fold_name
 from models.rules import format_average
 
-from .credentials import current_year
-from .pages import markdown, week_off
+from ..pages import markdown, week_off
+from .engine import notice_html, qr_svg, render_html, render_parts, render_pdf, worker_count
 
-TEMPLATES = Path(__file__).with_name("templates") / "print"
 WEEKDAY_NAMES = [w.capitalize() for w in WEEKDAYS]
-MONTHS = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
-          "сентябрь", "октябрь", "ноябрь", "декабрь"]
 ABSENCE_CODES = ("Н", "Б", "У")
 # Weekly sheets are rendered in parts of at least this many sheets, a few parts per process.
-PART_SHEETS, PARTS_PER_WORKER, MAX_WORKERS = 5, 4, 4
-# Smaller batches are rendered in this process: starting workers would cost more than it saves.
-PARALLEL_FROM = 12
-# Blank date columns of the temporary journal: the month's lessons plus spares, within bounds.
-SPARE_COLUMNS, MIN_COLUMNS, MAX_COLUMNS = 2, 8, 31
-# Empty numbered rows under the pupil list, for pupils who arrive during the month.
-SPARE_ROWS = 2
-# The height left for the pupils' rows on a landscape A4 page under the form's heading.
-GRID_HEIGHT_MM = 150
-
-# Indentation after a line break: the same white space to HTML, but less to parse.
-_INDENT = re.compile(r"\n[ \t]+")
-# White space before a table part or a section's tag shows nothing: not given to WeasyPrint.
-_BEFORE_BLOCK = re.compile(r">\s+(?=</?(?:table|thead|tbody|tr|th|td|colgroup|col|section|"
-                           r"header)[\s>])")
+PART_SHEETS, PARTS_PER_WORKER = 5, 4
 
 # Called as each class is rendered: the class, its sheets, the sheets of the whole batch.
 Progress = Callable[[SchoolClass, int, int], None]
@@ -103,9 +69,11 @@ def inline_markdown(text: str) -> Markup:
     return Markup(html)
 
 
-def qr_svg(address: str) -> Markup:
-    """An address as a QR code, an inline SVG sized by the stylesheet."""
-    return Markup(segno.make(address, error="m").svg_inline(scale=1, border=2, omitsize=True))
+def template_globals() -> dict:
+    """What week.html uses besides the sheets: cell Markdown, the codes, weekday names."""
+    return {"markdown": inline_markdown, "codes": rules.ATTENDANCE_CODES,
+            "weekday_short": [w.capitalize() for w in WEEKDAY_SHORT],
+            "absence_codes": ABSENCE_CODES}
 
 
 # -- the weekly sheet ---------------------------------------------------------------------
@@ -360,6 +328,9 @@ def week_classes(school_class: SchoolClass | None, monday: dt.date) -> list[Scho
     """The class, or (None) every class of the academic year of the week, in order."""
     if school_class is not None:
         return [school_class]
+    # Imported here: credentials imports the slips from this package.
+    from ..credentials import current_year
+
     year = current_year(monday_of(monday))
     return list(SchoolClass.select().where(SchoolClass.year == year)
                 .order_by(SchoolClass.grade, SchoolClass.letter))
@@ -372,286 +343,12 @@ def class_sheets(school_class: SchoolClass | None, monday: dt.date, paper_only: 
         yield c, WeekReader(c, monday).sheets(paper_only, qr)
 
 
-# -- the temporary journal (002, appendix 1) ------------------------------------------------
-
-@dataclass
-class TemporaryJournal:
-    """What the temporary paper journal of one assignment and month shows."""
-
-    school: str
-    assignment: TeachingAssignment
-    month: dt.date
-    pupils: list[tuple[Student, str]]  # a pupil and a note such as «с 12.11»
-    columns: int
-
-    @property
-    def month_name(self) -> str:
-        return f"{MONTHS[self.month.month - 1]} {self.month.year}"
-
-    @property
-    def subject(self) -> str:
-        a = self.assignment
-        return a.subject.name + (f" ({a.subgroup.name})" if a.subgroup_id else "")
-
-    @property
-    def row_height(self) -> float:
-        """Millimetres a pupil's row gets: room to write, the whole list on one page if it fits."""
-        rows = len(self.pupils) + SPARE_ROWS
-        return round(min(8.0, max(4.6, GRID_HEIGHT_MM / rows)), 1)
-
-    @property
-    def footer(self) -> str:
-        return (f"Временный журнал {self.assignment.school_class.name} · {self.subject} · "
-                f"{self.month_name}")
-
-
-def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
-    """The first and last day of the date's month."""
-    first = month.replace(day=1)
-    following = (first + dt.timedelta(days=32)).replace(day=1)
-    return first, following - dt.timedelta(days=1)
-
-
-def month_pupils(assignment: TeachingAssignment, first: dt.date,
-                 last: dt.date) -> list[tuple[Student, str]]:
-    """The class's (or subgroup's) pupils on some day of the month, noting partial stays."""
-    result = []
-    for pupil in class_pupils(assignment.school_class, last, assignment.subgroup_id):
-        days = [d for d in _change_days(pupil, first, last)
-                if pupil.in_journal_on(d, assignment.school_class_id)]
-        if days:
-            note = ([f"с {min(days):%d.%m}"] if min(days) > first else []) + \
-                ([f"по {max(days):%d.%m}"] if max(days) < last else [])
-            result.append((pupil.student, ", ".join(note)))
-    return result
-
-
-def _change_days(pupil: Pupil, first: dt.date, last: dt.date) -> list[dt.date]:
-    """The month's ends and the days around each change of class or subgroup in it."""
-    changes = [d for d, _ in pupil.moves]
-    for start, end in pupil.groups or []:
-        changes += [d + dt.timedelta(days=1) for d in (end,) if d] + [d for d in (start,) if d]
-    days = {first, last}
-    for d in changes:
-        days |= {d, d - dt.timedelta(days=1)}
-    return sorted(d for d in days if first <= d <= last)
-
-
-def expected_lessons(assignment: TeachingAssignment, first: dt.date, last: dt.date) -> int:
-    """How many lessons the month's school days hold: by the timetable, else by the hours
-    per week."""
-    school_class = assignment.school_class
-    calendar = SchoolCalendar.of(school_class.year_id)
-    days = calendar.school_days(first, last, school_class.grade)
-    slot = TimetableSlot
-    weekdays = [s.weekday for s in slot.select(slot.weekday).where(
-        (slot.school_class == assignment.school_class_id) & (slot.subject == assignment.subject_id)
-        & (slot.subgroup == assignment.subgroup_id if assignment.subgroup_id
-           else slot.subgroup.is_null())
-        & (slot.valid_from <= last) & (slot.valid_to.is_null() | (slot.valid_to >= first)))]
-    if weekdays:
-        return sum(weekdays.count(d.isoweekday()) for d in days)
-    week = 6 if school_class.grade in calendar.six_day_grades else 5
-    return round(assignment.hours_per_week * len(days) / week)
-
-
-def read_temporary(assignment: TeachingAssignment, month: dt.date) -> TemporaryJournal:
-    """The temporary journal of an assignment for the month of the date."""
-    first, last = month_bounds(month)
-    lessons = expected_lessons(assignment, first, last)
-    columns = min(MAX_COLUMNS, max(MIN_COLUMNS, lessons + SPARE_COLUMNS))
-    return TemporaryJournal(SchoolSettings.current().name, assignment, first,
-                            month_pupils(assignment, first, last), columns)
-
-
-# -- rendering ----------------------------------------------------------------------------
-
-@lru_cache(maxsize=1)
-def print_css() -> str:
-    """The print stylesheet (templates/print/print.css)."""
-    return (TEMPLATES / "print.css").read_text(encoding="utf-8")
-
-
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    """The print templates; HTML for a browser gets the stylesheet inlined (nothing fetched)."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(markdown=inline_markdown, codes=rules.ATTENDANCE_CODES,
-                       weekday_short=[w.capitalize() for w in WEEKDAY_SHORT],
-                       absence_codes=ABSENCE_CODES,
-                       spare_rows=SPARE_ROWS, css=Markup(print_css()))
-    return env
-
-
-def render_html(template: str, for_pdf: bool = False, **context) -> str:
-    """A print template as HTML. For WeasyPrint (`for_pdf`) without the inlined stylesheet:
-    render_pdf gives it the same stylesheet, parsed once per process."""
-    if for_pdf:
-        context["css"] = ""
-    html = _INDENT.sub("\n", environment().get_template(template).render(**context))
-    return _BEFORE_BLOCK.sub(">", html) if for_pdf else html
-
-
 def sheets_html(sheets: list[Sheet], monday: dt.date, for_pdf: bool = False) -> str:
     """Weekly sheets as one HTML document, each sheet starting a new page."""
-    return render_html("week.html", for_pdf, sheets=sheets, monday=monday_of(monday),
+    return render_html("week.html", for_pdf, **template_globals(), sheets=sheets,
+                       monday=monday_of(monday),
                        saturday=monday_of(monday) + dt.timedelta(days=5),
                        printed=SchoolSettings.current().today())
-
-
-def notice_html(title: str, text: str, for_pdf: bool = False) -> str:
-    """A one-page document that says why there is nothing to print."""
-    return render_html("notice.html", for_pdf, title=title, text=text)
-
-
-def lean_user_agent_css(css: str) -> str:
-    """WeasyPrint's HTML user-agent stylesheet without the rules that give every element
-    footnote and note pseudo-elements, and with list markers only for <li>. Printouts use
-    neither, and WeasyPrint works out a style for each such pseudo-element of each element:
-    six extra styles per element, a good part of the styling time of a long batch."""
-    css = re.sub(r"^::(?:footnote|note)-[\w-]+\s*\{[^}]*\}[ \t]*$", "", css, flags=re.M)
-    return re.sub(r"^::marker\b", "li::marker", css, flags=re.M)
-
-
-@lru_cache(maxsize=1)
-def _weasyprint():
-    """WeasyPrint's HTML class with the lean user-agent stylesheet, and the print stylesheet,
-    parsed once per process (forked workers inherit them): (HTML class, stylesheet)."""
-    from importlib.resources import files
-
-    from weasyprint import CSS, HTML
-    from weasyprint.css.counters import CounterStyle
-
-    try:
-        ua = (files("weasyprint.css") / "html5_ua.css").read_text("utf-8")
-    except OSError:  # another WeasyPrint layout: its own stylesheet, a little slower
-        document_class = HTML
-    else:
-        lean = CSS(string=lean_user_agent_css(ua), counter_style=CounterStyle())
-
-        class document_class(HTML):  # noqa: N801
-            def _ua_stylesheets(self, forms=False):
-                return [lean]
-
-    return document_class, CSS(string=print_css())
-
-
-# Fonts of this process: WeasyPrint's font configuration holds fontconfig and Pango state,
-# so a forked worker makes its own rather than use its parent's.
-_FONTS: dict[int, object] = {}
-
-
-def _fonts():
-    """This process's WeasyPrint font configuration, made once (system fonts only)."""
-    from weasyprint.text.fonts import FontConfiguration
-
-    pid = os.getpid()
-    if pid not in _FONTS:
-        _FONTS.clear()
-        _FONTS[pid] = FontConfiguration()
-    return _FONTS[pid]
-
-
-def _document(html: str):
-    """WeasyPrint's layout of HTML made `for_pdf`, with the print stylesheet and the system's
-    fonts; nothing is fetched."""
-    from weasyprint.urls import URLFetcher
-
-    document_class, stylesheet = _weasyprint()
-    return document_class(string=html, url_fetcher=URLFetcher(allowed_protocols=())).render(
-        font_config=_fonts(), stylesheets=[stylesheet])
-
-
-@contextmanager
-def _collector_paused():
-    """Python's cycle collector paused while WeasyPrint works: layout makes objects by the
-    hundred thousand, and a collection every 700 of them cost a tenth of the time. Few are
-    in cycles (a 60-sheet part grows by a few megabytes); they go at a later collection."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def render_pdf(documents: Iterable[str],
-               done: Callable[[int], None] | None = None) -> tuple[bytes, int]:
-    """HTML documents made `for_pdf` as one PDF (each from a new page) and its page count,
-    in this process."""
-    with _collector_paused():
-        rendered = []
-        for i, html in enumerate(documents):
-            rendered.append(_document(html))
-            if done:
-                done(i)
-        if not rendered:
-            return b"", 0
-        pages = [page for document in rendered for page in document.pages]
-        return rendered[0].copy(pages).write_pdf(), len(pages)
-
-
-def render_part(html: str) -> tuple[bytes, int]:
-    """One HTML document as PDF bytes and its page count: the work of a worker process."""
-    with _collector_paused():
-        document = _document(html)
-        return document.write_pdf(), len(document.pages)
-
-
-def merge_pdfs(parts: list[bytes]) -> bytes:
-    """PDFs joined into one, in order (pypdf)."""
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter()
-    for data in parts:
-        writer.append(PdfReader(io.BytesIO(data)))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def worker_count(sheets: int) -> int:
-    """Processes to render in: one per CPU (up to MAX_WORKERS) for a batch big enough to pay
-    for starting them, and one without pypdf to join their files."""
-    try:
-        import pypdf  # noqa: F401
-    except ImportError:
-        return 1
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(MAX_WORKERS, cpus or 1)) if sheets >= PARALLEL_FROM else 1
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes: forked at once from a single-threaded process such as the CLI, after
-    WeasyPrint is imported and the stylesheets parsed here, for them to inherit; else (the
-    threaded panel) from a clean fork server, as forking threads may copy held locks."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        _weasyprint()
-        context = multiprocessing.get_context("fork")
-    else:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["weasyprint", __name__])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
-
-
-def render_parts(parts: Iterable[str], count: int, workers: int,
-                 done: Callable[[int], None] | None = None) -> tuple[bytes, int]:
-    """`count` HTML documents made `for_pdf` as one PDF and its page count, in worker
-    processes; `done(i)` after part i. The parts may be a generator: the workers start on
-    the first while the next are made."""
-    workers = min(workers, count)
-    if workers <= 1:
-        return render_pdf(parts, done)
-    pdfs, pages = [], 0
-    with _pool(workers) as pool:
-        for i, (data, n) in enumerate(pool.map(render_part, parts)):
-            pdfs.append(data)
-            pages += n
-            if done:
-                done(i)
-    return merge_pdfs(pdfs), pages
 
 
 @dataclass
@@ -732,44 +429,3 @@ def week_sheets_pdf(school_class: SchoolClass | None, monday: dt.date,
                     paper_only: bool = False, qr: bool | None = None) -> bytes:
     """Weekly sheets of a class (None: the whole school) as a PDF, one pupil per sheet."""
     return week_printout(school_class, monday, paper_only, qr).data
-
-
-def temporary_html(journal: TemporaryJournal, for_pdf: bool = False) -> str:
-    """The temporary journal form as printable HTML."""
-    return render_html("temporary.html", for_pdf, journal=journal)
-
-
-def temporary_journal_html(assignment: TeachingAssignment, month_first_day: dt.date) -> str:
-    """The temporary journal form (002, appendix 1) of an assignment and month, as HTML."""
-    return temporary_html(read_temporary(assignment, month_first_day))
-
-
-def temporary_journal_pdf(assignment: TeachingAssignment, month_first_day: dt.date) -> bytes:
-    """The temporary journal form (002, appendix 1) of an assignment and month, as a PDF."""
-    return render_pdf([temporary_html(read_temporary(assignment, month_first_day),
-                                      for_pdf=True)])[0]
-
-
-def find_assignment(school_class: SchoolClass, subject: str,
-                    group: str | None = None) -> TeachingAssignment:
-    """The class's assignment in the subject (and subgroup) named as typed; RuleError if none."""
-    a = TeachingAssignment
-    rows = list(a.select(a, Subject).join(Subject).where(a.school_class == school_class)
-                .order_by(Subject.sort_order, Subject.name, a.id))
-    found = [x for x in rows if fold_name(x.subject.name) == fold_name(subject)]
-    if not found:
-        names = ", ".join(dict.fromkeys(x.subject.name for x in rows)) or "нет ни одного"
-        raise RuleError(f"В {school_class.name} не преподаётся предмет «{subject}». "
-                        f"Предметы класса: {names}.")
-    groups = [x.subgroup.name for x in found if x.subgroup_id]
-    if group:
-        found = [x for x in found
-                 if x.subgroup_id and fold_name(x.subgroup.name) == fold_name(group)]
-        if not found:
-            raise RuleError(f"У предмета «{subject}» в {school_class.name} нет группы «{group}»"
-                            + (f"; группы: {', '.join(groups)}." if groups else ": он ведётся "
-                               "всем классом, уберите --group."))
-    elif len({x.subgroup_id for x in found}) > 1:
-        raise RuleError(f"Предмет «{subject}» в {school_class.name} ведётся по группам: "
-                        f"{', '.join(groups)}. Укажите группу: --group \"{groups[0]}\".")
-    return found[0]
