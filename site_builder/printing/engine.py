@@ -73,32 +73,56 @@ def lean_user_agent_css(css: str) -> str:
     """WeasyPrint's HTML user-agent stylesheet without the rules that give every element
     footnote and note pseudo-elements, and with list markers only for <li>. Printouts use
     neither, and WeasyPrint works out a style for each such pseudo-element of each element:
-    six extra styles per element, a good part of the styling time of a long batch."""
+    six extra styles per element, a good part of the styling time of a long batch. (An
+    element with `float: footnote` fails to lay out without them: the print templates have
+    none, and teachers' Markdown reaches them without styles.)"""
     css = re.sub(r"^::(?:footnote|note)-[\w-]+\s*\{[^}]*\}[ \t]*$", "", css, flags=re.M)
     return re.sub(r"^::marker\b", "li::marker", css, flags=re.M)
 
 
-@lru_cache(maxsize=1)
-def _weasyprint():
-    """WeasyPrint's HTML class with the lean user-agent stylesheet, and the print stylesheet,
-    parsed once per process (forked workers inherit them): (HTML class, stylesheet)."""
+def lean_document_class() -> type:
+    """WeasyPrint's HTML class with the lean user-agent stylesheet (lean_user_agent_css), or
+    WeasyPrint's own HTML class where the lean one cannot be put in.
+
+    The one place the printouts reach into WeasyPrint's private side. WeasyPrint has no
+    public setting for its user-agent stylesheet (HTML.render's `stylesheets` are added to
+    it, not put in its place), so the class overrides `HTML._ua_stylesheets(self,
+    forms=False)`, which weasyprint.css calls for every document (WeasyPrint 68 to 70). It
+    saves WeasyPrint working out footnote, note and marker styles for every element of
+    every sheet: a good part of the styling time of a long batch. If WeasyPrint renames
+    the method, this override would silently be ignored (slower, never wrong), so
+    tests/test_printing_engine.py fails loudly when the method goes, its parameters change
+    or a rendered document stops showing the override's effect."""
     from importlib.resources import files
 
     from weasyprint import CSS, HTML
     from weasyprint.css.counters import CounterStyle
 
+    if not callable(getattr(HTML, "_ua_stylesheets", None)):
+        return HTML
     try:
         ua = (files("weasyprint.css") / "html5_ua.css").read_text("utf-8")
     except OSError:  # another WeasyPrint layout: its own stylesheet, a little slower
-        document_class = HTML
-    else:
-        lean = CSS(string=lean_user_agent_css(ua), counter_style=CounterStyle())
+        return HTML
+    lean = CSS(string=lean_user_agent_css(ua), counter_style=CounterStyle())
 
-        class document_class(HTML):  # noqa: N801
-            def _ua_stylesheets(self, forms=False):
-                return [lean]
+    class LeanHTML(HTML):
+        """HTML with the lean user-agent stylesheet; PDF forms (no printout asks for them)
+        keep WeasyPrint's own stylesheets."""
 
-    return document_class, CSS(string=print_css())
+        def _ua_stylesheets(self, forms=False):
+            return super()._ua_stylesheets(forms) if forms else [lean]
+
+    return LeanHTML
+
+
+@lru_cache(maxsize=1)
+def _weasyprint():
+    """The HTML class (lean_document_class) and the print stylesheet, made once per process
+    (forked workers inherit them): (HTML class, stylesheet)."""
+    from weasyprint import CSS
+
+    return lean_document_class(), CSS(string=print_css())
 
 
 # Fonts of this process: WeasyPrint's font configuration holds fontconfig and Pango state,
