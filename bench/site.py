@@ -94,10 +94,10 @@ def make_school(tmp: Path, students: int, today: dt.date) -> dict:
 def preload(today: dt.date) -> tuple:
     """Every diary with its class's periods, read once (the floor's and naive's input)."""
     from models import AcademicYear
-    from site_builder.diary import load
+    from site_builder.diary import plan_classes
 
     year = AcademicYear.on(today, after_end=True)
-    diaries = list(load(today))
+    diaries = [diary for plan in plan_classes(today) for diary in plan.read()]
     periods: dict[int, list] = {}
     for diary in diaries:
         if diary.school_class.id not in periods:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from peewee import BooleanField, CharField, DateField, ForeignKeyField, TextField
@@ -221,10 +222,16 @@ def check_school_day(day: dt.date, school_class: SchoolClass) -> None:
                         rule=14)
 
 
-def period_of(school_class: SchoolClass, day: dt.date) -> Period | None:
-    """The class's period containing the day, or the last one ended before it."""
-    return (school_class.periods().where(Period.start <= day)
-            .order_by(Period.start.desc()).first())
+def period_of(periods: Iterable[Period], day: dt.date) -> Period | None:
+    """"The current period" on a day, its one home: the period (of a class's scheme, in
+    order) holding the day, else the last one ended before it (in a vacation, the period
+    just ended); None before the first begins."""
+    current = None
+    for period in periods:
+        if period.start > day:
+            break
+        current = period
+    return current
 
 
 # --- locks -------------------------------------------------------------------------
@@ -289,7 +296,7 @@ def guard_journal(row, school_class: SchoolClass, subject_id: int, subgroup_id: 
     save reads nothing its own checks have not read, but the year's flag and the period."""
     check_year_open(school_class.year_id)
     if period is None and day is not None:
-        period = period_of(school_class, day)
+        period = period_of(school_class.periods(), day)
     lock = journal_lock(school_class, subject_id, subgroup_id, period, any_group)
     if lock is None:
         return

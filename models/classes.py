@@ -1,7 +1,11 @@
 """Classes, subgroups and the movement book that says who studies where and when."""
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from peewee import CharField, DateField, ForeignKeyField, IntegerField
 
@@ -55,12 +59,8 @@ class SchoolClass(InYear, AuditedModel):
 
     def student_ids_on(self, day: dt.date) -> list[int]:
         """Ids of the pupils the movement book puts in this class on the day."""
-        ever = Movement.select(Movement.student).where(Movement.school_class == self)
-        moves = (Movement.select(Movement.student, Movement.school_class)
-                 .where(Movement.student.in_(ever) & (Movement.date <= day))
-                 .order_by(Movement.date, Movement.id))
-        last = {m.student_id: m.school_class_id for m in moves}
-        return sorted(sid for sid, cid in last.items() if cid == self.id)
+        members = Membership.read(Membership.entered(self.id, day), groups=False)
+        return sorted(sid for sid, m in members.items() if m.class_on(day) == self.id)
 
     def students_on(self, day: dt.date):
         """The pupils of this class on the day, in alphabetical order."""
@@ -90,10 +90,7 @@ class Movement(InYear, AuditedModel):
     @classmethod
     def class_id_on(cls, student_id: int, day: dt.date) -> int | None:
         """The id of the class the pupil studies in on the day, or None."""
-        last = (cls.select(cls.school_class)
-                .where((cls.student == student_id) & (cls.date <= day))
-                .order_by(cls.date.desc(), cls.id.desc()).first())
-        return last.school_class_id if last else None
+        return Membership.of(student_id, groups=False).class_on(day)
 
     def owning_year(self) -> int | None:
         return class_year(self.school_class_id)
@@ -122,14 +119,6 @@ class Subgroup(InYear, AuditedModel):
     def owning_year(self) -> int | None:
         return class_year(self.school_class_id)
 
-    def has_student_on(self, student_id: int, day: dt.date) -> bool:
-        """Whether the pupil belongs to this subgroup on the day."""
-        m = SubgroupMember
-        return (m.select().where((m.subgroup == self) & (m.student == student_id)
-                                 & ((m.start.is_null()) | (m.start <= day))
-                                 & ((m.end.is_null()) | (m.end >= day))).exists())
-
-
 class SubgroupMember(InYear, AuditedModel):
     """A pupil in a subgroup, optionally between two dates."""
 
@@ -151,3 +140,89 @@ def class_year(class_id: int | None) -> int | None:
     if class_id is None:
         return None
     return SchoolClass.select(SchoolClass.year).where(SchoolClass.id == class_id).scalar()
+
+
+@dataclass
+class Membership:
+    """Rule 8's one home: in which class (and subgroups) a pupil is on a day, from the
+    movement book and the subgroup lists, read once and asked many times.
+
+    Every reader and every write check asks here: the grid, «Мой класс», the diary, the
+    weekly sheet (through models.record) and a mark's or absence's validation.
+    """
+
+    student_id: int
+    moves: list[tuple[dt.date, int | None]] = field(default_factory=list)  # in order
+    groups: dict[int, list[tuple[dt.date | None, dt.date | None]]] = field(default_factory=dict)
+    student: Student | None = None  # filled by readers that show the pupil
+
+    def class_on(self, day: dt.date) -> int | None:
+        """The class after the last movement on or before the day (None: not in school)."""
+        index = bisect.bisect_right(self._days, day)
+        return self.moves[index - 1][1] if index else None
+
+    @property
+    def _days(self) -> list[dt.date]:
+        days = self.__dict__.get("_move_days")
+        if days is None:
+            days = self.__dict__["_move_days"] = [d for d, _ in self.moves]
+        return days
+
+    def in_group_on(self, subgroup_id: int, day: dt.date) -> bool:
+        return any((s is None or s <= day) and (e is None or e >= day)
+                   for s, e in self.groups.get(subgroup_id, ()))
+
+    def belongs(self, class_id: int, subgroup_id: int | None, day: dt.date) -> bool:
+        """Rule 8: the pupil is in the class (and the subgroup, if any) on the day."""
+        return self.class_on(day) == class_id and (
+            subgroup_id is None or self.in_group_on(subgroup_id, day))
+
+    def stay(self, class_id: int, subgroup_id: int | None, start: dt.date,
+             end: dt.date) -> tuple[dt.date, dt.date] | None:
+        """The first and last day between the two dates the pupil belongs to the journal;
+        None if never. Membership changes only on a movement's day or at a subgroup
+        window's ends, so the days around those and the two ends are enough to ask about."""
+        changes = [d for d, _ in self.moves]
+        for s, e in self.groups.get(subgroup_id, ()) if subgroup_id else ():
+            changes += [d for d in (s, e and e + dt.timedelta(days=1)) if d]
+        days = {start, end}
+        for d in changes:
+            days |= {d, d - dt.timedelta(days=1)}
+        inside = [d for d in sorted(days)
+                  if start <= d <= end and self.belongs(class_id, subgroup_id, d)]
+        return (inside[0], inside[-1]) if inside else None
+
+    def belongs_between(self, class_id: int, subgroup_id: int | None, start: dt.date,
+                        end: dt.date) -> bool:
+        """Whether the pupil belongs to the journal on some day between the two dates."""
+        return self.stay(class_id, subgroup_id, start, end) is not None
+
+    @staticmethod
+    def entered(class_id: int, day: dt.date):
+        """A subquery of the pupils the movement book put in the class by the day."""
+        return Movement.select(Movement.student).where(
+            (Movement.school_class == class_id) & (Movement.date <= day))
+
+    @classmethod
+    def read(cls, student_ids: Iterable[int], groups: bool = True) -> dict[int, Membership]:
+        """These pupils' memberships (ids or a subquery), in one or two queries."""
+        ids = student_ids if not isinstance(student_ids, (set, frozenset)) else list(student_ids)
+        found: dict[int, Membership] = {}
+        for sid, day, cid in (Movement.select(Movement.student, Movement.date,
+                                              Movement.school_class)
+                              .where(Movement.student.in_(ids))
+                              .order_by(Movement.date, Movement.id).tuples()):
+            found.setdefault(sid, cls(sid)).moves.append((day, cid))
+        if groups and found:
+            m = SubgroupMember
+            windows: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+            for subgroup_id, sid, start, end in (m.select(m.subgroup, m.student, m.start, m.end)
+                                                 .where(m.student.in_(list(found))).tuples()):
+                windows[sid][subgroup_id].append((start, end))
+            for sid, member in found.items():
+                member.groups = dict(windows.get(sid, {}))
+        return found
+
+    @classmethod
+    def of(cls, student_id: int, groups: bool = True) -> Membership:
+        return cls.read([student_id], groups).get(student_id) or cls(student_id)

@@ -1,16 +1,12 @@
 """The journal itself: lessons, marks, attendance, comments and period marks."""
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
-from fractions import Fraction
-
-from peewee import JOIN, CharField, DateField, ForeignKeyField, IntegerField, TextField, fn
+from peewee import CharField, DateField, ForeignKeyField, IntegerField, TextField
 
 from . import calendar, rules
 from .audit import AuditedModel
 from .base import RuleError
-from .classes import Movement, SchoolClass, Subgroup
+from .classes import Membership, SchoolClass, Subgroup
 from .curriculum import Subject, WorkType
 from .people import Staff, Student
 from .school import Period, SchoolSettings
@@ -93,10 +89,11 @@ class Lesson(AuditedModel):
 
     def check_student(self, student_id: int) -> None:
         """Rule 8 for this lesson: the pupil is in its class (and subgroup) on its date."""
-        rules.check_enrolled(Movement.class_id_on(student_id, self.date), self.school_class_id,
+        member = Membership.of(student_id, groups=self.subgroup_id is not None)
+        rules.check_enrolled(member.class_on(self.date), self.school_class_id,
                              self.school_class.name, self.date,
-                             self.subgroup is None
-                             or self.subgroup.has_student_on(student_id, self.date))
+                             self.subgroup_id is None
+                             or member.in_group_on(self.subgroup_id, self.date))
 
 
 class InLesson:
@@ -129,33 +126,6 @@ class Mark(InLesson, AuditedModel):
         rules.check_mark_value(self.value, lesson.grading_scale(),
                                SchoolSettings.current().uses_mark_one)
         lesson.check_student(self.student_id)
-
-    @classmethod
-    def averages(cls, student_ids: list[int], school_class_id: int, subject_id: int,
-                 start: dt.date, end: dt.date) -> dict[int, Fraction | None]:
-        """Rule 7: each pupil's weighted average in a subject between two dates.
-
-        A mark's weight is its own work type's, else its lesson's, else 1.
-        """
-        weight = WorkType.weight
-        rows = (cls.select(cls.student, cls.value, weight)
-                .join(Lesson)
-                .join(WorkType, on=(WorkType.id == fn.COALESCE(cls.work_type, Lesson.work_type)),
-                      join_type=JOIN.LEFT_OUTER)
-                .where(cls.student.in_(student_ids) & (Lesson.school_class == school_class_id)
-                       & (Lesson.subject == subject_id) & Lesson.date.between(start, end))
-                .order_by(cls.id)
-                .tuples())
-        marks: dict[int, list[tuple[str, float]]] = defaultdict(list)
-        for student_id, value, w in rows:
-            marks[student_id].append((value, w if w is not None else 1.0))
-        return {sid: rules.weighted_average(marks[sid]) for sid in student_ids}
-
-    @classmethod
-    def average(cls, student_id: int, school_class_id: int, subject_id: int,
-                start: dt.date, end: dt.date) -> Fraction | None:
-        """Rule 7: the pupil's weighted average in a subject between two dates."""
-        return cls.averages([student_id], school_class_id, subject_id, start, end)[student_id]
 
 
 class Attendance(InLesson, AuditedModel):

@@ -1,7 +1,9 @@
 """What a pupil's diary shows, read from the database a class at a time.
 
-A handful of queries per class, whatever its size; the pages are rendered elsewhere
-(site_builder.pages). Only pupils with diary credentials (models.diary) get a diary.
+The journal is read through its one reader (models.record); this module shapes it into
+diaries: a handful of queries per class and three per pupil, whatever the class's size.
+The pages are rendered elsewhere (site_builder.pages). Only pupils with diary credentials
+(models.diary) get a diary.
 """
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 
-from peewee import JOIN, fn
+from peewee import fn
 
 from models import (
     AcademicYear,
@@ -36,35 +39,17 @@ from models import (
 )
 from models.calendar import parse_grades
 from models.diary import DiaryAccess
-from models.gradebook import Pupil
-
-
-@dataclass(slots=True)
-class LessonLine:
-    """A lesson as the diary shows it: plain values, no model to build per row."""
-
-    id: int
-    class_id: int
-    date: dt.date
-    number: int
-    topic: str
-    homework: str
-    subgroup_id: int | None
-    subject_id: int
-    subject_name: str
-    work_type_id: int | None
-    work_type_name: str | None
+from models.record import ClassRecord, LessonRow
 
 
 @dataclass
 class Entry:
     """One lesson as a pupil's diary shows it."""
 
-    lesson: LessonLine
+    lesson: LessonRow
     marks: list[tuple[str, str]] = field(default_factory=list)  # (value, work type)
     attendance: str | None = None
     comments: list[str] = field(default_factory=list)
-    weighted: list[tuple[str, str, float]] = field(default_factory=list)  # with weights
 
 
 @dataclass
@@ -76,6 +61,7 @@ class Diary:
     school_class: SchoolClass
     entries: list[Entry]
     period_marks: dict[tuple[int, int | None, str], str]  # (subject, period, kind) -> value
+    averages: dict[tuple[int, int], Fraction | None]  # (period id, subject id) -> rule 7
     timetable: list[TimetableSlot]
     news: list[News]
     fingerprint: str = ""
@@ -99,7 +85,7 @@ class ClassPlan:
     accesses: dict[int, DiaryAccess]  # student id -> credentials, in class-list order
     prints: dict[int, str]  # student id -> fingerprint
     periods: list[Period]
-    class_ids: list[int]  # this class and any other its pupils were in this year (rule 8)
+    record: ClassRecord  # the class's journal of the year so far, for these pupils
 
     def read(self, ids: Iterable[int] | None = None) -> list[Diary]:
         """The diaries of these pupils of the class (all by default), in a few queries."""
@@ -112,25 +98,22 @@ class ClassPlan:
         return ClassRows.read(self)
 
 
-def plan_classes(today: dt.date, only: set[int] | None = None) -> Iterator[ClassPlan]:
-    """Every class of the current year with pupils who have diaries (or only these pupils)."""
+def plan_classes(today: dt.date) -> Iterator[ClassPlan]:
+    """Every class of the current year with pupils who have diaries."""
     year = AcademicYear.on(today, after_end=True)
     if year is None:
         return
     six_day = parse_grades(SchoolSettings.current().six_day_grades)
     for school_class in (SchoolClass.select().where(SchoolClass.year == year)
                          .order_by(SchoolClass.grade, SchoolClass.letter)):
-        ids = [i for i in school_class.student_ids_on(today) if only is None or i in only]
+        ids = school_class.student_ids_on(today)
         accesses = {a.student_id: a for a in DiaryAccess.select().where(
             DiaryAccess.student.in_(ids))} if ids else {}
         ids = [i for i in ids if i in accesses]
         if not ids:
             continue
-        class_ids = sorted({school_class.id} | {cid for (cid,) in (
-            Movement.select(Movement.school_class).where(
-                Movement.student.in_(ids) & (Movement.date.between(year.start, today))
-                & Movement.school_class.is_null(False)).distinct().tuples())})
-        stamps = _stamps(school_class, class_ids, ids)
+        record = ClassRecord(school_class, year.start, today, pupils=ids)
+        stamps = _stamps(school_class, record.class_ids, ids)
         periods = list(school_class.periods())
         # The pages depend on the date only through the current week and the periods begun;
         # the days the weeks show, on the calendar: the year's dates, its holidays and
@@ -143,60 +126,24 @@ def plan_classes(today: dt.date, only: set[int] | None = None) -> Iterator[Class
                                             accesses[sid].token)).encode()).hexdigest()
                   for sid in ids}
         yield ClassPlan(school_class, year, today, {sid: accesses[sid] for sid in ids}, prints,
-                        periods, class_ids)
-
-
-def load(today: dt.date, only: set[int] | None = None) -> Iterator[Diary]:
-    """Every diary of the current year (or only those of these pupils), class by class."""
-    for class_plan in plan_classes(today, only):
-        yield from class_plan.read()
+                        periods, record)
 
 
 @dataclass
 class ClassRows:
-    """What the diaries of a class's pupils are made of, but for their marks, absences and
-    comments: read once per class and process, in a few queries whatever the class's size.
-    """
+    """What the diaries of a class's pupils share: the journal's lessons, memberships and
+    period marks (models.record), the timetable and the news; read once per class and
+    process, in a few queries whatever the class's size."""
 
-    lessons: list[LessonLine]
-    by_id: dict[int, LessonLine]
-    weights: dict[int, tuple[str, float]]
-    students: dict[int, Student]
-    moves: dict[int, list]  # student id -> [(date, class id)] from the movement book
-    groups: dict[tuple[int, int], list]  # (subgroup, student) -> [(start, end)]
-    period_marks: dict[int, dict]  # student id -> {(subject, period, kind): value}
+    record: ClassRecord
     timetable: list[TimetableSlot]
     news: list[News]
     plain: dict[int, Entry]  # a lesson with nothing of the pupil's own, shared by all
 
     @classmethod
     def read(cls, plan: ClassPlan) -> ClassRows:
-        school_class, today, ids = plan.school_class, plan.today, list(plan.accesses)
-        lessons = [LessonLine(*row) for row in (
-            Lesson.select(Lesson.id, Lesson.school_class, Lesson.date, Lesson.number,
-                          Lesson.topic, Lesson.homework, Lesson.subgroup, Lesson.subject,
-                          Subject.name, Lesson.work_type, WorkType.name)
-            .join(Subject).switch(Lesson)
-            .join(WorkType, JOIN.LEFT_OUTER, on=(Lesson.work_type == WorkType.id))
-            .where(_in_year(plan))
-            .order_by(Lesson.date, Lesson.number, Subject.sort_order).tuples())]
-        moves = defaultdict(list)
-        for sid, day, cid in (Movement.select(Movement.student, Movement.date,
-                                              Movement.school_class)
-                              .where(Movement.student.in_(ids))
-                              .order_by(Movement.date, Movement.id).tuples()):
-            moves[sid].append((day, cid))
-        groups: dict[tuple[int, int], list] = defaultdict(list)
-        for subgroup_id, sid, start, end in (SubgroupMember.select(
-                SubgroupMember.subgroup, SubgroupMember.student, SubgroupMember.start,
-                SubgroupMember.end).where(SubgroupMember.student.in_(ids)).tuples()):
-            groups[subgroup_id, sid].append((start, end))
-        pm = PeriodMark
-        period_marks: dict[int, dict] = defaultdict(dict)
-        for sid, subject_id, period_id, kind, value in (
-                pm.select(pm.student, pm.subject, pm.period, pm.kind, pm.value)
-                .where(pm.school_class.in_(plan.class_ids) & pm.student.in_(ids)).tuples()):
-            period_marks[sid][subject_id, period_id, kind] = value
+        record, school_class, today = plan.record, plan.school_class, plan.today
+        record.members  # noqa: B018 (read here, once, not per pupil)
         slot = TimetableSlot
         timetable = list(slot.select(slot, Subject).join(Subject)
                          .where((slot.school_class == school_class) & (slot.valid_from <= today)
@@ -209,80 +156,34 @@ class ClassRows:
         settings = SchoolSettings.current()
         for item in news:  # stored in UTC, shown on the school's clock
             item.published_local = settings.local_time(item.published_at)
-        return cls(lessons, {x.id: x for x in lessons},
-                   {w.id: (w.name, w.weight) for w in WorkType.select()},
-                   {s.id: s for s in Student.select().where(Student.id.in_(ids))},
-                   moves, groups, period_marks, timetable, news,
-                   {lesson.id: Entry(lesson) for lesson in lessons})
-
-    @functools.cached_property
-    def rows(self) -> list[tuple]:
-        """(lesson, id, (date, class id), subgroup id) of each lesson, in the diary's order."""
-        return [(lesson, lesson.id, (lesson.date, lesson.class_id), lesson.subgroup_id)
-                for lesson in self.lessons]
-
-    @functools.cached_property
-    def places(self) -> list[tuple]:
-        """The (date, class id) pairs a pupil's membership is asked about (rule 8)."""
-        return sorted({place for _l, _i, place, _s in self.rows})
-
-
-def _in_year(plan: ClassPlan):
-    """A pupil's year: lessons of every class they were in (each while they were in it)."""
-    return (Lesson.school_class.in_(plan.class_ids)
-            & Lesson.date.between(plan.year.start, plan.today))
+        return cls(record, timetable, news, {x.id: Entry(x) for x in record.lessons})
 
 
 def _read_class(plan: ClassPlan, ids: list[int]) -> Iterator[Diary]:
     """These pupils' diaries: the class's shared rows, and their own marks, absences and
     comments in three queries (for one pupil or for many)."""
     shared = plan.shared
-    by_id, weights = shared.by_id, shared.weights
-    in_year = _in_year(plan)
-    marks: dict[tuple[int, int], list] = defaultdict(list)
-    attendance: dict[tuple[int, int], str] = {}
-    comments: dict[tuple[int, int], list[str]] = defaultdict(list)
-    # Rows of this class's lessons of the year (a join: a list of lesson ids would make
-    # a statement with hundreds of parameters).
-    for lesson_id, sid, value, wt in (Mark.select(Mark.lesson, Mark.student, Mark.value,
-                                                  Mark.work_type).join(Lesson)
-                                      .where(in_year & Mark.student.in_(ids))
-                                      .order_by(Mark.id).tuples()):
-        name, weight = weights.get(wt or by_id[lesson_id].work_type_id, ("", 1.0))
-        marks[lesson_id, sid].append((value, name, weight))
-    for lesson_id, sid, code in (Attendance.select(Attendance.lesson, Attendance.student,
-                                                   Attendance.code).join(Lesson)
-                                 .where(in_year & Attendance.student.in_(ids)).tuples()):
-        attendance[lesson_id, sid] = code
-    for lesson_id, sid, text in (TeacherComment.select(TeacherComment.lesson,
-                                                       TeacherComment.student,
-                                                       TeacherComment.text).join(Lesson)
-                                 .where(in_year & TeacherComment.student.in_(ids))
-                                 .order_by(TeacherComment.id).tuples()):
-        comments[lesson_id, sid].append(text)
-    rows, places, plain, groups = shared.rows, shared.places, shared.plain, shared.groups
+    record, plain = shared.record, shared.plain
+    own = record.rows(ids)
+    begun = [p for p in plan.periods if p.start <= plan.today]
     for sid in ids:
-        pupil = Pupil(shared.students[sid], shared.moves[sid], None)
-        in_class = {place: pupil.in_journal_on(*place) for place in places}
+        member = record.members[sid]
+        seen = list(record.seen(sid))
         entries = []
-        for lesson, lesson_id, place, subgroup_id in rows:
-            if not in_class[place]:
-                continue
-            day = place[0]
-            if subgroup_id and not any((s is None or s <= day) and (e is None or e >= day)
-                                       for s, e in groups.get((subgroup_id, sid), [])):
-                continue
-            key = (lesson_id, sid)
-            if key in marks or key in attendance or key in comments:
-                given = marks.get(key, [])
-                entries.append(Entry(lesson, [(v, n) for v, n, _w in given],
-                                     attendance.get(key), comments.get(key, []), given))
+        for lesson in seen:
+            key = (lesson.id, sid)
+            if own.has(key):
+                entries.append(Entry(lesson, [(m.value, m.work_type) for m in own.marks[key]],
+                                     own.attendance.get(key),
+                                     [text for _author, text in own.comments.get(key, [])]))
             else:  # most lessons: nothing of the pupil's own, one Entry shared by all
-                entries.append(plain[lesson_id])
-        diary = Diary(plan.accesses[sid], shared.students[sid], plan.school_class, entries,
-                      shared.period_marks[sid],
+                entries.append(plain[lesson.id])
+        averages = record.averages(sid, [(p.start, p.end) for p in begun], own, seen)
+        diary = Diary(plan.accesses[sid], member.student, plan.school_class, entries,
+                      record.pupil_period_marks(sid),
+                      {(begun[i].id, subject): a for (i, subject), a in averages.items()},
                       [t for t in shared.timetable if t.subgroup_id is None
-                       or (t.subgroup_id, sid) in groups], shared.news)
+                       or t.subgroup_id in member.groups], shared.news)
         diary.fingerprint = plan.prints[sid]
         yield diary
 

@@ -17,7 +17,7 @@ import nh3
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from models import Period, SchoolClass, rules
+from models import Period, SchoolClass
 from models.calendar import WEEKDAYS, SchoolCalendar
 from models.rules import ATTENDANCE_CODES, format_average
 
@@ -183,12 +183,11 @@ class DiaryPages:
         return self._templates[name].render(diary=diary, nav=nav, **context)
 
     def _periods(self, diary: Diary, periods: list[Period]) -> list:
-        """Each period begun so far: per subject its marks, weighted average (rule 7) and
-        period mark, in one pass over the pupil's lessons."""
+        """Each period begun so far: per subject its marks, weighted average (rule 7, from
+        the journal's reader) and period mark, in one pass over the pupil's lessons."""
         begun = [p for p in periods if p.start <= self.today]
         subjects: list[dict[str, int]] = [{} for _ in begun]  # name -> subject id
         marks: list[dict[str, list[str]]] = [defaultdict(list) for _ in begun]
-        weighted: list[dict[str, list]] = [defaultdict(list) for _ in begun]
         for entry in diary.entries:
             # Keyed by the pupil's class too: a lesson of a class a pupil left counts in
             # the periods of the pupil's class now.
@@ -205,9 +204,9 @@ class DiaryPages:
             subjects[index][name] = subject_id
             if entry.marks:
                 marks[index][name].extend(v for v, _ in entry.marks)
-                weighted[index][name].extend((v, w) for v, _n, w in entry.weighted)
         return [(period, [{"subject": name, "marks": marks[i][name],
-                           "average": format_average(rules.weighted_average(weighted[i][name])),
+                           "average": format_average(diary.averages.get(
+                               (period.id, subjects[i][name]))),
                            "period_mark": diary.period_marks.get(
                                (subjects[i][name], period.id, "period"), "")}
                           for name in sorted(subjects[i])])

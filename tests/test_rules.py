@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models import Attendance, Mark, Movement, PeriodMark, RuleError, SchoolSettings
+from models.record import ClassRecord
 from models.rules import suggest_mark, weighted_average
 
 DAY = dt.timedelta(days=1)
@@ -57,7 +58,8 @@ def test_rule_7_weighted_average_and_suggested_mark(school):
     Mark.create(lesson=test, student=ivanov, value="3")
     Mark.create(lesson=test, student=ivanov, value="4", work_type=school.oral)
     # (5·1 + 3·2 + 4·1) / 4 = 3.75
-    avg = Mark.average(ivanov.id, school.c5.id, school.math.id, school.start, school.today)
+    record = ClassRecord(school.c5, school.start, school.today, subject_id=school.math.id)
+    avg = record.average(ivanov.id, school.math.id, school.start, school.today)
     assert avg == Fraction(15, 4)
     assert suggest_mark(avg, SchoolSettings.current().thresholds) == "4"
     settings = SchoolSettings.current()

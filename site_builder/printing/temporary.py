@@ -16,8 +16,8 @@ from models import (
 )
 from models.base import RuleError
 from models.calendar import SchoolCalendar
-from models.gradebook import Pupil, class_pupils
 from models.people import fold_name
+from models.record import ClassRecord
 
 from .engine import render_html, render_pdf
 
@@ -72,26 +72,15 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
 def month_pupils(assignment: TeachingAssignment, first: dt.date,
                  last: dt.date) -> list[tuple[Student, str]]:
     """The class's (or subgroup's) pupils on some day of the month, noting partial stays."""
+    record = ClassRecord(assignment.school_class, first, last)
     result = []
-    for pupil in class_pupils(assignment.school_class, last, assignment.subgroup_id):
-        days = [d for d in _change_days(pupil, first, last)
-                if pupil.in_journal_on(d, assignment.school_class_id)]
-        if days:
-            note = ([f"с {min(days):%d.%m}"] if min(days) > first else []) + \
-                ([f"по {max(days):%d.%m}"] if max(days) < last else [])
+    for pupil in record.members.values():
+        stay = pupil.stay(assignment.school_class_id, assignment.subgroup_id, first, last)
+        if stay:
+            note = ([f"с {stay[0]:%d.%m}"] if stay[0] > first else []) + \
+                ([f"по {stay[1]:%d.%m}"] if stay[1] < last else [])
             result.append((pupil.student, ", ".join(note)))
     return result
-
-
-def _change_days(pupil: Pupil, first: dt.date, last: dt.date) -> list[dt.date]:
-    """The month's ends and the days around each change of class or subgroup in it."""
-    changes = [d for d, _ in pupil.moves]
-    for start, end in pupil.groups or []:
-        changes += [d + dt.timedelta(days=1) for d in (end,) if d] + [d for d in (start,) if d]
-    days = {first, last}
-    for d in changes:
-        days |= {d, d - dt.timedelta(days=1)}
-    return sorted(d for d in days if first <= d <= last)
 
 
 def expected_lessons(assignment: TeachingAssignment, first: dt.date, last: dt.date) -> int:

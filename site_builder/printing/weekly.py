@@ -15,27 +15,19 @@ from functools import lru_cache
 from markupsafe import Markup
 
 from models import (
-    Attendance,
     DiaryAccess,
     Guardian,
-    Lesson,
-    Mark,
     News,
     Period,
-    PeriodMark,
     SchoolClass,
     SchoolSettings,
-    Staff,
     Student,
     StudentGuardian,
-    SubgroupMember,
-    Subject,
-    TeacherComment,
-    WorkType,
     rules,
 )
-from models.calendar import WEEKDAY_SHORT, WEEKDAYS, SchoolCalendar
-from models.gradebook import Pupil, class_pupils
+from models.calendar import WEEKDAY_SHORT, WEEKDAYS, SchoolCalendar, period_of
+from models.classes import Membership
+from models.record import ClassRecord, LessonRow, MarkRow
 from models.rules import format_average
 
 from ..pages import markdown, week_off
@@ -82,8 +74,8 @@ def template_globals() -> dict:
 class Row:
     """A lesson as a weekly sheet shows it: its marks with work types and the attendance."""
 
-    lesson: Lesson
-    marks: list[tuple[str, WorkType | None]]
+    lesson: LessonRow
+    marks: list[MarkRow]
     attendance: str | None
 
 
@@ -118,7 +110,7 @@ class Sheet:
     school_class: SchoolClass
     monday: dt.date
     days: list[Day]
-    comments: list[tuple[Lesson, str, str]]  # lesson, author's short name, text
+    comments: list[tuple[LessonRow, str, str]]  # lesson, author's short name, text
     period: Period | None
     subjects: list[SubjectLine]
     news: list[News]
@@ -143,10 +135,11 @@ class Sheet:
         return [row.attendance for row in self.rows if row.attendance]
 
     @property
-    def work_types(self) -> list[WorkType]:
-        """The work types of the week's marks that have a short name, for the legend."""
-        found = {wt.id: wt for row in self.rows for _, wt in row.marks if wt and wt.short_name}
-        return sorted(found.values(), key=lambda wt: wt.short_name)
+    def work_types(self) -> list[tuple[str, str]]:
+        """(short name, name) of the week's marks' work types that have a short name, for
+        the legend."""
+        return sorted({(m.short, m.work_type) for row in self.rows for m in row.marks
+                       if m.short})
 
     @property
     def period_title(self) -> str:
@@ -159,13 +152,6 @@ class Sheet:
     def footer(self) -> str:
         return (f"{self.student.full_name}, {self.school_class.name} · выписка за неделю "
                 f"{self.monday:%d.%m}–{self.last_day:%d.%m.%Y}")
-
-
-def period_for_week(school_class: SchoolClass, monday: dt.date) -> Period | None:
-    """The period whose marks the sheet sums up: the latest begun by the week's end."""
-    sunday = monday + dt.timedelta(days=6)
-    begun = [p for p in school_class.periods() if p.start <= sunday]
-    return begun[-1] if begun else None
 
 
 def paper_sheet_ids(student_ids: list[int]) -> set[int]:
@@ -187,125 +173,71 @@ def diary_qr_codes(student_ids: list[int]) -> dict[int, Markup]:
 
 
 class WeekReader:
-    """What the weekly sheets of one class show, read in a fixed number of queries."""
+    """What the weekly sheets of one class show, read through the journal's one reader
+    (models.record) in a fixed number of queries."""
 
     def __init__(self, school_class: SchoolClass, monday: dt.date):
         self.school_class, self.monday = school_class, monday_of(monday)
         self.sunday = self.monday + dt.timedelta(days=6)
-        self.period = period_for_week(school_class, self.monday)
+        # The period the sheet sums up: the current one at the week's end.
+        self.period = period_of(school_class.periods(), self.sunday)
         self.start = min(self.monday, self.period.start) if self.period else self.monday
         self.school = SchoolSettings.current().name
 
     def sheets(self, paper_only: bool = False, qr: bool = False) -> list[Sheet]:
         """A sheet for each pupil of the class that week (only paper ones if asked)."""
-        week = [self.monday + dt.timedelta(days=i) for i in range(7)]
-        pupils = [p for p in class_pupils(self.school_class, self.sunday)
-                  if any(p.in_journal_on(d, self.school_class.id) for d in week)]
+        self.record = ClassRecord(self.school_class, self.start, self.sunday)
+        pupils = self.record.belonging(None, self.monday, self.sunday)
         if paper_only:
-            wanted = paper_sheet_ids([p.student.id for p in pupils])
-            pupils = [p for p in pupils if p.student.id in wanted]
+            wanted = paper_sheet_ids([p.student_id for p in pupils])
+            pupils = [p for p in pupils if p.student_id in wanted]
         if not pupils:
             return []
-        ids = [p.student.id for p in pupils]
-        self._read_lessons(ids)
-        self._read_class()
+        ids = [p.student_id for p in pupils]
+        self.rows = self.record.rows(ids)
+        self.calendar = SchoolCalendar.of(self.school_class.year_id)
+        self.news = week_news(self.school_class, self.monday)
         self.qr = diary_qr_codes(ids) if qr else {}
         return [self._sheet(p) for p in pupils]
 
-    def _read_lessons(self, ids: list[int]) -> None:
-        """The class's lessons from the period's start, with the pupils' marks and more."""
-        self.lessons = list(
-            Lesson.select(Lesson, Subject).join(Subject)
-            .where((Lesson.school_class == self.school_class)
-                   & Lesson.date.between(self.start, self.sunday))
-            .order_by(Lesson.date, Lesson.number, Subject.sort_order, Lesson.id))
-        lesson_ids = [x.id for x in self.lessons]
-        week_ids = [x.id for x in self.lessons if x.date >= self.monday]
-        self.marks: dict[tuple[int, int], list] = defaultdict(list)
-        for lesson_id, sid, value, wt in (
-                Mark.select(Mark.lesson, Mark.student, Mark.value, Mark.work_type)
-                .where(Mark.lesson.in_(lesson_ids) & Mark.student.in_(ids))
-                .order_by(Mark.id).tuples()):
-            self.marks[lesson_id, sid].append((value, wt))
-        self.attendance = {(lesson_id, sid): code for lesson_id, sid, code in (
-            Attendance.select(Attendance.lesson, Attendance.student, Attendance.code)
-            .where(Attendance.lesson.in_(week_ids) & Attendance.student.in_(ids)).tuples())}
-        self.comments: dict[tuple[int, int], list] = defaultdict(list)
-        for c in (TeacherComment.select(TeacherComment, Staff).join(Staff)
-                  .where(TeacherComment.lesson.in_(week_ids) & TeacherComment.student.in_(ids))
-                  .order_by(TeacherComment.id)):
-            self.comments[c.lesson_id, c.student_id].append((c.author.short_name, c.text))
-        self.groups: dict[tuple[int, int], list] = defaultdict(list)
-        for group_id, sid, start, end in (SubgroupMember.select(
-                SubgroupMember.subgroup, SubgroupMember.student, SubgroupMember.start,
-                SubgroupMember.end).where(SubgroupMember.student.in_(ids)).tuples()):
-            self.groups[group_id, sid].append((start, end))
-
-    def _read_class(self) -> None:
-        """Work types, period marks, the calendar and news: the same for every pupil."""
-        self.work_types = {wt.id: wt for wt in WorkType.select()}
-        pm = PeriodMark
-        self.period_marks = {} if self.period is None else {
-            (sid, subject): value for sid, subject, value in (
-                pm.select(pm.student, pm.subject, pm.value)
-                .where((pm.school_class == self.school_class) & (pm.kind == "period")
-                       & (pm.period == self.period)).tuples())}
-        self.calendar = SchoolCalendar.of(self.school_class.year_id)
-        self.news = week_news(self.school_class, self.monday)
-
-    def _sees(self, pupil: Pupil, lesson: Lesson) -> bool:
-        """Rule 8: the lesson is in the pupil's journal (class and subgroup on its date)."""
-        if not pupil.in_journal_on(lesson.date, self.school_class.id):
-            return False
-        return lesson.subgroup_id is None or any(
-            (s is None or s <= lesson.date) and (e is None or e >= lesson.date)
-            for s, e in self.groups.get((lesson.subgroup_id, pupil.student.id), []))
-
-    def _sheet(self, pupil: Pupil) -> Sheet:
-        sid = pupil.student.id
-        seen = [x for x in self.lessons if self._sees(pupil, x)]
+    def _sheet(self, pupil: Membership) -> Sheet:
+        sid = pupil.student_id
+        seen = list(self.record.seen(sid))
         week = [x for x in seen if x.date >= self.monday]
         comments = [(x, author, text) for x in week
-                    for author, text in self.comments.get((x.id, sid), [])]
+                    for author, text in self.rows.comments.get((x.id, sid), [])]
         days = self._days(sid, week)
         off = "" if days else week_off(self.calendar, self.monday, self.school_class.grade)
         return Sheet(self.school, pupil.student, self.school_class, self.monday, days,
                      comments, self.period, self._subjects(sid, seen), self.news,
                      self.qr.get(sid), off)
 
-    def _work_type(self, mark_type: int | None, lesson: Lesson) -> WorkType | None:
-        """The mark's own work type, else its lesson's."""
-        return self.work_types.get(mark_type or lesson.work_type_id)
-
-    def _days(self, sid: int, week: list[Lesson]) -> list[Day]:
+    def _days(self, sid: int, week: list[LessonRow]) -> list[Day]:
         """The days the diary's week shows too (SchoolCalendar.week_days): every school day
         of the class's grade and any day with a lesson of the pupil's."""
         rows: dict[dt.date, list[Row]] = defaultdict(list)
         for lesson in week:
-            marks = [(v, self._work_type(wt, lesson))
-                     for v, wt in self.marks.get((lesson.id, sid), [])]
-            rows[lesson.date].append(Row(lesson, marks, self.attendance.get((lesson.id, sid))))
+            rows[lesson.date].append(Row(lesson, self.rows.marks.get((lesson.id, sid), []),
+                                         self.rows.attendance.get((lesson.id, sid))))
         days = self.calendar.week_days(self.monday, self.school_class.grade, rows)
         return [Day(d, rows.get(d, [])) for d in days]
 
-    def _subjects(self, sid: int, seen: list[Lesson]) -> list[SubjectLine]:
+    def _subjects(self, sid: int, seen: list[LessonRow]) -> list[SubjectLine]:
         """Each subject of the period so far with the pupil's marks and weighted average."""
         if self.period is None:
             return []
         start, end = self.period.start, min(self.period.end, self.sunday)
-        subjects = {x.subject_id: x.subject for x in seen if start <= x.date <= end}
-        marks: dict[int, list[tuple[str, float]]] = defaultdict(list)
-        for lesson in self.lessons:
-            if start <= lesson.date <= end:
-                for value, wt in self.marks.get((lesson.id, sid), []):
-                    subjects.setdefault(lesson.subject_id, lesson.subject)
-                    work_type = self._work_type(wt, lesson)
-                    weight = work_type.weight if work_type else 1.0
-                    marks[lesson.subject_id].append((value, weight))
-        ordered = sorted(subjects.values(), key=lambda s: (s.sort_order, s.name))
-        return [SubjectLine(s.name, [v for v, _ in marks[s.id]],
-                            average_text(rules.weighted_average(marks[s.id])),
-                            self.period_marks.get((sid, s.id), "")) for s in ordered]
+        in_period = [x for x in seen if start <= x.date <= end]
+        subjects = {x.subject_id: (x.subject_order, x.subject_name) for x in in_period}
+        marks: dict[int, list[str]] = defaultdict(list)
+        for lesson in in_period:
+            marks[lesson.subject_id] += [m.value for m in self.rows.marks.get((lesson.id, sid), ())]
+        averages = self.record.averages(sid, [(start, end)], self.rows, in_period)
+        return [SubjectLine(name, marks[subject_id],
+                            average_text(averages.get((0, subject_id))),
+                            self.record.period_mark(sid, subject_id, self.period.id))
+                for subject_id, (_order, name) in sorted(subjects.items(),
+                                                         key=lambda item: item[1])]
 
 
 def week_news(school_class: SchoolClass, monday: dt.date) -> list[News]:
