@@ -176,3 +176,68 @@ def browser(app):
     """An HTTP client that logs in and posts with CSRF tokens, like a real browser."""
     from tests.panel import Browser
     return Browser(app.test_client())
+
+
+@pytest.fixture
+def small_site(school, tmp_path, monkeypatch):
+    """The small school's site built once: a mark in 5А, diary passwords for 5А and 6А's
+    pupil (fast key derivation); yields the output folder, the passwords, the lesson."""
+    import models.diary as diary_model
+    from models import Mark
+    from site_builder.build import build
+    from tests.outputs import CONTENT, FAST_ITERATIONS, issue_all
+
+    monkeypatch.setattr(diary_model, "ITERATIONS", FAST_ITERATIONS)
+    lesson = school.lesson(topic="Дроби", homework="№ 5")
+    Mark.create(lesson=lesson, student=school.pupils5[0], value="5")
+    passwords = issue_all(school.pupils5 + [school.pupil6])
+    output = tmp_path / "output"
+    build(output, CONTENT, school.today)
+    return output, passwords, lesson
+
+
+# The browser tests' panel (tests/chromium.py has their helpers).
+
+@pytest.fixture
+def journal(school, people):
+    """Three maths lessons in 5А last week; 5А's class teacher is now someone who teaches
+    nothing, so «reads but cannot change» is tested on a person distinct from the teacher."""
+    school.c5.class_teacher = people.class_teacher
+    school.c5.save()
+    return [school.lesson(day=school.today - dt.timedelta(days=d)) for d in (9, 8, 7)]
+
+
+@pytest.fixture
+def site(app, journal):
+    """The app on a real WSGI server (waitress) in a daemon thread; yields its base URL."""
+    import threading
+
+    from waitress import create_server, wasyncore
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, name="waitress-test", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    server.task_dispatcher.shutdown()
+    thread.join(timeout=5)
+    if thread.is_alive():  # a keep-alive channel still open: close everything left
+        wasyncore.close_all(server._map)
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def new_page(chromium, site):
+    """Pages in fresh browser contexts (own cookies), 1366×768, closed after the test."""
+    from tests.chromium import TIMEOUT_MS, VIEWPORT
+
+    contexts = []
+
+    def make():
+        context = chromium.new_context(viewport=VIEWPORT, locale="ru-RU", base_url=site)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from models import Staff, Subgroup, TeachingAssignment
+from models import ALL_MODELS, Staff, Subgroup, TeachingAssignment
 from models.people import PASSWORD_METHOD
 from tests.school import SmallSchool, staff
 
@@ -15,6 +15,7 @@ PASSWORD = "correct-horse-9"
 # Hashed once: scrypt at the production cost takes a noticeable moment per hash.
 _HASH = generate_password_hash(PASSWORD, method=PASSWORD_METHOD)
 _CSRF = re.compile(r'name="csrf[-_]token" (?:value|content)="([^"]+)"')
+CYRILLIC = re.compile("[А-Яа-яЁё]")  # an answer in Russian has some
 
 
 @dataclass
@@ -87,3 +88,19 @@ class Browser:
         if not self.token:
             self.get("/")
         return self.client.post(url, json=payload, headers={"X-CSRFToken": self.token})
+
+
+def fill(browser: Browser, url: str, data: dict, **kwargs):
+    """Open a form page as a person would, then submit it."""
+    browser.get(url)
+    return browser.post(url, data, follow_redirects=True, **kwargs)
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def rows() -> dict[str, list[tuple]]:
+    """Every row of every table, to show that a refused request wrote nothing."""
+    return {m.__name__: list(m.select().order_by(m._meta.primary_key).tuples())
+            for m in ALL_MODELS}

@@ -22,17 +22,7 @@ from models import (
     TeachingAssignment,
 )
 from models.people import LOGIN_REFUSED
-from tests.panel import Browser
-
-
-def fill(browser: Browser, url: str, data: dict, **kwargs):
-    """Open a form page as a person would, then submit it."""
-    browser.get(url)
-    return browser.post(url, data, follow_redirects=True, **kwargs)
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
+from tests.panel import Browser, fill, text
 
 
 def column(response, name: str) -> list[str]:

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from models import News
-from tests.test_browser import journal, log_in, new_page, site  # noqa: F401  (fixtures)
+from tests.chromium import log_in
 
 pytestmark = pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
 
@@ -20,7 +20,7 @@ document.addEventListener('securitypolicyviolation', e => window.__violations.pu
 
 
 @pytest.fixture
-def deputy_page(new_page, people):  # noqa: F811
+def deputy_page(new_page, people):
     page = new_page()
     page.context.add_init_script(WATCH)
     log_in(page, people.deputy.login)
@@ -31,7 +31,7 @@ def violations(page) -> list[str]:
     return page.evaluate("window.__violations")
 
 
-def test_panel_pages_work_with_nothing_blocked(deputy_page, school, journal):  # noqa: F811
+def test_panel_pages_work_with_nothing_blocked(deputy_page, school, journal):
     page = deputy_page
     for url in ("/", "/journal/", f"/journal/grid?class_id={school.c5.id}"
                 f"&subject_id={school.math.id}", "/setup/news/", "/setup/news/new/",

@@ -14,9 +14,8 @@ import pytest
 from peewee import ForeignKeyField, IntegerField
 
 from models import Staff
-from tests.panel import PASSWORD, Browser
+from tests.panel import CYRILLIC, PASSWORD, Browser, rows
 from tests.school import staff
-from tests.test_attack_rows import CYRILLIC, rows
 
 NO_ROW_IDS = [str(2**63), "1e300", "1.9"]
 

@@ -9,12 +9,10 @@ who left. Item 15 (and issue 11.3): malformed requests that used to end in a 500
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 
 from models import (
-    ALL_MODELS,
     Attendance,
     Guardian,
     Lesson,
@@ -28,16 +26,10 @@ from models import (
     TeacherComment,
     TeachingAssignment,
 )
-from tests.panel import Browser
+from tests.pages import lesson_payload
+from tests.panel import CYRILLIC, Browser, rows
 
 DAY = dt.timedelta(days=1)
-CYRILLIC = re.compile("[А-Яа-яЁё]")
-
-
-def rows() -> dict[str, list[tuple]]:
-    """Every row of every table, to show that a refused request wrote nothing."""
-    return {m.__name__: list(m.select().order_by(m._meta.primary_key).tuples())
-            for m in ALL_MODELS}
 
 
 # --- item 4: sizes ------------------------------------------------------------------
@@ -59,11 +51,6 @@ def test_one_cell_takes_at_most_four_marks(browser, people, school):
     assert cell(browser, lesson, pupil, "54545").status_code == 422
     assert rows() == before  # no mark, no audit entry
     assert cell(browser, lesson, pupil, "5/4 4/3").get_json()["text"] == "5 4 4 3"
-
-
-def lesson_payload(school, **fields):
-    return {"class_id": school.c5.id, "subject_id": school.math.id,
-            "date": school.today.isoformat(), "number": 1, **fields}
 
 
 def test_long_topics_and_homework_are_refused_not_cut(browser, people, school):

@@ -18,10 +18,7 @@ import models.diary as diary_model
 from journal_cli import main
 from models import database, db
 from site_builder.build import build
-from tests.test_build import open_page, tree
-
-CONTENT = Path(__file__).resolve().parent.parent / "content"
-FAST_ITERATIONS = 1000
+from tests.outputs import CONTENT, FAST_ITERATIONS, open_page, tree
 
 
 def mode(path: Path) -> int:

@@ -9,7 +9,6 @@ journal (read from the app: a new endpoint fails until the matrix says who may u
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import pytest
@@ -25,10 +24,9 @@ from models import (
     SubgroupMember,
     TeachingAssignment,
 )
-from tests.panel import Browser
+from tests.panel import CYRILLIC, Browser, rows
 from tests.school import staff
 
-CYRILLIC = re.compile("[А-Яа-яЁё]")
 DAY = dt.timedelta(days=1)
 
 TEACHERS = {"teacher", "english", "other", "class_teacher"}
@@ -76,12 +74,6 @@ def url_for_rule(rule, people, school) -> str:
 
 def row_counts() -> dict[str, int]:
     return {m.__name__: m.select().count() for m in ALL_MODELS}
-
-
-def rows() -> dict[str, list[tuple]]:
-    """Every row of every table, to show that a refused request changed nothing."""
-    return {m.__name__: list(m.select().order_by(m._meta.primary_key).tuples())
-            for m in ALL_MODELS}
 
 
 def test_every_endpoint_has_an_access_rule(app):

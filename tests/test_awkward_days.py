@@ -20,8 +20,7 @@ from models import Attendance, Lesson, Mark, SchoolSettings
 from site_builder.build import build
 from site_builder.pages import week_page
 from site_builder.printing import monday_of
-from tests.test_build import CONTENT, FAST_ITERATIONS, open_page
-from tests.test_printing import pages_of
+from tests.outputs import CONTENT, FAST_ITERATIONS, open_page, pages_of
 
 DAY = dt.timedelta(days=1)
 VALUES = ("5", "4", "3")

@@ -8,77 +8,16 @@ browser this test fails and says why.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
-import threading
 
 import pytest
 
-from models import Attendance, Mark
 from models.people import LOGIN_REFUSED
+from tests.chromium import ALL_SAVED, cell, log_in, stored
 from tests.panel import PASSWORD
-
-VIEWPORT = {"width": 1366, "height": 768}
-TIMEOUT_MS = 10_000
 
 # One backend is enough here: the rules themselves are tested on both in test_rules etc.
 pytestmark = pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
-
-ALL_SAVED = """() => {
-  const cells = [...document.querySelectorAll('#grid input.cell')];
-  return cells.length > 0 && cells.every(i => !i.classList.contains('saving')
-                                              && i.value === i.dataset.saved);
-}"""
-
-
-
-@pytest.fixture
-def journal(school, people):
-    """Three maths lessons in 5А last week; 5А's class teacher is now someone who teaches
-    nothing, so «reads but cannot change» is tested on a person distinct from the teacher."""
-    school.c5.class_teacher = people.class_teacher
-    school.c5.save()
-    return [school.lesson(day=school.today - dt.timedelta(days=d)) for d in (9, 8, 7)]
-
-
-@pytest.fixture
-def site(app, journal):
-    """The app on a real WSGI server (waitress) in a daemon thread; yields its base URL."""
-    from waitress import create_server, wasyncore
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="waitress-test", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    server.task_dispatcher.shutdown()
-    thread.join(timeout=5)
-    if thread.is_alive():  # a keep-alive channel still open: close everything left
-        wasyncore.close_all(server._map)
-        thread.join(timeout=5)
-
-
-@pytest.fixture
-def new_page(chromium, site):
-    """Pages in fresh browser contexts (own cookies), 1366×768, closed after the test."""
-    contexts = []
-
-    def make():
-        context = chromium.new_context(viewport=VIEWPORT, locale="ru-RU", base_url=site)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def log_in(page, login: str, password: str = PASSWORD) -> None:
-    page.goto("/login/")
-    page.fill("#login", login)
-    page.fill("#password", password)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def open_maths_5a(page) -> None:
@@ -91,22 +30,9 @@ def open_maths_5a(page) -> None:
     page.wait_for_selector("table#grid")
 
 
-def cell(page, lesson, pupil):
-    return page.locator(f'#grid [data-lesson="{lesson.id}"][data-student="{pupil.id}"]')
-
-
 def readonly_texts(page, row: int) -> list[str]:
     return [t.strip() for t in page.locator("#grid tbody tr").nth(row)
             .locator(".cell-ro").all_inner_texts()]
-
-
-def stored(lesson, pupil) -> str:
-    """The cell as the database has it: attendance code, then marks in order."""
-    code = [a.code for a in Attendance.select().where(
-        (Attendance.lesson == lesson.id) & (Attendance.student == pupil.id))]
-    marks = [m.value for m in Mark.select().where(
-        (Mark.lesson == lesson.id) & (Mark.student == pupil.id)).order_by(Mark.id)]
-    return " ".join(code + marks)
 
 
 def test_teacher_types_marks_and_class_teacher_only_reads(new_page, school, people, journal):

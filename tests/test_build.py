@@ -32,39 +32,11 @@ from models import (
     database,
     db,
 )
-from site_builder import crypto, lock
+from site_builder import lock
 from site_builder.build import build
 from site_builder.pages import markdown, school_weeks
-from tests.test_demo import TODAY
-
-CONTENT = Path(__file__).resolve().parent.parent / "content"
-FAST_ITERATIONS = 1000  # the payload carries its count; 600,000 is tested in the crypto tests
-
-
-def issue_all(students) -> dict[int, tuple]:
-    return {s.id: diary_model.issue(s) for s in students}
-
-
-def payload_of(path: Path) -> str:
-    return re.search(r'id="diary-payload">(.*?)</script>', path.read_text(), re.S).group(1)
-
-
-def open_page(page: Path, password: str, address: Path | None = None) -> str:
-    """A diary page's body, decrypted as the browser does at its address d/<token>/<name>
-    (the file's own place, unless a host serves it at another address)."""
-    path = "/".join((address or page).parts[-3:])
-    return crypto.decrypt_page(payload_of(page), password, path=path)
-
-
-def tree(root: Path) -> list[Path]:
-    """Every file under a folder as a web server or `rsync -L` sees it: through symlinks."""
-    return [Path(folder, name) for folder, _dirs, names in os.walk(root, followlinks=True)
-            for name in names]
-
-
-def site_files(output: Path) -> dict[str, tuple[int, bytes]]:
-    site = output / "site"
-    return {str(p.relative_to(site)): (p.stat().st_ino, p.read_bytes()) for p in tree(site)}
+from tests.demo_school import TODAY
+from tests.outputs import CONTENT, FAST_ITERATIONS, issue_all, open_page, site_files, tree
 
 
 @pytest.fixture(scope="module")
@@ -169,17 +141,6 @@ def test_a_week_page_decrypts_to_what_the_database_holds(demo_site):
     assert sorted(re.findall(r'class="d-att"[^>]*>([^<]+)<', html)) == sorted(absences)
     with pytest.raises(ValueError):
         open_page(page, "AAAA-BBBB-CCCC")
-
-
-@pytest.fixture
-def small_site(school, tmp_path, monkeypatch):
-    monkeypatch.setattr(diary_model, "ITERATIONS", FAST_ITERATIONS)
-    lesson = school.lesson(topic="Дроби", homework="№ 5")
-    Mark.create(lesson=lesson, student=school.pupils5[0], value="5")
-    passwords = issue_all(school.pupils5 + [school.pupil6])
-    output = tmp_path / "output"
-    build(output, CONTENT, school.today)
-    return output, passwords, lesson
 
 
 def test_one_changed_mark_rewrites_only_that_pupils_affected_pages(small_site, school):

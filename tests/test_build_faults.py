@@ -22,7 +22,7 @@ from journal_cli import main
 from models import DiaryAccess, Mark, SchoolSettings, database, db
 from site_builder import build as build_module
 from site_builder import publish
-from tests.test_build import CONTENT, site_files, small_site  # noqa: F401  (the fixture)
+from tests.outputs import CONTENT, site_files
 
 SLOW_BUILD = """
 import sys, time, datetime as dt

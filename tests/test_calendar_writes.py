@@ -47,9 +47,8 @@ from models import (
 from models.audit import BREACH_REVERSAL
 from tests.conftest import BACKENDS, PINNED_TODAY, empty_database_url
 from tests.forms import AdminForm
-from tests.panel import Browser, Staffing
+from tests.panel import CYRILLIC, Browser, Staffing, rows
 from tests.school import WORKING_SATURDAY, SmallSchool
-from tests.test_authorization import CYRILLIC, rows
 
 DAY = dt.timedelta(days=1)
 IN_FIRST_QUARTER = "2026-10-21"  # quarter 1 (01.09–24.10.2026) is open; it locks 31.10

@@ -8,7 +8,6 @@ from collections import Counter
 import pytest
 from click.testing import CliRunner
 
-from journal_cli import main
 from models import (
     Attendance,
     Guardian,
@@ -27,16 +26,7 @@ from models import (
 )
 from models.rules import suggest_mark
 from tests.conftest import BACKENDS, empty_database_url
-
-TODAY = "2026-11-20"
-
-
-def run_demo(runner, *extra):
-    result = runner.invoke(main, ["demo", "--no-serve", "--students", "40", "--today", TODAY,
-                                  *extra])
-    assert result.exit_code == 0, result.output
-    database.bind()
-    return result
+from tests.demo_school import TODAY, run_demo
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

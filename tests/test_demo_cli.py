@@ -6,7 +6,7 @@ import datetime as dt
 
 from journal_cli import main
 from models import ALL_MODELS, Mark, Student, db
-from tests.test_demo import TODAY, run_demo
+from tests.demo_school import TODAY, run_demo
 
 # The database is what these tests look at: the site is left unbuilt (test_demo builds it).
 NO_BUILD = "--no-build"

@@ -13,8 +13,7 @@ import pytest
 
 from journal_cli import main
 from models import Guardian, Lesson, PeriodMark, RuleError, SchoolSettings, Staff, Student
-from tests.panel import Browser
-from tests.test_admin_setup import fill, text
+from tests.panel import Browser, fill, text
 
 RLO, ZERO_WIDTH_SPACE = "\u202e", "\u200b"
 

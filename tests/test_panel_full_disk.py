@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from models import AuditEntry, Lesson, News, db, disk
-from tests.test_admin_setup import fill, text
-from tests.test_attack_rows import lesson_payload
+from tests.pages import lesson_payload
+from tests.panel import fill, text
 
 TABLESPACE = "journal_full_disk"
 WORKSHEET = "Решите задачи со страницы учебника, перепишите условие полностью. " * 30

@@ -17,10 +17,9 @@ from models import Attendance, Lesson, Mark, RuleError, SchoolSettings
 from site_builder import printing
 from site_builder.build import build
 from site_builder.pages import week_page
+from tests.outputs import CONTENT, FAST_ITERATIONS, open_page, pages_of, sheet_of
 from tests.pages import grid_cells
 from tests.school import WORKING_SATURDAY
-from tests.test_build import CONTENT, FAST_ITERATIONS, open_page
-from tests.test_printing import pages_of, sheet_of
 
 MONDAY = dt.date(2026, 11, 2)
 SUNDAY = dt.date(2026, 11, 8)

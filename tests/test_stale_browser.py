@@ -1,22 +1,15 @@
 """Issue 11.1 in a real Chromium: the grid and «Мой класс» send what their page showed, and
 a change someone made since is refused next to the cell, the typed text kept.
 
-Uses test_browser.py's server, pages and helpers (one backend, SQLite).
+Uses the browser tests' server and pages (conftest.py) and helpers (tests/chromium.py);
+one backend, SQLite.
 """
 from __future__ import annotations
 
 import pytest
 
+from tests.chromium import ALL_SAVED, cell, log_in, stored
 from tests.panel import Browser
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    ALL_SAVED,
-    cell,
-    journal,
-    log_in,
-    new_page,
-    site,
-    stored,
-)
 
 pytestmark = pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
 
