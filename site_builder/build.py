@@ -29,6 +29,7 @@ from pelican.log import FatalLogger, console
 from pelican.settings import read_settings
 
 from models import AcademicYear, Guardian, RuleError, SchoolSettings, Student, disk
+from models.cli_types import DATE
 from models.database import instance_path
 from models.diary import DiaryAccess
 
@@ -391,21 +392,23 @@ def _failed_copy(record: logging.LogRecord) -> bool:
 @click.option("--content", default="content", show_default=True,
               type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Папка со страницами школы в Markdown.")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Дата сборки (ГГГГ-ММ-ДД); по умолчанию сегодняшняя по часам школы.")
+@click.option("--today", type=DATE, default=None,
+              help="Дата сборки (ДД.ММ.ГГГГ или ГГГГ-ММ-ДД); по умолчанию сегодняшняя по "
+                   "часам школы.")
 @click.option("--publish", "publish_command", metavar="CMD",
               help="Команда после успешной сборки, например rsync на хостинг.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               show_default="число ядер процессора",
               help="Сколько процессов отрисовывают дневники.")
-def build_command(full: bool, output: Path, content: Path, today: dt.datetime | None,
+def build_command(full: bool, output: Path, content: Path, today: dt.date | None,
                   publish_command: str | None, workers: int | None) -> None:
     """Собрать сайт: страницы школы и зашифрованные дневники учеников."""
     from models import database
 
     database.bind()
     database.require_current_schema()
-    day = today.date() if today else SchoolSettings.current().today()
+    # DATE.convert: `journal demo` invokes this command with its day as a datetime.
+    day = DATE.convert(today, None, None) if today else SchoolSettings.current().today()
     total = DiaryAccess.select().count()
     # The lock is held through the publish command too: a build finishing during a slow
     # rsync would start a second rsync, and the older site could arrive last.

@@ -17,26 +17,14 @@ import click
 from models import SchoolClass, SchoolSettings, database, disk
 from models.base import RuleError
 from models.calendar import last_school_week
+from models.cli_types import DATE
 
 from . import credentials as cred
 from . import printing
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 HTML_SUFFIXES = (".html", ".htm")
-_DAY_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
 _MONTH_RE = re.compile(r"^(?:(\d{4})-(\d{1,2})|(\d{1,2})\.(\d{4}))$")
-
-
-def parse_day(text: str | None, today: dt.date) -> dt.date:
-    """A date typed as ГГГГ-ММ-ДД or ДД.ММ.ГГГГ; today when none is given."""
-    if not text:
-        return today
-    for fmt in _DAY_FORMATS:
-        try:
-            return dt.datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise RuleError(f"Не понял дату «{text}»: укажите её как ГГГГ-ММ-ДД, например 2026-09-07.")
 
 
 def parse_month(text: str | None, today: dt.date) -> dt.date:
@@ -100,8 +88,9 @@ def print_group() -> None:
 @print_group.command("week")
 @click.option("--class", "class_name", required=True, metavar="КЛАСС",
               help="Класс, например 5А, или all для всей школы.")
-@click.option("--week", metavar="ДАТА",
-              help="Любой день недели (ГГГГ-ММ-ДД); по умолчанию текущая неделя.")
+@click.option("--week", type=DATE,
+              help="Любой день недели (ДД.ММ.ГГГГ или ГГГГ-ММ-ДД); по умолчанию последняя "
+                   "неделя с учебными днями.")
 @click.option("--paper-only", is_flag=True,
               help="Только ученики, чьи родители просили бумажную выписку.")
 @click.option("--qr/--no-qr", default=None,
@@ -110,7 +99,7 @@ def print_group() -> None:
 @click.option("-o", "--output", required=True, type=FILE, metavar="ФАЙЛ",
               help="Файл PDF (или .html, чтобы открыть и напечатать в браузере).")
 @click.option("--force", is_flag=True, help="Перезаписать существующий файл.")
-def week_command(class_name: str, week: str | None, paper_only: bool, qr: bool | None,
+def week_command(class_name: str, week: dt.date | None, paper_only: bool, qr: bool | None,
                  output: Path, force: bool) -> None:
     """Выписки из электронного журнала за неделю: по листу на ученика, каждый с новой
     страницы, с подписями классного руководителя и родителя."""
@@ -119,8 +108,7 @@ def week_command(class_name: str, week: str | None, paper_only: bool, qr: bool |
     target = cred.check_destination(output, force, PRINTOUT)
     settings = SchoolSettings.current()
     # Without --week: the last week with school days (in a vacation, not an empty week).
-    monday = (printing.monday_of(parse_day(week, settings.today())) if week
-              else last_school_week(settings.today()))
+    monday = printing.monday_of(week) if week else last_school_week(settings.today())
     if qr is None:
         qr = settings.sheet_qr
     if qr:
