@@ -7,8 +7,10 @@ through one plugin (site_builder.plugin), which asks this module's DiaryJob to p
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import logging
 import os
@@ -25,7 +27,6 @@ from pathlib import Path
 
 import click
 from pelican import Pelican
-from pelican.log import FatalLogger, console
 from pelican.settings import read_settings
 
 from models import AcademicYear, Guardian, RuleError, SchoolSettings, Student, disk
@@ -312,7 +313,7 @@ def pelican_settings(staging: Path, content: Path, job: DiaryJob) -> dict:
         "PATH": str(content), "OUTPUT_PATH": str(staging), "THEME": str(THEME),
         "SITENAME": school.name, "SITEURL": "", "RELATIVE_URLS": True,
         "TIMEZONE": school.timezone, "DEFAULT_LANG": "ru", "DEFAULT_DATE_FORMAT": "%d.%m.%Y",
-        "PLUGINS": [plugin], "JOURNAL_DIARY_JOB": job,
+        "PLUGINS": [plugin], plugin.JOB: job,
         "ARTICLE_PATHS": ["news"], "PAGE_PATHS": ["pages"], "STATIC_PATHS": [],
         "ARTICLE_URL": "news/{slug}.html", "ARTICLE_SAVE_AS": "news/{slug}.html",
         "PAGE_URL": "{slug}.html", "PAGE_SAVE_AS": "{slug}.html",
@@ -360,26 +361,42 @@ def refused_when_full(output: Path) -> AbstractContextManager[None]:
 
 
 def run_pelican(settings: dict) -> None:
-    """Run Pelican with its errors, and a file it could not copy, failing the build."""
-    fatal, quiet = FatalLogger.fatal_lvl, console.quiet
-    FatalLogger.fatal_lvl = logging.ERROR  # a page Pelican cannot read fails the build
-    console.quiet = True  # one summary line for the nightly run, not Pelican's own
-    copying = logging.getLogger("pelican.utils")
-    copying.addFilter(_failed_copy)
+    """Run Pelican with its errors, and a file it could not copy, failing the build.
+
+    Through Pelican's public doors only: its `Pelican(settings).run()`, the records it
+    logs under the "pelican" logger (a handler of ours for this run, removed after it)
+    and its summary line, printed to standard output and kept off it here: the nightly
+    run says one line of its own.
+    """
+    stop = _StopOnError()
+    pelican_logger = logging.getLogger("pelican")
+    pelican_logger.addHandler(stop)
     try:
-        Pelican(settings).run()
+        with contextlib.redirect_stdout(io.StringIO()):
+            Pelican(settings).run()
     finally:
-        copying.removeFilter(_failed_copy)
-        FatalLogger.fatal_lvl, console.quiet = fatal, quiet
+        pelican_logger.removeHandler(stop)
 
 
-def _failed_copy(record: logging.LogRecord) -> bool:
-    # Pelican only warns when it cannot copy a theme file and goes on: on a full disk the
-    # site would go live without its unlock script, every diary unreadable.
-    for arg in record.args if isinstance(record.args, tuple) else ():
-        if isinstance(arg, OSError):
-            raise arg
-    return True
+class _StopOnError(logging.Handler):
+    """Pelican logs what went wrong and goes on; this turns such a record into the
+    exception that stops the build (before the record reaches any other handler)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Pelican only warns when it cannot copy a theme file and goes on: on a full disk
+        # the site would go live without its unlock script, every diary unreadable.
+        for arg in record.args if isinstance(record.args, tuple) else ():
+            if isinstance(arg, OSError):
+                raise arg
+        # An error (a page Pelican cannot read, a template that fails) is logged and the
+        # page skipped while the build carries on: a broken page would go live.
+        if record.levelno >= logging.ERROR:
+            message = record.getMessage().strip().replace("\n", " ")
+            raise RuleError(f"Сборка остановлена: Pelican сообщил об ошибке: {message}. "
+                            "Сайт не обновлён.")
 
 
 @click.command("build")

@@ -422,3 +422,46 @@ def test_a_new_unlock_script_or_page_format_rewrites_every_diary(small_site, sch
     monkeypatch.setattr(shell, "assets_version", lambda: "a-new-unlock-script")
     report = build(output, CONTENT, school.today)
     assert report.rendered == report.pupils == 4
+
+
+def test_a_page_pelican_cannot_read_stops_the_build_and_keeps_the_site(small_site, school,
+                                                                        runner, tmp_path):
+    """Pelican logs an unreadable page and goes on without it: the build must not."""
+    from journal_cli import main
+
+    output, _, _ = small_site
+    before = site_files(output)
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    (content / "news" / "broken.md").write_text("Title: Каникулы\nDate: тридцатое\n\nТекст.\n")
+    result = runner.invoke(main, ["build", "--output", str(output), "--content", str(content),
+                                  "--today", school.today.isoformat(), "--workers", "1"])
+    assert result.exit_code == 1, result.output
+    [line] = result.output.splitlines()
+    assert line.startswith("Error: Сборка остановлена: Pelican сообщил об ошибке:"), line
+    assert "broken.md" in line and line.endswith("Сайт не обновлён.")
+    assert site_files(output) == before
+    assert not list((output / "releases").glob(".tmp-*"))
+
+
+def test_a_plain_pelican_run_with_the_plugin_gets_no_diary_generator(tmp_path):
+    """The plugin's receiver stays connected once registered: a Pelican run that `journal
+    build` did not configure (no diary job in its settings) runs without the generator."""
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    from site_builder import plugin
+
+    content, site = tmp_path / "content", tmp_path / "site"
+    content.mkdir()
+    (content / "hello.md").write_text("Title: Привет\nDate: 2026-09-01\n\nТекст.\n")
+    pelican = Pelican(read_settings(override={
+        "PATH": str(content), "OUTPUT_PATH": str(site), "PLUGINS": [plugin],
+        "TIMEZONE": "Europe/Moscow", "CACHE_CONTENT": False, "LOAD_CONTENT_CACHE": False}))
+    assert plugin.get_generators(pelican) is None
+    pelican.run()  # the diary generator would fail here for want of a job
+    assert (site / "index.html").exists() and not (site / "d").exists()
+    configured = Pelican(read_settings(override={
+        "PATH": str(content), "OUTPUT_PATH": str(site), "PLUGINS": [plugin],
+        plugin.JOB: object()}))
+    assert plugin.get_generators(configured) is plugin.DiaryGenerator
