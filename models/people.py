@@ -96,11 +96,6 @@ class Person(AuditedModel):
         for name, label in NAME_FIELDS.items():
             check_name(getattr(self, name) or "", label)
 
-    @classmethod
-    def search(cls, text: str):
-        """Rows whose name contains the text, whatever its case (Cyrillic included)."""
-        return cls.select().where(cls.search_name.contains(fold_name(text)))
-
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
@@ -189,7 +184,7 @@ class Staff(Person):
         if refusal:
             check_password_hash(_dummy_hash(), password)
             raise LoginRefused(refusal, attempt)
-        if not check_password_hash(user.password_hash, password):
+        if not user.check_password(password):
             raise LoginRefused("wrong password", attempt)
         refund_attempt(login, address, now)
         cls.update(failed_logins=0, locked_until=None).where(cls.id == user.id).execute()
