@@ -24,6 +24,7 @@ from models import (
     database,
     db,
 )
+from models.record import ClassRecord
 from models.rules import suggest_mark
 from tests.conftest import BACKENDS, empty_database_url
 from tests.demo_school import TODAY, run_demo
@@ -102,8 +103,8 @@ def test_demo_period_marks_follow_rule_7_for_finished_periods(demo):
     thresholds = SchoolSettings.current().thresholds
     for pm in PeriodMark.select().where(PeriodMark.value.in_(["2", "3", "4", "5"]))[::25]:
         period = pm.period
-        avg = Mark.average(pm.student_id, pm.school_class_id, pm.subject_id,
-                           period.start, period.end)
+        avg = ClassRecord(pm.school_class, period.start, period.end).average(
+            pm.student_id, pm.subject_id, period.start, period.end)
         assert pm.value == suggest_mark(avg, thresholds)
 
 
