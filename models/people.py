@@ -71,6 +71,12 @@ def fold_name(*parts: str) -> str:
     return " ".join(p for p in parts if p).casefold().replace("ё", "е")
 
 
+def short_name(last: str, first: str, middle: str) -> str:
+    """«Иванова А.П.»: a surname with initials, as journals and sheets sign a teacher."""
+    initials = "".join(f"{p[0]}." for p in (first, middle) if p)
+    return f"{last} {initials}".strip()
+
+
 class LoginRefused(RuleError):
     """A failed login: the one message for the person, the reason and count for the log."""
 
@@ -102,8 +108,7 @@ class Person(AuditedModel):
 
     @property
     def short_name(self) -> str:
-        initials = "".join(f"{p[0]}." for p in (self.first_name, self.middle_name) if p)
-        return f"{self.last_name} {initials}".strip()
+        return short_name(self.last_name, self.first_name, self.middle_name)
 
     def __str__(self) -> str:
         return self.full_name

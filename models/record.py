@@ -33,7 +33,7 @@ from .calendar import period_of
 from .classes import Membership, Movement, SchoolClass
 from .curriculum import Subject, WorkType
 from .journal import Attendance, Lesson, Mark, PeriodMark, TeacherComment
-from .people import Staff, Student
+from .people import Staff, Student, short_name
 
 
 @dataclass(slots=True)
@@ -91,10 +91,6 @@ class PupilRows:
 
     def has(self, key: tuple[int, int]) -> bool:
         return key in self.marks or key in self.attendance or key in self.comments
-
-
-def short_name(last: str, first: str, middle: str) -> str:
-    return Staff(last_name=last, first_name=first, middle_name=middle).short_name
 
 
 class ClassRecord:
