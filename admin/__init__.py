@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from flask import Flask, abort, g, jsonify, render_template, request
-from flask_admin import Admin, AdminIndexView, expose
+from flask_admin import AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
 from flask_login import current_user
@@ -20,7 +20,7 @@ from models.texts import check_text
 
 from . import config, headers
 from .auth import LoginView, SessionInterface, end_expired_session, login_manager
-from .base import MAX_ID, GuardedView, request_texts, staff, wants_json
+from .base import MAX_ID, GuardedView, Panel, request_texts, staff, wants_json
 
 csrf = CSRFProtect()
 
@@ -129,7 +129,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=lambda: "ru",
           timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
     theme = Bootstrap4Theme(base_template="admin/journal_base.html", fluid=True)
-    panel = Admin(app, name="Школьный журнал", url="/", theme=theme,
+    panel = Panel(app, name="Школьный журнал", url="/", theme=theme,
                   index_view=HomeView(name="Главная", url="/"),
                   csp_nonce_generator=headers.csp_nonce)
     panel.add_view(LoginView(name="Вход", url="/login", endpoint="login"))

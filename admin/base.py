@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from flask import abort, current_app, flash, jsonify, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import Admin, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.form import CustomModelConverter
@@ -164,6 +164,28 @@ class GuardedView:
 
 class SecureView(GuardedView, BaseView):
     """A panel page that is a process, not a table (the journal grid, the breach page)."""
+
+
+class Panel(Admin):
+    """Flask-Admin's Admin, keeping the views added to it by endpoint in `views` (Admin's own
+    list is private), for a page that asks another view's access and tests that try them all.
+    """
+
+    EXTENSION = "journal_panel"
+
+    def __init__(self, app, **kwargs):
+        self.views: dict[str, BaseView] = {}  # before Admin adds its index view
+        super().__init__(app, **kwargs)
+        app.extensions[self.EXTENSION] = self
+
+    def add_view(self, view: BaseView) -> None:
+        super().add_view(view)
+        self.views[view.endpoint] = view
+
+
+def panel_views(app=None) -> dict[str, BaseView]:
+    """The views of the app's panel (the current app's by default), by endpoint."""
+    return (app or current_app).extensions[Panel.EXTENSION].views
 
 
 class SecureModelView(GuardedView, ModelView):
@@ -369,4 +391,5 @@ class SecureModelView(GuardedView, ModelView):
         return value
 
 
-__all__ = ["SecureView", "SecureModelView", "GuardedView", "expose", "refuse", "staff"]
+__all__ = ["SecureView", "SecureModelView", "GuardedView", "Panel", "expose", "panel_views",
+           "refuse", "staff"]

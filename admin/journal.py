@@ -151,8 +151,8 @@ class JournalView(SecureView):
         state = JournalState.of(page)
         # A locked or closed journal is read-only for everyone, as one may not edit.
         writable = not state.read_only
-        editable = {x.id for x in page.lessons
-                    if writable and (teaches or x.teacher_id == user.id)}
+        editable = access.editable_lesson_ids(user, class_id, subject_id, subgroup_id,
+                                              page.lessons) if writable else set()
         period_marks = access.period_mark_pupils(
             user, class_id, subject_id, [x.student.id for x in page.pupils],
             min(page.period.end, today)) if writable else []

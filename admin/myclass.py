@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, current_app, jsonify, request, url_for
+from flask import abort, jsonify, request, url_for
 
 from models import (
     Attendance,
@@ -24,7 +24,7 @@ from models import (
 from models.calendar import period_of
 from models.rules import ATTENDANCE_CODES, suggest_mark
 
-from .base import SecureView, expose, row_id, staff
+from .base import SecureView, expose, panel_views, row_id, staff
 from .journal import average_text, rule_error
 
 
@@ -32,7 +32,7 @@ def card_links():
     """A function giving the edit form of a pupil's or guardian's card, or None where this
     person may not edit such cards; the views' access is asked once per page, not per row
     (the edit form itself checks the row)."""
-    views = {v.endpoint: v for v in current_app.extensions["admin"][0]._views}
+    views = panel_views()
     editable = {name for name in ("students", "guardians")
                 if name in views and views[name].is_accessible() and views[name].can_edit}
 
@@ -46,12 +46,11 @@ class MyClassView(SecureView):
     """Open to class teachers, for their own classes only."""
 
     def allow(self, user) -> bool:
-        return bool(access.own_class_ids(user))
+        return access.may_use_my_class(user)
 
     def _class(self) -> SchoolClass:
-        own = access.own_class_ids(staff())
-        class_id = request.args.get("class_id", type=int) or own[0]
-        if class_id not in own:
+        class_id = access.my_class_id(staff(), request.args.get("class_id", type=int))
+        if class_id is None:
             abort(403)
         return SchoolClass.get_by_id(class_id)
 

@@ -15,7 +15,6 @@ from models import (
     RuleError,
     SchoolClass,
     SchoolSettings,
-    TeachingAssignment,
     access,
 )
 from models.calendar import last_school_week
@@ -58,20 +57,15 @@ class PrintView(SecureView):
     diary's QR code as the school setting says."""
 
     def allow(self, user) -> bool:
-        return user.has_role("teacher", *access.READ_ALL)
+        return access.may_print(user)
 
     def _classes(self, user):
-        today = SchoolSettings.current().today()
-        query = SchoolClass.select().where(SchoolClass.year == AcademicYear.on(today))
-        if not access.reads_all(user):
-            query = query.where(SchoolClass.id.in_(access.own_class_ids(user)))
-        return list(query.order_by(SchoolClass.grade, SchoolClass.letter))
+        """The classes of this school year whose sheets the user prints."""
+        year = AcademicYear.on(SchoolSettings.current().today())
+        return list(access.printable_classes(user, year))
 
     def _assignments(self, user):
-        query = access.journals_for(user)
-        if not access.reads_all(user):
-            query = query.where(TeachingAssignment.teacher == user.id)
-        return list(query)
+        return list(access.printable_assignments(user))
 
     @expose("/")
     def index(self):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import g
 from flask_admin import Admin
 from flask_admin.contrib.peewee.filters import FilterEqual
+from flask_admin.form import recreate_field
 from wtforms import PasswordField, SelectMultipleField
 from wtforms.fields import SelectChoice
 from wtforms.fields.core import UnboundField
@@ -37,8 +38,9 @@ from models import (
     TeachingAssignment,
     TimetableSlot,
     WorkType,
+    access,
 )
-from models.access import ACCOUNTS, own_class_ids
+from models.access import ACCOUNTS
 from models.classes import MOVEMENT_KINDS
 from models.curriculum import GRADING_SCALES
 from models.people import MIN_PASSWORD_LENGTH, ROLES, fold_name
@@ -86,16 +88,9 @@ def labels(*names: str, **overrides: str) -> dict[str, str]:
     return {name: LABELS[name] for name in names} | overrides
 
 
-def pupil_ids(class_ids: list[int]) -> list[int]:
-    """The pupils the movement book puts in these classes today, on the school's clock."""
-    # Kept for the request: every permission check of a page asks again.
-    known = g.setdefault("pupils_of_classes", {})
-    if tuple(class_ids) not in known:
-        today = SchoolSettings.current().today()
-        known[tuple(class_ids)] = [
-            pupil for school_class in SchoolClass.select().where(SchoolClass.id.in_(class_ids))
-            for pupil in school_class.student_ids_on(today)]
-    return known[tuple(class_ids)]
+def asked() -> dict:
+    """The request's memo for models.access: every permission check of a page asks again."""
+    return g.setdefault("access_answers", {})
 
 
 class SetupView(SecureModelView):
@@ -106,13 +101,16 @@ class SetupView(SecureModelView):
 
     def scaffold_form(self):
         # wtf-peewee labels fields with the models' English names, in the models' order.
+        # A form lists its fields in the order they were made (WTForms): made again one by
+        # one in `form_columns` order, as Flask-Admin's recreate_field does for its extra
+        # fields, they follow it.
         form_class = super().scaffold_form()
-        for order, name in enumerate(self.form_columns or ()):
+        for name in self.form_columns or ():
             field = getattr(form_class, name, None)
             if isinstance(field, UnboundField):
-                field.creation_counter = order
                 if name in self.column_labels and "label" in field.kwargs:
                     field.kwargs["label"] = self.column_labels[name]
+                setattr(form_class, name, recreate_field(field))
         return form_class
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
@@ -228,8 +226,7 @@ class StudentView(PersonView):
     owner_actions = frozenset({"edit"})
 
     def scope(self, query, user):
-        classes = own_class_ids(user)
-        return query.where(Student.id.in_(pupil_ids(classes))) if classes else None
+        return access.pupil_scope(user, query, asked())
 
     def owns(self, row, user) -> bool:
         return self.in_scope(row, user)
@@ -246,12 +243,7 @@ class GuardianView(PersonView):
     owner_actions = frozenset({"edit"})
 
     def scope(self, query, user):
-        classes = own_class_ids(user)
-        if not classes:
-            return None
-        links = (StudentGuardian.select(StudentGuardian.guardian)
-                 .where(StudentGuardian.student.in_(pupil_ids(classes))))
-        return query.where(Guardian.id.in_(links))
+        return access.guardian_scope(user, query, asked())
 
     def owns(self, row, user) -> bool:
         return self.in_scope(row, user)
@@ -322,17 +314,13 @@ class PlanView(SetupView):
     scoped_choices = {"assignment": "own_assignments"}
 
     def own_assignments(self, user):
-        return TeachingAssignment.select().where(TeachingAssignment.teacher == user.id)
+        return access.plannable_assignments(user)
 
     def scope(self, query, user):
-        if not user.has_role("teacher"):
-            return None
-        mine = self.own_assignments(user).select(TeachingAssignment.id)
-        return query.where(PlanTopic.assignment.in_(mine))
+        return access.plan_scope(user, query)
 
     def owns(self, row, user) -> bool:
-        return (self.own_assignments(user)
-                .where(TeachingAssignment.id == row.assignment_id).exists())
+        return access.owns_plan_topic(user, row)
 
 
 class TimetableView(SetupView):

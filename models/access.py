@@ -7,6 +7,7 @@ have accounts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from peewee import JOIN
 
@@ -14,8 +15,9 @@ from .base import RuleError
 from .classes import SchoolClass, Subgroup, SubgroupMember
 from .curriculum import Subject
 from .journal import Lesson
-from .people import Staff
-from .timetable import TeachingAssignment
+from .people import Guardian, Staff, Student, StudentGuardian
+from .school import AcademicYear, SchoolSettings
+from .timetable import PlanTopic, TeachingAssignment
 
 # Rule 5: the director and deputies see everything (001 3.1–3.3).
 READ_ALL = ("director", "deputy")
@@ -85,14 +87,27 @@ def can_read_journal(staff: Staff, class_id: int, subject_id: int,
             or substituted(staff, class_id, subject_id, subgroup_id))
 
 
-def can_edit_lesson(staff: Staff, lesson: Lesson) -> bool:
-    """Rule 3: the lesson's own teacher (a substitute too) or the teacher of its journal.
+def editable_lesson_ids(staff: Staff, class_id: int, subject_id: int,
+                        subgroup_id: int | None, lessons: Iterable) -> set[int]:
+    """Rule 3 for the lessons of one journal (the whole class's, or a subgroup's) at once:
+    the ids of those the staff member may change, each lesson's own teacher (a substitute
+    too) or the teacher of the journal; the database is asked once, not per lesson.
 
     Class teachers, the director and deputies read but do not change subject teachers'
-    entries (rule 4); a group teacher does not change whole-class lessons.
+    entries (rule 4); a group teacher does not change whole-class lessons. `lessons` are
+    rows with `id` and `teacher_id`: models, or the journal's read-model rows.
     """
-    return lesson.teacher_id == staff.id or teaches(
-        staff, lesson.school_class_id, lesson.subject_id, lesson.subgroup_id)
+    rows = list(lessons)
+    if any(x.teacher_id != staff.id for x in rows) and teaches(
+            staff, class_id, subject_id, subgroup_id):
+        return {x.id for x in rows}
+    return {x.id for x in rows if x.teacher_id == staff.id}
+
+
+def can_edit_lesson(staff: Staff, lesson: Lesson) -> bool:
+    """Rule 3: may change this lesson (see editable_lesson_ids)."""
+    return bool(editable_lesson_ids(staff, lesson.school_class_id, lesson.subject_id,
+                                    lesson.subgroup_id, [lesson]))
 
 
 def period_mark_pupils(staff: Staff, class_id: int, subject_id: int,
@@ -150,3 +165,108 @@ def journals_for(staff: Staff):
         query = query.where(visible)
     return query.order_by(SchoolClass.grade, SchoolClass.letter, Subject.sort_order,
                           Subject.name, Subgroup.name)
+
+
+# --- «Печать»: weekly sheets and the temporary journal ----------------------------
+
+def may_print(staff: Staff) -> bool:
+    """Who prints at all: teachers (their own classes' sheets and assignments' temporary
+    journals), the director and deputies (any)."""
+    return staff.has_role("teacher", *READ_ALL)
+
+
+def printable_classes(staff: Staff, year: AcademicYear | None):
+    """Rules 4, 5 and 9: the classes of the year whose weekly sheets the staff member prints:
+    every class for the director and deputies, a class teacher's own classes; in class order."""
+    query = SchoolClass.select().where(SchoolClass.year == year)
+    if not reads_all(staff):
+        query = query.where(SchoolClass.id.in_(own_class_ids(staff)))
+    return query.order_by(SchoolClass.grade, SchoolClass.letter)
+
+
+def printable_assignments(staff: Staff):
+    """Whose temporary paper journal (rule 12) the staff member prints: every assignment for
+    the director and deputies, a teacher their own (not the journals they only read)."""
+    query = journals_for(staff)
+    if not reads_all(staff):
+        query = query.where(TeachingAssignment.teacher == staff.id)
+    return query
+
+
+# --- «Мой класс» and the cards of pupils and guardians (rule 4) ----------------------
+
+def may_use_my_class(staff: Staff) -> bool:
+    """Rule 4: «Мой класс» is the class teacher's: whoever is class teacher of some class."""
+    return SchoolClass.select().where(SchoolClass.class_teacher == staff.id).exists()
+
+
+def my_class_id(staff: Staff, wanted: int | None) -> int | None:
+    """The class «Мой класс» shows: the wanted one if it is the staff member's own, their
+    first without a wish; None when the wish is another's class (or they have none)."""
+    own = own_class_ids(staff)
+    if not wanted:
+        return own[0] if own else None
+    return wanted if wanted in own else None
+
+
+def class_pupil_ids(staff: Staff, cache: dict | None = None) -> list[int]:
+    """Rule 4: the pupils the movement book puts in the staff member's classes today, on
+    the school's clock.
+
+    Reading the movement book is the costly part: `cache`, a dict the caller keeps for one
+    request, holds the answer for the permission checks of a page that ask again.
+    """
+    cache = {} if cache is None else cache
+    key = ("class_pupil_ids", staff.id)
+    if key not in cache:
+        today = SchoolSettings.current().today()
+        classes = SchoolClass.select().where(SchoolClass.class_teacher == staff.id)
+        cache[key] = [pupil for school_class in classes
+                      for pupil in school_class.student_ids_on(today)]
+    return cache[key]
+
+
+def pupil_scope(staff: Staff, query=None, cache: dict | None = None):
+    """Rule 4: the pupils whose cards the staff member edits, those now in the classes they
+    are class teacher of, as `query` (every pupil by default) narrowed to them; None for
+    whoever is class teacher of no class."""
+    if not may_use_my_class(staff):
+        return None
+    query = Student.select() if query is None else query
+    return query.where(Student.id.in_(class_pupil_ids(staff, cache)))
+
+
+def guardian_scope(staff: Staff, query=None, cache: dict | None = None):
+    """Rule 4: the guardians whose cards the staff member edits, those of the pupils now in
+    their classes, as `query` (every guardian by default) narrowed to them; None for whoever
+    is class teacher of no class."""
+    if not may_use_my_class(staff):
+        return None
+    links = (StudentGuardian.select(StudentGuardian.guardian)
+             .where(StudentGuardian.student.in_(class_pupil_ids(staff, cache))))
+    query = Guardian.select() if query is None else query
+    return query.where(Guardian.id.in_(links))
+
+
+# --- КТП: a teacher plans their own assignments (rule 3) -----------------------------
+
+def plannable_assignments(staff: Staff):
+    """Rule 3: the assignments whose КТП the staff member writes: their own."""
+    return TeachingAssignment.select().where(TeachingAssignment.teacher == staff.id)
+
+
+def plan_scope(staff: Staff, query=None):
+    """Rule 3: the КТП topics a teacher plans, those of their own assignments, as `query`
+    (every topic by default) narrowed to them; None for staff without the teacher role."""
+    if not staff.has_role("teacher"):
+        return None
+    mine = plannable_assignments(staff).select(TeachingAssignment.id)
+    query = PlanTopic.select() if query is None else query
+    return query.where(PlanTopic.assignment.in_(mine))
+
+
+def owns_plan_topic(staff: Staff, topic: PlanTopic) -> bool:
+    """Rule 3: whether the topic (as a form leaves it) is in one of the staff member's own
+    assignments."""
+    return (plannable_assignments(staff)
+            .where(TeachingAssignment.id == topic.assignment_id).exists())

@@ -7,7 +7,7 @@ import pytest
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from peewee import Field
 
-from admin.base import SecureModelView
+from admin.base import SecureModelView, panel_views
 from models import (
     Guardian,
     Mark,
@@ -61,10 +61,39 @@ def config_problems(view: SecureModelView) -> list[str]:
 
 
 def test_every_view_names_only_real_columns(app):
-    views = [v for admin in app.extensions["admin"] for v in admin._views
-             if isinstance(v, SecureModelView)]
+    views = [v for v in panel_views(app).values() if isinstance(v, SecureModelView)]
     assert len([v for v in views if v.url.startswith("/setup/")]) == 20
     assert [p for view in views for p in config_problems(view)] == []
+
+
+def form_fields(html: str) -> list[str]:
+    """The names of an admin form's fields in the order the page shows them."""
+    form = html[html.index('class="admin-form'):]
+    names = re.findall(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"', form)
+    return [n for n in dict.fromkeys(names) if n != "csrf_token" and not n.startswith("_")]
+
+
+def test_every_setup_form_shows_its_fields_in_form_columns_order(app, people):
+    """Not the models' order: a movement's order number before its reason, the new password
+    last, as `form_columns` says; and labelled in Russian."""
+    seen, desks = set(), {}
+    for view in panel_views(app).values():
+        if not (isinstance(view, SecureModelView) and view.url.startswith("/setup/")):
+            continue
+        writer = next(p for p in vars(people).values() if p.has_role(*view.write_roles))
+        if writer.login not in desks:
+            desks[writer.login] = Browser(app.test_client())
+            desks[writer.login].login(writer.login)
+        desk = desks[writer.login]
+        url = f"{view.url}/new/" if view.model is not SchoolSettings else \
+            f"{view.url}/edit/?id={SchoolSettings.current().id}"
+        page = text(desk.get(url))
+        assert form_fields(page) == list(view.form_columns), view.endpoint
+        seen.add(view.endpoint)
+    assert {"movements", "staff", "settings", "news"} <= seen
+    page = text(desks[people.deputy.login].get("/setup/movements/new/"))
+    assert form_fields(page)[-2:] == ["order_number", "reason"]
+    assert "Номер приказа" in page and "Order Number" not in page
 
 
 # --- 2. the deputy sets up classes and subjects ----------------------------------------

@@ -13,7 +13,7 @@ import json
 import re
 
 from admin.audit import TABLES
-from admin.base import SecureModelView
+from admin.base import SecureModelView, panel_views
 from journal_cli import main
 from models import (
     ALL_MODELS,
@@ -151,7 +151,7 @@ def test_breach_reversal_over_a_mixed_set_reverts_what_is_safe(app, people, scho
 # --- every table staff can change is logged ----------------------------------------------
 
 def writable_views(app) -> list[SecureModelView]:
-    return [view for admin in app.extensions["admin"] for view in admin._views
+    return [view for view in panel_views(app).values()
             if isinstance(view, SecureModelView) and view.write_roles]
 
 
