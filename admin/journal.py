@@ -9,7 +9,6 @@ from markupsafe import Markup, escape
 
 from models import (
     Lesson,
-    Mark,
     Period,
     RuleError,
     SchoolClass,
@@ -22,8 +21,10 @@ from models import (
     calendar,
     cells,
     gradebook,
+    record,
     rules,
 )
+from models.classes import Membership
 from models.rules import format_average as average_text
 from models.rules import suggest_mark
 from models.school import check_year_open
@@ -50,16 +51,17 @@ def cell_renderer(page: gradebook.JournalPage, editable: set[int]):
     that is not a number goes through escape().
     """
     class_id, maxlength = page.school_class.id, rules.MAX_CELL_TEXT
+    group = page.subgroup.id if page.subgroup else None
     columns = [(x.id, x.date, x.date.strftime("%d.%m"), x.id in editable) for x in page.lessons]
 
-    def cells(pupil: gradebook.Pupil) -> Markup:
-        sid, cells_of = pupil.student.id, page.cells
+    def cells(pupil: Membership) -> Markup:
+        sid, cells_of = pupil.student_id, page.cells
         name = escape(pupil.student.last_name)
         out = []
         for lesson_id, day, label, can_edit in columns:
             cell = cells_of.get((lesson_id, sid))
             text = escape(cell.text) if cell else ""
-            if not pupil.in_journal_on(day, class_id):
+            if not pupil.belongs(class_id, group, day):
                 out.append(f'<td class="off"><span class="cell-ro">{text}</span></td>')
             elif can_edit:
                 out.append(f'<td><input class="cell" data-lesson="{lesson_id}" '
@@ -154,7 +156,7 @@ class JournalView(SecureView):
         editable = access.editable_lesson_ids(user, class_id, subject_id, subgroup_id,
                                               page.lessons) if writable else set()
         period_marks = access.period_mark_pupils(
-            user, class_id, subject_id, [x.student.id for x in page.pupils],
+            user, class_id, subject_id, [x.student_id for x in page.pupils],
             min(page.period.end, today)) if writable else []
         return self.render(
             "admin/journal/grid.html", page=page, today=today, teaches=teaches,
@@ -217,9 +219,8 @@ class JournalView(SecureView):
                                     seen)
         except RuleError as exc:
             return rule_error(exc)
-        period = lesson.school_class.period_on(lesson.date)
-        average = period and Mark.average(
-            student_id, lesson.school_class_id, lesson.subject_id, period.start, period.end)
+        average = record.period_average(lesson.school_class, lesson.subject_id, student_id,
+                                        lesson.date)
         return jsonify(text=saved.text, average=average_text(average),
                        suggested=suggest_mark(average, SchoolSettings.current().thresholds) or "")
 

@@ -7,11 +7,8 @@ import datetime as dt
 from flask import abort, jsonify, request, url_for
 
 from models import (
-    Attendance,
     Guardian,
     Lesson,
-    Mark,
-    PeriodMark,
     RuleError,
     SchoolClass,
     SchoolSettings,
@@ -22,6 +19,7 @@ from models import (
     cells,
 )
 from models.calendar import period_of
+from models.record import ClassRecord
 from models.rules import ATTENDANCE_CODES, suggest_mark
 
 from .base import SecureView, expose, panel_views, row_id, staff
@@ -66,14 +64,12 @@ class MyClassView(SecureView):
         # Cards and guardians' contacts only of the pupils in the class today: a past day
         # lists who was there, not how to reach those who have left since.
         current = pupils if day >= today else list(school_class.students_on(today))
-        lessons = list(Lesson.select(Lesson, Subject).join(Subject)
-                       .where((Lesson.school_class == school_class) & (Lesson.date == day))
-                       .order_by(Lesson.number, Subject.name))
-        absences = {(a.lesson_id, a.student_id): a for a in Attendance.select().where(
-            Attendance.lesson.in_([x.id for x in lessons]))} if lessons else {}
+        day_record = ClassRecord(school_class, day, day, pupils=ids)
+        lessons, absences = day_record.class_lessons(), day_record.all_rows.attendance
         # In a vacation the period just ended (not the year's first): period_of gives the
         # period holding the day or the last begun before it.
-        period = period_of(school_class, min(day, today)) or school_class.periods().first()
+        periods = list(school_class.periods())
+        period = period_of(periods, min(day, today)) or (periods[0] if periods else None)
         return self.render(
             "admin/myclass.html", school_class=school_class, day=day, today=today,
             own=SchoolClass.select().where(SchoolClass.id.in_(access.own_class_ids(staff()))),
@@ -93,21 +89,23 @@ class MyClassView(SecureView):
 
     @staticmethod
     def _period_marks(school_class, period, ids, thresholds) -> list[dict]:
-        """Per subject of the class: each pupil's average, suggested and given period mark."""
+        """Per subject of the class: each pupil's average, suggested and given period mark,
+        read through the journal's one reader in a fixed number of queries."""
         if period is None:
             return []
         subjects = (Subject.select().join(TeachingAssignment)
                     .where(TeachingAssignment.school_class == school_class)
                     .distinct().order_by(Subject.sort_order, Subject.name))
-        pm = PeriodMark
-        given = {(r.subject_id, r.student_id): r.value for r in pm.select().where(
-            (pm.school_class == school_class) & (pm.kind == "period") & (pm.period == period))}
+        record = ClassRecord(school_class, period.start, period.end, pupils=ids)
+        averages = {sid: record.averages(sid, [(period.start, period.end)]) for sid in ids}
         rows = []
         for subject in subjects:
-            averages = Mark.averages(ids, school_class.id, subject.id, period.start, period.end)
-            rows.append({"subject": subject, "cells": {
-                sid: (averages[sid], suggest_mark(averages[sid], thresholds),
-                      given.get((subject.id, sid), "")) for sid in ids}})
+            cells_ = {}
+            for sid in ids:
+                average = averages[sid].get((0, subject.id))
+                cells_[sid] = (average, suggest_mark(average, thresholds), record.period_mark(
+                    sid, subject.id, period.id, class_id=school_class.id))
+            rows.append({"subject": subject, "cells": cells_})
         return rows
 
     @expose("/api/absence", methods=("POST",))

@@ -54,9 +54,6 @@ class SchoolClass(InYear, AuditedModel):
                 .where((Period.year == self.year_id) & (Period.scheme == self.period_scheme))
                 .order_by(Period.number))
 
-    def period_on(self, day: dt.date) -> Period | None:
-        return self.periods().where((Period.start <= day) & (Period.end >= day)).first()
-
     def student_ids_on(self, day: dt.date) -> list[int]:
         """Ids of the pupils the movement book puts in this class on the day."""
         members = Membership.read(Membership.entered(self.id, day), groups=False)

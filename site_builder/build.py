@@ -424,8 +424,7 @@ def build_command(full: bool, output: Path, content: Path, today: dt.date | None
 
     database.bind()
     database.require_current_schema()
-    # DATE.convert: `journal demo` invokes this command with its day as a datetime.
-    day = DATE.convert(today, None, None) if today else SchoolSettings.current().today()
+    day = today or SchoolSettings.current().today()
     total = DiaryAccess.select().count()
     # The lock is held through the publish command too: a build finishing during a slow
     # rsync would start a second rsync, and the older site could arrive last.

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models import Attendance, Mark, Movement, PeriodMark, RuleError, SchoolSettings
+from models.calendar import period_of
 from models.record import ClassRecord
 from models.rules import suggest_mark, weighted_average
 
@@ -184,5 +185,5 @@ def test_class_roster_follows_the_movement_book(school):
                                                                  "Шестаков"]
     assert [s.last_name for s in school.c5.students_on(day - DAY)] == names
     assert school.c6.student_ids_on(day) == []
-    assert school.c5.period_on(day) == school.period
-    assert school.c5.period_on(school.start - DAY) is None
+    assert period_of(school.c5.periods(), day) == school.period
+    assert period_of(school.c5.periods(), school.start - DAY) is None
