@@ -241,3 +241,27 @@ def new_page(chromium, site):
     yield make
     for context in contexts:
         context.close()
+
+
+# Real `journal serve` processes for the concurrency tests (tests/served.py).
+
+@pytest.fixture
+def served(tmp_path):
+    """Two servers on one new SQLite database holding the teacher account VICTIM with
+    tests.panel.PASSWORD; stopped after the test."""
+    from tests.served import database_with_victim, serving
+
+    url = f"sqlite:///{tmp_path / 'journal.sqlite3'}"
+    database_with_victim(url)
+    with serving(url, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def served_school(people, backend_url, tmp_path):
+    """Two servers on the small school's database (every backend), its staff able to log
+    in with tests.panel.PASSWORD; stopped after the test."""
+    from tests.served import serving
+
+    with serving(backend_url, tmp_path) as running:
+        yield running

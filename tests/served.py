@@ -161,7 +161,7 @@ def _wait_until_answering(url: tuple[str, int], process: subprocess.Popen, log: 
     pytest.fail(f"journal serve did not answer within {START_TIMEOUT} s:\n{log.read_text()}")
 
 
-def _database_with_victim(url: str) -> None:
+def database_with_victim(url: str) -> None:
     database.bind(url)
     database.create_schema()
     Staff.create(login=VICTIM, last_name="Жертвина", first_name="Вера", roles="teacher",
@@ -199,21 +199,3 @@ def serving(url: str, folder: Path, servers: int = 2, threads: int = 16) -> Iter
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-@pytest.fixture
-def served(tmp_path):
-    """Two servers on one new SQLite database holding the teacher account VICTIM with
-    tests.panel.PASSWORD; stopped after the test."""
-    url = f"sqlite:///{tmp_path / 'journal.sqlite3'}"
-    _database_with_victim(url)
-    with serving(url, tmp_path) as running:
-        yield running
-
-
-@pytest.fixture
-def served_school(people, backend_url, tmp_path):
-    """Two servers on the small school's database (every backend), its staff able to log
-    in with tests.panel.PASSWORD; stopped after the test."""
-    with serving(backend_url, tmp_path) as running:
-        yield running

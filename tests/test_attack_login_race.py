@@ -15,7 +15,7 @@ from models import LoginThrottle, Staff, database, db
 from models.logins import ADDRESS_LIMIT
 from models.people import LOGIN_REFUSED
 from tests.panel import PASSWORD
-from tests.served import VICTIM, served  # noqa: F401  (the fixture)
+from tests.served import VICTIM
 
 ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
 REFUSAL = re.compile(r"Login refused: login='victim\.vv' address=(\S+) attempt=(\d+) "

@@ -29,7 +29,7 @@ from tests.pages import (
     reason_selects,
     stored,
 )
-from tests.served import Answer, Session, served_school  # noqa: F401  (the fixture)
+from tests.served import Answer, Session
 
 LOAD_SECONDS = 3
 # What the subject teacher types: absences, a lateness with and without a mark, marks.
