@@ -13,6 +13,7 @@ import re
 import pytest
 from peewee import ForeignKeyField, IntegerField
 
+from admin.base import panel_views
 from models import Staff
 from tests.panel import CYRILLIC, PASSWORD, Browser, rows
 from tests.school import staff
@@ -34,7 +35,7 @@ def everyone(app, people) -> Browser:
 
 def table_views(app) -> list:
     """Every Flask-Admin table of the panel (the setup tables and the audit log)."""
-    return [view for view in app.extensions["admin"][0]._views if hasattr(view, "get_one")]
+    return [view for view in panel_views(app).values() if hasattr(view, "get_one")]
 
 
 def row_urls(app) -> list[tuple[str, str, str]]:

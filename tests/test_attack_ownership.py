@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from playhouse.shortcuts import model_to_dict
 
-from admin.base import SecureModelView
+from admin.base import SecureModelView, panel_views
 from models import (
     Guardian,
     PlanTopic,
@@ -35,7 +35,7 @@ def stored(row) -> dict:
 
 def owned_views(app) -> list[SecureModelView]:
     """Every registered panel table where someone outside its write roles owns rows."""
-    return [view for admin in app.extensions["admin"] for view in admin._views
+    return [view for view in panel_views(app).values()
             if isinstance(view, SecureModelView) and view.owner_actions]
 
 
