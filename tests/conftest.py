@@ -208,7 +208,13 @@ def journal(school, people):
 
 
 @pytest.fixture
-def site(app, journal):
+def site(panel_server, journal):
+    """The panel over the small school with its journal rows, served; its base URL."""
+    return panel_server
+
+
+@pytest.fixture
+def panel_server(app):
     """The app on a real WSGI server (waitress) in a daemon thread; yields its base URL."""
     import threading
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-import threading
 
 import pytest
 
@@ -316,16 +315,9 @@ def test_the_admin_sets_the_six_day_grades_and_the_lock(real_school, login):
 # --- in a real browser: the scripts behind the lesson form and the reopening -------------
 
 @pytest.fixture
-def site(app):
-    """The panel on waitress in a daemon thread (as tests/test_browser.py); its base URL."""
-    from waitress import create_server
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="waitress-calendar", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    server.task_dispatcher.shutdown()
-    thread.join(timeout=5)
+def site(panel_server):
+    """The panel served (tests/conftest.py), without the journal fixture's rows."""
+    return panel_server
 
 
 @pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
