@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from peewee import JOIN
 
 from .base import RuleError
-from .classes import SchoolClass, Subgroup, SubgroupMember
+from .classes import Membership, SchoolClass, Subgroup
 from .curriculum import Subject
 from .journal import Lesson
 from .people import Guardian, Staff, Student, StudentGuardian
@@ -119,13 +119,14 @@ def period_mark_pupils(staff: Staff, class_id: int, subject_id: int,
     """
     if is_class_teacher(staff, class_id) or teaches(staff, class_id, subject_id):
         return set(student_ids)
-    a, m = TeachingAssignment, SubgroupMember
-    groups = a.select(a.subgroup).where((a.teacher == staff.id) & (a.school_class == class_id)
-                                        & (a.subject == subject_id) & a.subgroup.is_null(False))
-    members = m.select(m.student).where(
-        m.subgroup.in_(groups) & m.student.in_(student_ids)
-        & (m.start.is_null() | (m.start <= day)) & (m.end.is_null() | (m.end >= day)))
-    return {sid for (sid,) in members.tuples()}
+    a = TeachingAssignment
+    groups = [g for (g,) in a.select(a.subgroup).where(
+        (a.teacher == staff.id) & (a.school_class == class_id) & (a.subject == subject_id)
+        & a.subgroup.is_null(False)).tuples()]
+    if not groups:
+        return set()
+    return {sid for sid, member in Membership.read(student_ids).items()
+            if any(member.in_group_on(group, day) for group in groups)}
 
 
 def can_set_period_mark(staff: Staff, class_id: int, subject_id: int, student_id: int,

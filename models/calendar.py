@@ -17,7 +17,7 @@ from peewee import BooleanField, CharField, DateField, ForeignKeyField, TextFiel
 
 from .auditing import AuditedModel
 from .base import RuleError
-from .classes import SchoolClass, Subgroup, class_year
+from .classes import Membership, SchoolClass, Subgroup, class_year
 from .curriculum import Subject
 from .people import Staff
 from .school import AcademicYear, Holiday, InYear, Period, SchoolSettings, check_year_open
@@ -317,7 +317,6 @@ def missing_period_marks(year: AcademicYear) -> list[str]:
     Иванов Пётр»: every pupil of every class with marks (grade 2 and up), every subject of
     its curriculum (a group's subject: the group's pupils), every period, counting who was
     in the class (and group) on the period's last day."""
-    from .classes import SubgroupMember
     from .journal import PeriodMark  # the journal's models import this module
     from .people import Student
     from .timetable import TeachingAssignment
@@ -336,16 +335,12 @@ def missing_period_marks(year: AcademicYear) -> list[str]:
         assignments = (TeachingAssignment.select(TeachingAssignment, Subject).join(Subject)
                        .where(TeachingAssignment.school_class == school_class.id)
                        .order_by(Subject.sort_order, Subject.name))
+        members = Membership.read(Membership.entered(school_class.id, year.end)).values()
         for period in periods:
-            pupils = school_class.student_ids_on(period.end)
+            day = period.end
             for a in assignments:
-                ids = pupils
-                if a.subgroup_id:
-                    m = SubgroupMember
-                    ids = [sid for (sid,) in m.select(m.student).where(
-                        (m.subgroup == a.subgroup_id) & m.student.in_(pupils)
-                        & (m.start.is_null() | (m.start <= period.end))
-                        & (m.end.is_null() | (m.end >= period.end))).tuples()]
+                ids = [m.student_id for m in members
+                       if m.belongs(school_class.id, a.subgroup_id, day)]
                 lacking = [sid for sid in ids
                            if (school_class.id, a.subject_id, period.id, sid) not in given]
                 if lacking:
