@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -158,12 +159,9 @@ class Membership:
         index = bisect.bisect_right(self._days, day)
         return self.moves[index - 1][1] if index else None
 
-    @property
-    def _days(self) -> list[dt.date]:
-        days = self.__dict__.get("_move_days")
-        if days is None:
-            days = self.__dict__["_move_days"] = [d for d, _ in self.moves]
-        return days
+    @functools.cached_property
+    def _days(self) -> list[dt.date]:  # asked after the moves are read
+        return [d for d, _ in self.moves]
 
     def in_group_on(self, subgroup_id: int, day: dt.date) -> bool:
         return any((s is None or s <= day) and (e is None or e >= day)
@@ -203,11 +201,10 @@ class Membership:
     @classmethod
     def read(cls, student_ids: Iterable[int], groups: bool = True) -> dict[int, Membership]:
         """These pupils' memberships (ids or a subquery), in one or two queries."""
-        ids = student_ids if not isinstance(student_ids, (set, frozenset)) else list(student_ids)
         found: dict[int, Membership] = {}
         for sid, day, cid in (Movement.select(Movement.student, Movement.date,
                                               Movement.school_class)
-                              .where(Movement.student.in_(ids))
+                              .where(Movement.student.in_(student_ids))
                               .order_by(Movement.date, Movement.id).tuples()):
             found.setdefault(sid, cls(sid)).moves.append((day, cid))
         if groups and found:
