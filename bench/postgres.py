@@ -57,9 +57,10 @@ def cluster() -> Iterator[str]:
     folder = Path(tempfile.mkdtemp(prefix="journal-bench-pg."))
     folder.chmod(0o755)
     run_as: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        shutil.chown(folder, "postgres")
-        run_as = ["runuser", "-u", "postgres", "--"]
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: Debian's postgres user
+        user = _server_user()
+        shutil.chown(folder, user)
+        run_as = ["runuser", "-u", user, "--"]
 
     def pg(*args: str) -> None:
         subprocess.run([*run_as, str(binary / args[0]), *args[1:]], cwd=folder, check=True,
@@ -69,7 +70,7 @@ def cluster() -> Iterator[str]:
     data = folder / "data"
     try:
         pg("initdb", "-D", str(data), "-U", "journal", "--auth=trust", "-E", "UTF8",
-           "--locale=C.UTF-8")
+           f"--locale={_locale()}")
         with open(data / "postgresql.conf", "a") as conf:
             conf.write(f"listen_addresses = '127.0.0.1'\nport = {port}\n"
                        f"unix_socket_directories = '{folder}'\nmax_connections = 200\n"
@@ -81,6 +82,31 @@ def cluster() -> Iterator[str]:
             pg("pg_ctl", "stop", "-D", str(data), "-m", "immediate")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _server_user() -> str:
+    """Who runs the server when we are root, as in scripts/test: postgres, else a system
+    user journaltest (created if missing)."""
+    import pwd
+
+    for user in ("postgres", "journaltest"):
+        try:
+            pwd.getpwnam(user)
+            return user
+        except KeyError:
+            pass
+    subprocess.run(["useradd", "--system", "--no-create-home", "journaltest"], check=True)
+    return "journaltest"
+
+
+def _locale() -> str:
+    """C.UTF-8 where the system has it, else C (as scripts/test chooses)."""
+    try:
+        listed = subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout
+    except OSError:
+        return "C"
+    names = {line.strip().lower().replace("-", "") for line in listed.splitlines()}
+    return "C.UTF-8" if "c.utf8" in names else "C"
 
 
 def _free_port() -> int:
