@@ -58,3 +58,15 @@ class BaseModel(Model):
 
     def check_write(self) -> None:
         """Refuse a valid row that may not be written now (AuditedModel: the calendar)."""
+
+
+class ValidBetween:
+    """A row valid from a day to a day, or open-ended (`valid_from`, `valid_to`): bells and
+    timetable slots."""
+
+    @classmethod
+    def valid_between(cls, first: dt.date, last: dt.date | None = None):
+        """The condition: valid on some day from `first` to `last` (or on `first` alone)."""
+        last = first if last is None else last
+        return (cls.valid_from <= last) & (cls.valid_to.is_null() | (cls.valid_to >= first))
+

@@ -17,7 +17,7 @@ from peewee import (
 )
 
 from .auditing import AuditedModel
-from .base import RuleError
+from .base import RuleError, ValidBetween
 from .texts import quoted
 
 PERIOD_SCHEMES = {
@@ -247,7 +247,7 @@ class Holiday(InYear, AuditedModel):
         return self.name
 
 
-class Bell(AuditedModel):
+class Bell(ValidBetween, AuditedModel):
     """When lesson N starts and ends, valid between two dates."""
 
     number = IntegerField()

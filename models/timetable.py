@@ -5,7 +5,7 @@ from peewee import CharField, DateField, FloatField, ForeignKeyField, IntegerFie
 
 from . import calendar
 from .auditing import AuditedModel
-from .base import RuleError
+from .base import RuleError, ValidBetween
 from .classes import SchoolClass, Subgroup, class_year
 from .curriculum import GRADING_SCALES, Subject
 from .people import Staff
@@ -64,7 +64,7 @@ class PlanTopic(InYear, AuditedModel):
         return f"{self.number}. {self.title}"
 
 
-class TimetableSlot(InYear, AuditedModel):
+class TimetableSlot(ValidBetween, InYear, AuditedModel):
     """Lesson N on a weekday for a class (or subgroup), valid between two dates."""
 
     school_class = ForeignKeyField(SchoolClass, backref="timetable", on_delete="CASCADE")

@@ -146,8 +146,8 @@ class ClassRows:
         record.members  # noqa: B018 (read here, once, not per pupil)
         slot = TimetableSlot
         timetable = list(slot.select(slot, Subject).join(Subject)
-                         .where((slot.school_class == school_class) & (slot.valid_from <= today)
-                                & (slot.valid_to.is_null() | (slot.valid_to >= today)))
+                         .where((slot.school_class == school_class)
+                                & slot.valid_between(today))
                          .order_by(slot.weekday, slot.number))
         news = list(News.select().where((News.is_published == True)  # noqa: E712
                                         & (News.school_class.is_null()

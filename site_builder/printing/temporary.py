@@ -94,7 +94,7 @@ def expected_lessons(assignment: TeachingAssignment, first: dt.date, last: dt.da
         (slot.school_class == assignment.school_class_id) & (slot.subject == assignment.subject_id)
         & (slot.subgroup == assignment.subgroup_id if assignment.subgroup_id
            else slot.subgroup.is_null())
-        & (slot.valid_from <= last) & (slot.valid_to.is_null() | (slot.valid_to >= first)))]
+        & slot.valid_between(first, last))]
     if weekdays:
         return sum(weekdays.count(d.isoweekday()) for d in days)
     week = 6 if school_class.grade in calendar.six_day_grades else 5
