@@ -20,6 +20,9 @@ PASS_MARKS = ("ЗЧ", "НЗ")
 # Освобождён, and the «точка»: a mark is owed. Both count in no average.
 SPECIAL_MARKS = ("ОСВ", "•")
 PERIOD_ONLY_MARKS = ("Н/А",)  # не аттестован
+# Marks shown as low (CSS class `mark-low`) in the grid, «Мой класс» and the diary:
+# unsatisfactory, «незачёт», and «не аттестован» for a period.
+LOW_MARKS = frozenset({"1", "2", "НЗ", "Н/А"})
 ATTENDANCE_CODES = {
     "Н": "отсутствовал",
     "Б": "болел",
@@ -32,6 +35,7 @@ MAX_CELL_TEXT = 40
 MAX_CELL_MARKS = 4
 MAX_TOPIC = 500
 MAX_HOMEWORK = 2000
+MAX_COMMENT = 500
 # Lessons a school day can have: the numbers of the bell schedule.
 MAX_LESSON_NUMBER = 10
 # How each period scheme's periods are counted, for messages: «учится по четвертям».
@@ -67,6 +71,14 @@ def check_lesson_number(number: int | None) -> None:
         raise RuleError(f"Номер урока должен быть целым числом от 1 до {MAX_LESSON_NUMBER}.")
 
 
+def check_comment(text: str) -> None:
+    """A teacher's comment to a pupil: some text, not longer than a short note."""
+    if not text.strip():
+        raise RuleError("Комментарий пуст.")
+    if len(text) > MAX_COMMENT:
+        raise RuleError(f"Комментарий длиннее {MAX_COMMENT} знаков ({len(text)}): сократите его.")
+
+
 def check_cell_text(text: str) -> None:
     """A typed cell is short enough to read at all (checked before parsing it)."""
     if len(text.strip()) > MAX_CELL_TEXT:
@@ -98,6 +110,11 @@ def allowed_marks(scale: str, uses_mark_one: bool = False) -> tuple[str, ...]:
         return PASS_MARKS + SPECIAL_MARKS
     numeric = NUMERIC_MARKS if uses_mark_one else NUMERIC_MARKS[1:]
     return numeric + SPECIAL_MARKS
+
+
+def is_low_mark(value: str) -> bool:
+    """Whether a mark is shown as low (class `mark-low`): «1», «2», «НЗ», «Н/А»."""
+    return value in LOW_MARKS
 
 
 def check_mark_value(value: str, scale: str, uses_mark_one: bool = False) -> None:
