@@ -8,10 +8,10 @@ edits the cards of the pupils of their classes and of those pupils' guardians (r
 from __future__ import annotations
 
 from flask import g
-from flask_admin import Admin
+from flask_admin import Admin, expose
 from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_admin.form import recreate_field
-from wtforms import PasswordField, SelectMultipleField
+from wtforms import BooleanField, PasswordField, SelectMultipleField
 from wtforms.fields import SelectChoice
 from wtforms.fields.core import UnboundField
 from wtforms.validators import InputRequired, Length, Optional
@@ -43,10 +43,11 @@ from models import (
 from models.access import ACCOUNTS
 from models.classes import MOVEMENT_KINDS
 from models.curriculum import GRADING_SCALES
-from models.people import MIN_PASSWORD_LENGTH, ROLES, fold_name
+from models.people import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES, fold_name
 from models.school import PERIOD_SCHEMES
 from models.timetable import WEEKDAYS
 
+from .account import CheckboxList, issued_page, keep_session
 from .base import SecureModelView, staff
 
 # Russian column and form labels; each view picks the names it shows (see `labels`).
@@ -378,8 +379,19 @@ class SettingsView(SetupView):
         return super().get_query()
 
 
+# The roles as the staff form offers them: what each lets a person do (DESIGN rule 5).
+ROLE_CHOICES = {
+    "teacher": "Учитель — свои журналы, КТП; классный руководитель — свой класс",
+    "deputy": "Заместитель директора — учебный год, классы, нагрузка, расписание",
+    "director": "Директор — просмотр всего журнала",
+    "admin": "Администратор — учётные записи сотрудников и настройки",
+}
+
+
 class RolesField(SelectMultipleField):
-    """The roles as a multiple choice, kept in the model as "teacher,deputy"."""
+    """The roles as checkboxes (no Ctrl-click), kept in the model as "teacher,deputy"."""
+
+    widget = CheckboxList()
 
     def process_data(self, value):
         super().process_data(value.split(",") if isinstance(value, str) else value)
@@ -395,8 +407,19 @@ class NewPasswordField(PasswordField):
         pass
 
 
+class GeneratePasswordField(BooleanField):
+    """Ticked, a password is generated in on_model_change; never set on the row."""
+
+    def populate_obj(self, obj, name):
+        pass
+
+
 class StaffView(SetupView):
-    """Personal staff accounts: the admin creates, locks out and gives new passwords."""
+    """Personal staff accounts: the admin creates, locks out and gives new passwords.
+
+    No account is without a password: left empty on a new account (or on one that has
+    none), one is generated, and it is shown once, on the page that answers the save.
+    """
 
     write_roles = ACCOUNTS
     column_list = ["login", "last_name", "first_name", "middle_name", "roles", "is_active",
@@ -409,14 +432,36 @@ class StaffView(SetupView):
     column_filters = ["is_active"]
     column_default_sort = [("last_name", False), ("first_name", False)]
     form_columns = ["login", "last_name", "first_name", "middle_name", "roles", "is_active",
-                    "email", "phone", "new_password"]
+                    "email", "phone", "generate_password", "new_password"]
     form_overrides = {"roles": RolesField}
-    form_args = {"roles": {"choices": [SelectChoice(*role) for role in ROLES.items()],
-                           "validators": [InputRequired("Выберите хотя бы одну роль.")]}}
-    form_extra_fields = {"new_password": NewPasswordField(
-        "Новый пароль", description="Оставьте пустым, чтобы не менять пароль.",
-        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, message=(
-            f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов."))])}
+    form_args = {"roles": {"choices": [SelectChoice(*role) for role in ROLE_CHOICES.items()],
+                           "validators": [InputRequired("Отметьте хотя бы одну роль.")]}}
+    form_extra_fields = {
+        "generate_password": GeneratePasswordField(
+            "Выдать новый пароль", description=(
+                "Пароль будет создан и показан один раз после сохранения; прежний "
+                "перестанет действовать, сеансы сотрудника завершатся.")),
+        "new_password": NewPasswordField(
+            "Или задать пароль самому", description=(
+                f"Не короче {MIN_PASSWORD_LENGTH} символов, без логина в нём. Оставьте "
+                "пустым, чтобы не менять пароль."),
+            validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, message=(
+                f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов.")),
+                Length(max=MAX_PASSWORD_LENGTH, message=(
+                    f"Пароль должен быть не длиннее {MAX_PASSWORD_LENGTH} символов."))]),
+    }
+
+    def create_form(self, obj=None):
+        # A new account gets a generated password unless the admin types one.
+        form = super().create_form(obj)
+        form.generate_password.label.text = "Создать пароль"
+        form.generate_password.description = ("Пароль будет создан и показан один раз после "
+                                           "сохранения.")
+        form.new_password.description = (f"Не короче {MIN_PASSWORD_LENGTH} символов, без "
+                                          "логина в нём; заданный здесь — вместо созданного.")
+        if not form.is_submitted():
+            form.generate_password.data = True
+        return form
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
@@ -425,9 +470,35 @@ class StaffView(SetupView):
                             "администратора: это может сделать другой администратор.")
         if form.new_password.data:
             model.set_password(form.new_password.data)  # ends sessions, lifts the lockout
+        elif form.generate_password.data or not model.password_hash and not is_created:
+            model.issued_password = model.issue_password()
+        elif is_created:
+            raise RuleError("Учётной записи нужен пароль: отметьте «Создать пароль» или "
+                            "задайте его сами.")
         if not model.is_active:
             model.end_sessions()  # a session cookie taken before must not come back
 
+    def after_model_change(self, form, model, is_created):
+        super().after_model_change(form, model, is_created)
+        user = staff()
+        if model.id == user.id and model.session_token != user.session_token:
+            keep_session(model)  # the admin's own new password: this session goes on
+        if getattr(model, "issued_password", None):
+            g.issued_account = model
+
+    def _issued(self, response):
+        """The page showing the password this save generated, instead of the redirect."""
+        account = g.pop("issued_account", None)
+        return response if account is None else issued_page(self, account,
+                                                            account.issued_password)
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        return self._issued(super().create_view())
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        return self._issued(super().edit_view())
 
 MENU = {
     "Учебный год": [

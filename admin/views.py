@@ -12,3 +12,5 @@ def register(panel: Admin) -> None:
     printing.register(panel)
     setup.register(panel)
     audit.register(panel)
+    from . import account
+    account.register(panel)

@@ -10,7 +10,7 @@ from . import database
 from .base import RuleError
 from .calendar_cli import COMMANDS as CALENDAR_COMMANDS
 from .destination import check_destination
-from .people import ROLES, Staff, readable_password
+from .people import ROLES, Staff
 from .school import SchoolSettings
 
 
@@ -63,6 +63,19 @@ def _name_parts(full_name: str) -> list[str]:
     return parts + [""] * (3 - len(parts))
 
 
+HAND_OVER = ("Передайте пароль сотруднику лично; после первого входа он сменит его "
+             "в панели («Сменить пароль»).")
+
+
+def _new_password(user: Staff, password: str | None) -> str:
+    """Set the password given, or a generated one (an empty one given is none given); the
+    password to show."""
+    if password:
+        user.set_password(password)
+        return password
+    return user.issue_password()
+
+
 @user_group.command("add")
 @click.argument("login")
 @click.option("--name", "full_name", required=True, help="Фамилия Имя Отчество.")
@@ -77,9 +90,11 @@ def user_add(login: str, full_name: str, roles: tuple[str, ...], password: str |
     last, first, middle = _name_parts(full_name)
     user = Staff(login=login, last_name=last, first_name=first, middle_name=middle,
                  roles=",".join(roles))
-    shown = password or readable_password()
-    user.set_password(shown)
+    # Never an account without a password: none given (or an empty one), one is made.
+    shown = _new_password(user, password)
     user.save()
+    if not password:
+        click.echo(HAND_OVER)
     click.echo(f"Создан {login} ({', '.join(ROLES[r] for r in roles)})"
                + ("" if password else f", пароль: {shown}"))
 
@@ -93,9 +108,10 @@ def user_passwd(login: str, password: str | None) -> None:
     user = Staff.get_or_none(Staff.login == login)
     if user is None:
         raise RuleError(f"Пользователь {login} не найден.")
-    shown = password or readable_password()
-    user.set_password(shown)
+    shown = _new_password(user, password)
     user.save()
+    if not password:
+        click.echo(HAND_OVER)
     click.echo(f"Пароль {login} изменён" + ("." if password else f": {shown}"))
 
 

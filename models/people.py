@@ -25,6 +25,8 @@ ROLES = {
 # werkzeug's default N with the parallelism raised to reach OWASP's bar.
 PASSWORD_METHOD = "scrypt:32768:8:3"
 MIN_PASSWORD_LENGTH = 8
+# Long enough for any passphrase; a longer one is a pasted text, not a password.
+MAX_PASSWORD_LENGTH = 128
 # Besides the per-address limit (models.logins), an account takes at most 20 guesses from
 # all addresses together, then is locked for 15 minutes: a looser cap, so that one address
 # cannot lock the owner out, while many addresses still cannot guess on and on.
@@ -77,11 +79,17 @@ def short_name(last: str, first: str, middle: str) -> str:
     return f"{last} {initials}".strip()
 
 
+# A wrong current password on «Сменить пароль»: it is counted as a failed login.
+OLD_PASSWORD_REFUSED = ("Текущий пароль введён неверно. Каждая неверная попытка считается "
+                        "неудачным входом: после пяти таких попыток проверка пароля и вход с этого "
+                        "компьютера блокируются на 15 минут.")
+
+
 class LoginRefused(RuleError):
     """A failed login: the one message for the person, the reason and count for the log."""
 
-    def __init__(self, reason: str, attempt: int):
-        super().__init__(LOGIN_REFUSED)
+    def __init__(self, reason: str, attempt: int, message: str = LOGIN_REFUSED):
+        super().__init__(message)
         self.reason, self.attempt = reason, attempt
 
 
@@ -114,10 +122,21 @@ class Person(AuditedModel):
         return self.full_name
 
 
-def hash_password(password: str) -> str:
-    """The stored hash of a staff password."""
+def check_password_strength(password: str, login: str = "") -> None:
+    """The minimum for a staff password, or RuleError: 8 to 128 characters, neither the
+    login nor (a login of three characters or more) containing it."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise RuleError(f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise RuleError(f"Пароль должен быть не длиннее {MAX_PASSWORD_LENGTH} символов.")
+    login, folded = login.strip().casefold(), password.casefold()
+    if login and (folded == login or len(login) >= 3 and login in folded):
+        raise RuleError("Пароль не должен совпадать с логином или содержать его.")
+
+
+def hash_password(password: str) -> str:
+    """The stored hash of a staff password."""
+    check_password_strength(password)
     return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
@@ -148,10 +167,45 @@ class Staff(Person):
 
     def set_password(self, password: str) -> None:
         """Hash and keep a new password; other sessions end and every lockout is lifted."""
-        self.password_hash = hash_password(password)
+        check_password_strength(password, self.login or "")
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
         self.failed_logins, self.locked_until = 0, None
         forget_attempts(self.login)
         self.end_sessions()
+
+    def issue_password(self) -> str:
+        """Set a new generated password and return it, to be shown once and handed over.
+
+        readable_password's 60 bits are enough for staff: online, the login limits allow
+        at most 80 guesses an hour; offline, a stolen hash costs an attacker 32 MiB of
+        scrypt per guess, and 2^59 guesses on average is out of anyone's reach.
+        """
+        while True:  # a short login may, rarely, turn up inside a generated password
+            password = readable_password()
+            try:
+                check_password_strength(password, self.login or "")
+            except RuleError:
+                continue
+            self.set_password(password)
+            return password
+
+    def change_password(self, old: str, new: str, address: str) -> None:
+        """The person's own change: the current password, checked as a login attempt from
+        `address` (LoginRefused when wrong: the login limits hold here too), then the new one.
+
+        Saved at once; every session ends, the caller's too: log it in again with the new
+        token (get_id()).
+        """
+        check_password_strength(new, self.login)
+        if new == old:
+            raise RuleError("Новый пароль совпадает с текущим: придумайте другой.")
+        try:
+            type(self).authenticate(self.login, old, address)
+        except LoginRefused as exc:
+            raise LoginRefused(exc.reason, exc.attempt, OLD_PASSWORD_REFUSED) from None
+        self.set_password(new)
+        self.save(only=[Staff.password_hash, Staff.session_token, Staff.failed_logins,
+                        Staff.locked_until, Staff.updated_at])
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -37,6 +37,7 @@ CLASS_TEACHERS = {"teacher", "class_teacher"}
 # Who may open each view (its blueprint); everyone else gets 403, anonymous the login page.
 OPENS = {
     "admin": EVERYONE,
+    "account": EVERYONE,  # «Сменить пароль»: one's own account only
     "journal": TEACHERS | READ_ALL,
     "myclass": CLASS_TEACHERS,
     "printing": TEACHERS | READ_ALL,  # sheets of own classes, temporary journal of own subjects

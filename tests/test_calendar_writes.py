@@ -409,6 +409,7 @@ def admin_endpoints(view: str, reason: str) -> dict[str, str]:
 EXEMPT = {
     "login.index": "logging in writes the staff member's session, no year's row",
     "login.logout": "logging out ends a session",
+    "account.index": "a person's own password change (Staff has no year)",
     "years.create_view": "a new year is no row of a closed one (its rows are refused there)",
     "breach.declare": "marks a staff account compromised (Staff has no year)",
     "breach.revert_all": "rule 10: passes a locked period by design; "
