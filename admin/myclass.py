@@ -1,29 +1,45 @@
-"""«Мой класс»: the class teacher's page (rule 4): the day's attendance in every subject,
-absence reasons, pupils' and guardians' cards, and period marks in every subject."""
+"""«Мой класс»: the class teacher's page (rule 4): the week's absences (a day's on the day
+view), absence reasons and a whole day's absence, pupils' and guardians' cards, period
+marks in every subject with the suggested ones accepted at once, and the all-subjects sheet.
+
+The reading and the writing are models' (models.class_week, models.class_marks, cells):
+this module only turns requests into their calls.
+"""
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, jsonify, request, url_for
+from flask import (
+    abort,
+    flash,
+    get_template_attribute,
+    jsonify,
+    redirect,
+    request,
+    url_for,
+)
 
 from models import (
     Guardian,
     Lesson,
+    Period,
     RuleError,
     SchoolClass,
     SchoolSettings,
     StudentGuardian,
-    Subject,
-    TeachingAssignment,
     access,
     cells,
 )
-from models.calendar import period_of
+from models.calendar import last_school_week, period_of
+from models.class_marks import PeriodSheet, accept_suggestions
+from models.class_week import ClassWeek, mark_day_absent
 from models.record import ClassRecord
-from models.rules import ATTENDANCE_CODES, suggest_mark
+from models.rules import ATTENDANCE_CODES, LOW_MARKS, is_low_mark
 
 from .base import SecureView, expose, panel_views, row_id, staff
 from .journal import average_text, rule_error
+
+WEEK_CELL = ("admin/myclass_week.html", "day_cell")
 
 
 def card_links():
@@ -40,44 +56,75 @@ def card_links():
     return card_url
 
 
+def date_arg(name: str) -> dt.date | None:
+    """A date from the query string; None when absent or unreadable (werkzeug's type=
+    gives None on ValueError)."""
+    return request.args.get(name, type=dt.date.fromisoformat)
+
+
 class MyClassView(SecureView):
     """Open to class teachers, for their own classes only."""
 
     def allow(self, user) -> bool:
         return access.may_use_my_class(user)
 
-    def _class(self) -> SchoolClass:
-        class_id = access.my_class_id(staff(), request.args.get("class_id", type=int))
+    def _class(self, wanted: int | None = None) -> SchoolClass:
+        class_id = access.my_class_id(staff(), wanted or request.args.get("class_id", type=int))
         if class_id is None:
             abort(403)
         return SchoolClass.get_by_id(class_id)
 
+    @staticmethod
+    def _period(school_class: SchoolClass, day: dt.date, wanted: int | None) -> Period | None:
+        """The period asked for, else the one holding the day; in a vacation the period just
+        ended (period_of), before the first the first."""
+        periods = list(school_class.periods())
+        return (next((p for p in periods if p.id == wanted), None)
+                or period_of(periods, day) or (periods[0] if periods else None))
+
     @expose("/")
     def index(self):
+        """The week (default, or ?week=any day of it) or one day (?day=), then the period's
+        marks and the cards."""
         school_class = self._class()
         settings = SchoolSettings.current()
         today = settings.today()
-        # An unreadable day is today's page (werkzeug's type= gives None on ValueError).
-        day = request.args.get("day", type=dt.date.fromisoformat) or today
-        pupils = list(school_class.students_on(min(day, today)))
-        ids = [p.id for p in pupils]
-        # Cards and guardians' contacts only of the pupils in the class today: a past day
-        # lists who was there, not how to reach those who have left since.
-        current = pupils if day >= today else list(school_class.students_on(today))
-        day_record = ClassRecord(school_class, day, day, pupils=ids)
-        lessons, absences = day_record.class_lessons(), day_record.all_rows.attendance
-        # In a vacation the period just ended (not the year's first): period_of gives the
-        # period holding the day or the last begun before it.
-        periods = list(school_class.periods())
-        period = period_of(periods, min(day, today)) or (periods[0] if periods else None)
+        day = date_arg("day")
+        if day is None:
+            # By default the week of the last school day (in a vacation, the last with
+            # lessons), as the weekly sheets are printed for.
+            wanted = date_arg("week") or last_school_week(today, [school_class.grade])
+            week = ClassWeek.read(school_class, min(wanted, today))
+            shown = min(week.days[-1] if week.days else today, today)
+            context = self._week(week, today)
+        else:
+            shown = min(day, today)
+            context = self._day(school_class, day, today)
+        period = self._period(school_class, shown, request.args.get("period_id", type=int))
+        sheet = (PeriodSheet.read(school_class, period, today, settings.thresholds)
+                 if period else None)
+        current = list(school_class.students_on(today))
         return self.render(
-            "admin/myclass.html", school_class=school_class, day=day, today=today,
+            "admin/myclass.html", school_class=school_class, today=today,
             own=SchoolClass.select().where(SchoolClass.id.in_(access.own_class_ids(staff()))),
-            pupils=pupils, lessons=lessons, absences=absences, codes=ATTENDANCE_CODES,
-            current=current, guardians=self._guardians([p.id for p in current]),
-            period=period,
-            subjects=self._period_marks(school_class, period, ids, settings.thresholds),
-            average_text=average_text, card_url=card_links())
+            codes=ATTENDANCE_CODES, current=current,
+            guardians=self._guardians([p.id for p in current]), period=period,
+            periods=list(school_class.periods()), sheet=sheet, average_text=average_text,
+            is_low=is_low_mark, low_marks=sorted(LOW_MARKS), card_url=card_links(), **context)
+
+    @staticmethod
+    def _week(week: ClassWeek, today: dt.date) -> dict:
+        last = today - dt.timedelta(days=today.weekday())
+        return {"week": week, "day": None, "previous": week.monday - dt.timedelta(days=7),
+                "following": week.monday + dt.timedelta(days=7) if week.monday < last else None}
+
+    @staticmethod
+    def _day(school_class: SchoolClass, day: dt.date, today: dt.date) -> dict:
+        """One day's lessons by pupils: who was in the class that day."""
+        pupils = list(school_class.students_on(min(day, today)))
+        record = ClassRecord(school_class, day, day, pupils=[p.id for p in pupils])
+        return {"week": None, "day": day, "pupils": pupils, "lessons": record.class_lessons(),
+                "absences": record.all_rows.attendance}
 
     @staticmethod
     def _guardians(ids: list[int]) -> dict[int, list[tuple[str, Guardian]]]:
@@ -87,34 +134,17 @@ class MyClassView(SecureView):
             found[link.student_id].append((link.relation, link.guardian))
         return found
 
-    @staticmethod
-    def _period_marks(school_class, period, ids, thresholds) -> list[dict]:
-        """Per subject of the class: each pupil's average, suggested and given period mark,
-        read through the journal's one reader in a fixed number of queries."""
-        if period is None:
-            return []
-        subjects = (Subject.select().join(TeachingAssignment)
-                    .where(TeachingAssignment.school_class == school_class)
-                    .distinct().order_by(Subject.sort_order, Subject.name))
-        record = ClassRecord(school_class, period.start, period.end, pupils=ids)
-        averages = {sid: record.averages(sid, [(period.start, period.end)]) for sid in ids}
-        rows = []
-        for subject in subjects:
-            cells_ = {}
-            for sid in ids:
-                average = averages[sid].get((0, subject.id))
-                cells_[sid] = (average, suggest_mark(average, thresholds), record.period_mark(
-                    sid, subject.id, period.id, class_id=school_class.id))
-            rows.append({"subject": subject, "cells": cells_})
-        return rows
+    def _json(self) -> dict:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            abort(400)
+        return data
 
     @expose("/api/absence", methods=("POST",))
     def absence(self):
         """A reason for the absence the page showed, named by lesson and pupil (never by a
         row id, which SQLite may have given to another pupil since) and the code seen."""
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            abort(400)
+        data = self._json()
         lesson_id, student_id = row_id(data.get("lesson")), row_id(data.get("student"))
         seen, code = data.get("seen"), data.get("code")
         if not (lesson_id and student_id and isinstance(seen, str) and isinstance(code, str)):
@@ -127,6 +157,86 @@ class MyClassView(SecureView):
         except RuleError as exc:
             return rule_error(exc)
         return jsonify(code=code)
+
+    @expose("/api/day", methods=("POST",))
+    def whole_day(self):
+        """A pupil absent the whole day with one reason: the summary, and the day's cell
+        drawn again."""
+        data = self._json()
+        student_id, code = row_id(data.get("student")), data.get("code")
+        try:
+            day = dt.date.fromisoformat(data.get("day"))
+        except (TypeError, ValueError):
+            abort(400)
+        if not (student_id and isinstance(code, str)):
+            abort(400)
+        school_class = self._class(row_id(data.get("class_id")))
+        try:
+            result = mark_day_absent(staff(), school_class, student_id, day, code)
+        except RuleError as exc:
+            return rule_error(exc)
+        return jsonify(summary=result.summary, refused=len(result.refused),
+                       cell=redrawn(school_class, student_id, day))
+
+    @expose("/accept", methods=("POST",))
+    def accept(self):
+        """«Принять рекомендованные»: the suggestions the page showed become period marks
+        where none is given."""
+        school_class = self._class(request.form.get("class_id", type=int))
+        settings = SchoolSettings.current()
+        period = self._period(school_class, settings.today(),
+                              request.form.get("period_id", type=int))
+        if period is None or period.id != request.form.get("period_id", type=int):
+            abort(400)
+        try:
+            done = accept_suggestions(staff(), school_class, period,
+                                      reviewed(request.form.get("reviewed", "")),
+                                      settings.today(), settings.thresholds)
+            flash(done.summary, "success")
+        except RuleError as exc:
+            flash(exc.message, "error")
+        return redirect(url_for(".index", class_id=school_class.id, period_id=period.id,
+                                _anchor="period-marks"))
+
+    @expose("/sheet")
+    def sheet(self):
+        """The all-subjects sheet of the period, to print (the page's print stylesheet)."""
+        school_class = self._class()
+        settings = SchoolSettings.current()
+        today = settings.today()
+        period = self._period(school_class, today, request.args.get("period_id", type=int))
+        if period is None:
+            abort(404)
+        return self.render(
+            "admin/myclass_sheet.html", school_class=school_class, periods=list(
+                school_class.periods()), today=today,
+            sheet=PeriodSheet.read(school_class, period, today, settings.thresholds),
+            average_text=average_text, is_low=is_low_mark, low_marks=sorted(LOW_MARKS))
+
+
+def redrawn(school_class: SchoolClass, student_id: int, day: dt.date) -> str:
+    """A pupil's day in the week table, drawn again after a change."""
+    week = ClassWeek.read(school_class, day)
+    member = next((m for m in week.pupils if m.student_id == student_id), None)
+    cell = week.cells.get((student_id, day))
+    if member is None or cell is None:
+        return ""
+    name = f"{member.student.last_name} {member.student.first_name}"
+    return str(get_template_attribute(*WEEK_CELL)(cell, student_id, name,
+                                                  SchoolSettings.current().today()))
+
+
+def reviewed(text: str) -> dict[tuple[int, int], str]:
+    """The suggestions a page showed, «pupil:subject:mark» separated by «;», as
+    {(pupil, subject): mark}; unreadable parts name nothing and are dropped."""
+    found = {}
+    for part in text.split(";"):
+        pupil, _, rest = part.partition(":")
+        subject, _, value = rest.partition(":")
+        pupil_id, subject_id = row_id(pupil), row_id(subject)
+        if pupil_id and subject_id and value:
+            found[pupil_id, subject_id] = value
+    return found
 
 
 def register(panel) -> None:

@@ -100,21 +100,26 @@ def check_grid(school, recorded, browser) -> None:
 
 
 def check_my_class(school, recorded, browser) -> None:
-    """«Мой класс» for today and for the last school day: the day's lessons and absences,
-    and the marks of the period holding the day or the last begun (not the year's first)."""
+    """«Мой класс» opens on the week of the last school day with its absences; the day view
+    for today and for the last school day: the day's lessons and absences; both with the
+    marks of the period holding the day or the last begun (not the year's first)."""
     period = school.period
+    marks = f"Отметки за период: {period} ({period.start:%d.%m}–{period.end:%d.%m})"
     url = f"/my-class/?class_id={school.c5.id}"
-    for day in (None, recorded.last_day):
-        html = html_of(browser.get(url if day is None else f"{url}&day={day}"))
-        shown = day or school.today
-        assert f"Посещаемость {shown:%d.%m.%Y}" in html, day
-        assert f"Отметки за период: {period} ({period.start:%d.%m}–{period.end:%d.%m})" \
-            in html, day
-        lesson = recorded.lessons.get(shown)
+    sidorov = school.pupils5[2]
+    week = html_of(browser.get(url))
+    assert f"Посещаемость за неделю {recorded.monday:%d.%m}–" in week and marks in week
+    for day in recorded.week():
+        assert f'data-lesson="{recorded.lessons[day].id}" data-student="{sidorov.id}" ' \
+               'data-seen="Н"' in week, day
+    for day in (school.today, recorded.last_day):
+        html = html_of(browser.get(f"{url}&day={day}"))
+        assert f"Посещаемость {day:%d.%m.%Y}" in html, day
+        assert marks in html, day
+        lesson = recorded.lessons.get(day)
         if lesson is None:
             assert "В этот день уроков у класса не записано." in html, day
         else:
-            sidorov = school.pupils5[2]
             assert f'data-lesson="{lesson.id}" data-student="{sidorov.id}" data-seen="Н"' \
                 in html, day
 

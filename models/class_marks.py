@@ -1,0 +1,119 @@
+"""A class's marks in every subject for one period (the all-subjects sheet of «Мой класс»),
+and accepting the suggested period marks (rule 7) in one action (rule 4).
+
+Read through the journal's one reader (models.record); period marks are written through
+gradebook.set_period_mark, as the grid and «Мой класс» write one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from . import rules
+from .auditing import stating
+from .base import RuleError, write_transaction
+from .classes import SchoolClass
+from .curriculum import Subject
+from .gradebook import set_period_mark
+from .people import Staff, Student
+from .record import ClassRecord
+from .school import Period
+from .timetable import TeachingAssignment
+
+
+@dataclass
+class SheetCell:
+    """A pupil's period in one subject: marks in lesson order, rule 7's average and the
+    mark it suggests, and the period mark given ("" if none)."""
+
+    marks: list[str] = field(default_factory=list)
+    average: Fraction | None = None
+    suggested: str | None = None
+    given: str = ""
+
+
+@dataclass
+class PeriodSheet:
+    """Pupils of the class on the period's last day (so far) by the subjects of its
+    curriculum."""
+
+    school_class: SchoolClass
+    period: Period
+    pupils: list[Student]
+    subjects: list[Subject]
+    cells: dict[tuple[int, int], SheetCell]
+
+    @classmethod
+    def read(cls, school_class: SchoolClass, period: Period, today: dt.date,
+             thresholds: tuple[float, float, float]) -> PeriodSheet:
+        """Read in a fixed number of queries, whatever the class's size."""
+        pupils = list(school_class.students_on(min(period.end, today)))
+        subjects = list(Subject.select().join(TeachingAssignment)
+                        .where(TeachingAssignment.school_class == school_class)
+                        .distinct().order_by(Subject.sort_order, Subject.name))
+        record = ClassRecord(school_class, period.start, period.end,
+                             pupils=[p.id for p in pupils])
+        rows = record.all_rows
+        sheet = cls(school_class, period, pupils, subjects, {})
+        for pupil in pupils:
+            seen = list(record.seen(pupil.id))
+            marks: dict[int, list[str]] = defaultdict(list)
+            for lesson in seen:
+                marks[lesson.subject_id] += [m.value for m in rows.marks.get((lesson.id,
+                                                                             pupil.id), ())]
+            averages = record.averages(pupil.id, [(period.start, period.end)], seen=seen)
+            for subject in subjects:
+                average = averages.get((0, subject.id))
+                sheet.cells[pupil.id, subject.id] = SheetCell(
+                    marks[subject.id], average, rules.suggest_mark(average, thresholds),
+                    record.period_mark(pupil.id, subject.id, period.id,
+                                       class_id=school_class.id))
+        return sheet
+
+    def missing(self) -> dict[tuple[int, int], str]:
+        """(pupil, subject) -> the suggested mark, where no period mark is given yet."""
+        return {key: cell.suggested for key, cell in self.cells.items()
+                if cell.suggested and not cell.given}
+
+
+@dataclass
+class Accepted:
+    """What accepting the suggestions did."""
+
+    set: int = 0
+    kept: int = 0  # given by someone since the page was drawn: never overwritten
+
+    @property
+    def summary(self) -> str:
+        said = (f"Выставлено рекомендованных отметок: {self.set}." if self.set
+                else "Новых отметок не выставлено.")
+        if self.kept:
+            said += f" Уже выставлены (не изменены): {self.kept}."
+        return said
+
+
+def accept_suggestions(user: Staff, school_class: SchoolClass, period: Period,
+                       reviewed: dict[tuple[int, int], str], today: dt.date,
+                       thresholds: tuple[float, float, float]) -> Accepted:
+    """Rule 4: set the period marks the class teacher reviewed, each equal to its
+    suggestion (rule 7), in one transaction. A mark given meanwhile is kept; a suggestion
+    that changed since the review (a new mark) refuses the whole action, as does any
+    refused write (rights, a locked period): nothing is then written."""
+    done = Accepted()
+    with write_transaction(), stating(f"«Мой класс»: приняты рекомендованные отметки "
+                                      f"за {period.accusative}"):
+        now = PeriodSheet.read(school_class, period, today, thresholds).cells
+        for (student_id, subject_id), value in reviewed.items():
+            cell = now.get((student_id, subject_id))
+            if cell is not None and cell.given:
+                done.kept += 1
+                continue
+            if cell is None or cell.suggested != value:
+                raise RuleError("Рекомендуемые отметки изменились, пока страница была "
+                                "открыта: ничего не выставлено — обновите страницу и "
+                                "проверьте их снова.")
+            set_period_mark(user, student_id, school_class, subject_id, period, value)
+            done.set += 1
+    return done
