@@ -5,16 +5,21 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, request, url_for
-from flask_admin.contrib.peewee.filters import (
-    DateTimeBetweenFilter,
-    FilterEqual,
-)
+from flask import flash, g, redirect, request, url_for
+from flask_admin.contrib.peewee.filters import FilterEqual
 from markupsafe import Markup, escape
+from peewee import JOIN, BooleanField, DateField, DateTimeField, Field, ForeignKeyField
 
 from models import AuditEntry, SchoolSettings, Staff, access
-from models.audit import declare_breach, operations_since, revert
+from models.audit import (
+    declare_breach,
+    logged_fields,
+    operations_since,
+    referenced_names,
+    revert,
+)
 
+from . import dates
 from .base import SecureModelView, SecureView, expose, staff
 from .setup import LABELS
 
@@ -50,17 +55,45 @@ def local_time(moment: dt.datetime | None) -> str:
     """A stored UTC moment on the school's clock."""
     if moment is None:
         return ""
-    return SchoolSettings.current().local_time(moment).strftime("%d.%m.%Y %H:%M:%S")
+    return dates.local(moment).strftime("%d.%m.%Y %H:%M:%S")
 
 
-def changes(entry: AuditEntry) -> Markup:
-    """Before → after, field by field, escaped (teacher-entered text can be anything)."""
+def names_for(entries: list[AuditEntry]) -> dict:
+    """The names of the rows these entries' foreign keys point at (see referenced_names)."""
+    return referenced_names(entries, SchoolSettings.current().today())
+
+
+def shown(value, field: Field | None, names: dict) -> str:
+    """A logged value as people read it: a row's name for a foreign key, a date as
+    ДД.ММ.ГГГГ, a moment on the school's clock, a choice by its Russian name."""
+    if value is None or value == "":
+        return "—"
+    try:
+        if isinstance(field, ForeignKeyField) and isinstance(value, int):
+            return names.get((field.rel_model, value), f"№ {value}")
+        if isinstance(field, DateTimeField):
+            return dates.local(dt.datetime.fromisoformat(value)).strftime(dates.SHOWN_MOMENT)
+        if isinstance(field, DateField):
+            return dt.date.fromisoformat(value).strftime(dates.SHOWN)
+    except (TypeError, ValueError):  # logged before a column changed its type
+        return str(value)
+    if isinstance(field, BooleanField):
+        return "да" if value else "нет"
+    return str(dict(field.choices).get(value, value) if field and field.choices else value)
+
+
+def changes(entry: AuditEntry, names: dict | None = None) -> Markup:
+    """Before → after, field by field, in Russian, rows by name, escaped (teacher-entered
+    text can be anything). `names`: from names_for() over the page's entries."""
+    names = names_for([entry]) if names is None else names
+    fields = logged_fields(entry.table_name)
     before = json.loads(entry.before) if entry.before else {}
     after = json.loads(entry.after) if entry.after else {}
-    lines = [Markup("<b>{}</b>: {} → {}").format(FIELDS.get(name, name), before.get(name, "—"),
-                                                 after.get(name, "—"))
-             for name in sorted(set(before) | set(after))
-             if name != "id" and before.get(name) != after.get(name)]
+    lines = []
+    for name in sorted(set(before) | set(after), key=lambda n: FIELDS.get(n, n)):
+        was, now = (shown(data.get(name), fields.get(name), names) for data in (before, after))
+        if name != "id" and was != now:
+            lines.append(Markup("<b>{}</b>: {} → {}").format(FIELDS.get(name, name), was, now))
     return Markup("<br>").join(lines) if lines else escape("—")
 
 
@@ -81,11 +114,14 @@ class AuditLogView(SecureModelView):
                      "after": "Стало", "reason": "Причина", "reverted_by": "Отменено записью"}
     column_default_sort = ("id", True)
     column_sortable_list = ["at", "row_id"]
+    # «Когда» is typed on the school's clock (ДД.ММ.ГГГГ ЧЧ:ММ), as the list shows it.
     column_filters = [
         FilterEqual(AuditEntry.staff, "Кто", options=_staff_options),
         FilterEqual(AuditEntry.table_name, "Таблица", options=list(TABLES.items())),
         FilterEqual(AuditEntry.action, "Действие", options=list(ACTIONS.items())),
-        DateTimeBetweenFilter(AuditEntry.at, "Когда (UTC)"),
+        dates.MomentBetween(AuditEntry.at, "Когда"),
+        dates.MomentGreater(AuditEntry.at, "Когда"),
+        dates.MomentSmaller(AuditEntry.at, "Когда"),
         FilterEqual(AuditEntry.row_id, "Запись №"),
     ]
     column_formatters = {
@@ -93,7 +129,7 @@ class AuditLogView(SecureModelView):
         "staff": lambda v, c, m, n: m.staff.full_name if m.staff_id else "система",
         "action": lambda v, c, m, n: ACTIONS.get(m.action, m.action),
         "table_name": lambda v, c, m, n: TABLES.get(m.table_name, m.table_name),
-        "before": lambda v, c, m, n: changes(m),
+        "before": lambda v, c, m, n: changes(m, v.page_names(m)),
         "reverted_by": lambda v, c, m, n: m.reverted_by_id or "",
     }
     column_export_list = ["at", "staff", "address", "action", "table_name", "row_id",
@@ -103,6 +139,22 @@ class AuditLogView(SecureModelView):
                                 "staff": lambda v, c, m, n: m.staff_id or "",
                                 "at": lambda v, c, m, n: m.at.isoformat(),
                                 "reverted_by": lambda v, c, m, n: m.reverted_by_id or ""}
+
+    def get_query(self):
+        # Who made each change comes with the page, not one query per row.
+        return self.scoped(AuditEntry.select(AuditEntry, Staff)
+                           .join(Staff, JOIN.LEFT_OUTER, on=(AuditEntry.staff == Staff.id)))
+
+    def get_list(self, *args, **kwargs):
+        count, entries = super().get_list(*args, **kwargs)
+        if isinstance(entries, list):  # the page itself: its rows' names in one go
+            g.audit_names = ({e.id for e in entries}, names_for(entries))
+        return count, entries
+
+    def page_names(self, entry: AuditEntry) -> dict:
+        """The names for the page's entries (or this one's alone, on its details page)."""
+        ids, names = g.get("audit_names", (set(), {}))
+        return names if entry.id in ids else names_for([entry])
 
 
 class BreachView(SecureView):
@@ -142,9 +194,10 @@ class BreachView(SecureView):
             flash("Эта учётная запись не отмечена как скомпрометированная.", "error")
             return redirect(url_for(".index"))
         entries = operations_since(target.id, target.compromised_at)
+        names = names_for(entries)
         return self.render("admin/breach/account.html", target=target, entries=entries,
-                           local_time=local_time, changes=changes, actions=ACTIONS,
-                           tables=TABLES)
+                           local_time=local_time, actions=ACTIONS, tables=TABLES,
+                           changes=lambda entry: changes(entry, names))
 
     @expose("/<int:staff_id>/revert", methods=("POST",))
     def revert_all(self, staff_id: int):

@@ -11,20 +11,26 @@ is the user's own, so a director who also teaches reads every КТП but changes
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import Admin, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.form import CustomModelConverter
+from flask_admin.form import Select2Widget
+from flask_admin.model import typefmt
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import ForeignKeyField, IntegerField, IntegrityError
 from wtforms.validators import ValidationError
-from wtfpeewee.fields import ModelSelectField
+from wtfpeewee.fields import ModelSelectField, wtf_choice
 
-from models import RuleError, db, disk
+from models import RuleError, SchoolSettings, Student, db, disk
 from models.access import READ_ALL, SETUP
+from models.names import pupil_names
+
+from . import dates
 
 # A cell starting with one of these is a formula to a spreadsheet program.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -95,9 +101,21 @@ def whole_numbers_in_range(value: str) -> bool:
     return all(n is not None and abs(n) <= MAX_ID for n in numbers)
 
 
+# Digits compare as numbers in a picker's labels: 5А, 9Б, 10А, 11А.
+DIGITS = re.compile(r"(\d+)")
+
+
+def natural_order(label: str) -> list:
+    return [int(part) if part.isdigit() else part.casefold() for part in DIGITS.split(label)]
+
+
 class RowSelectField(ModelSelectField):
-    """A form's row picker (a pupil's class, a movement's pupil) that reads the posted id like
-    every other id: one that cannot name a row names none, instead of reaching the database."""
+    """A form's row picker (a pupil's class, a movement's pupil), searchable (select2) and in
+    the order people look for a row: by its label, numbers as numbers. It reads the posted id
+    like every other id: one that cannot name a row names none, instead of reaching the
+    database."""
+
+    widget = Select2Widget()
 
     def get_model(self, pk):
         wanted = row_id(pk)
@@ -109,16 +127,43 @@ class RowSelectField(ModelSelectField):
             raise ValidationError(self.gettext("Not a valid choice."))
         super().pre_validate(form)
 
+    def labelled_rows(self) -> list[tuple[object, str]]:
+        rows = [(row, self.get_label(row)) for row in self.query.clone()]
+        return sorted(rows, key=lambda pair: natural_order(pair[1]))
+
+    def iter_choices(self):
+        if self.allow_blank:
+            yield wtf_choice("__None", self.blank_text, self.data is None)
+        for row, label in self.labelled_rows():
+            yield wtf_choice(row._pk, label, row == self.data)
+
+
+class PupilSelectField(RowSelectField):
+    """A pupil picker: «Фамилия Имя Отчество (5А)», by class, then surname."""
+
+    def labelled_rows(self) -> list[tuple[object, str]]:
+        pupils = {pupil.id: pupil for pupil in self.query.clone()}
+        today = SchoolSettings.current().today()
+        return [(pupils[pid], name) for pid, name in pupil_names(pupils.values(),
+                                                                  today).items()]
+
 
 class FormConverter(CustomModelConverter):
-    """Flask-Admin's form scaffolding, with RowSelectField for every foreign key."""
+    """Flask-Admin's form scaffolding, with a searchable, sorted RowSelectField for every
+    foreign key (PupilSelectField for pupils) and dates as ДД.ММ.ГГГГ."""
 
     def handle_foreign_key(self, model, field, **kwargs):
         info = super().handle_foreign_key(model, field, **kwargs)
         unbound = info[1]  # (name, field): the field is not yet bound to a form
         if getattr(unbound, "field_class", None) is ModelSelectField:
-            unbound.field_class = RowSelectField
+            unbound.field_class = (PupilSelectField if field.rel_model is Student
+                                   else RowSelectField)
+            unbound.kwargs.setdefault("blank_text", "— не выбрано —")
         return info
+
+    def handle_date(self, model, field, **kwargs):
+        kwargs.pop("widget", None)
+        return field.name, dates.SchoolDateField(**kwargs)
 
 
 # The Flask-Admin views that name rows by id: ?id= (edit, details), id= (delete), rowid= (bulk).
@@ -166,6 +211,11 @@ class SecureView(GuardedView, BaseView):
     """A panel page that is a process, not a table (the journal grid, the breach page)."""
 
 
+# Russian for the messages Flask-Admin 2.2.1's own ru catalogue misses («Failed to create
+# record.»); Flask-Admin's catalogue is read after it, for everything else.
+TRANSLATIONS = Path(__file__).with_name("translations")
+
+
 class Panel(Admin):
     """Flask-Admin's Admin, keeping the views added to it by endpoint in `views` (Admin's own
     list is private), for a page that asks another view's access and tests that try them all.
@@ -175,6 +225,7 @@ class Panel(Admin):
 
     def __init__(self, app, **kwargs):
         self.views: dict[str, BaseView] = {}  # before Admin adds its index view
+        kwargs.setdefault("translations_path", str(TRANSLATIONS))
         super().__init__(app, **kwargs)
         app.extensions[self.EXTENSION] = self
 
@@ -205,6 +256,9 @@ class SecureModelView(GuardedView, ModelView):
 
     form_base_class = FlaskForm  # carries the CSRF token CSRFProtect checks
     model_form_converter = FormConverter
+    filter_converter = dates.FilterConverter()
+    column_type_formatters = dates.cell_formatters(typefmt.BASE_FORMATTERS)
+    column_type_formatters_detail = dates.cell_formatters(typefmt.DETAIL_FORMATTERS)
     can_view_details = True
     can_set_page_size = True
     page_size = 50
@@ -303,6 +357,16 @@ class SecureModelView(GuardedView, ModelView):
                 abort(400)
         return super().get_list(page, sort_column, sort_desc, search, filters, execute,
                                 page_size)
+
+    def search_placeholder(self) -> str:
+        # Flask-Admin's peewee views have none: the search box said «None».
+        searched = self.column_searchable_list or ()
+        shown = [self.column_label(getattr(column, "name", column)) for column in searched]
+        return "Поиск: " + ", ".join(shown) if shown and all(shown) else "Поиск"
+
+    def column_label(self, name: str) -> str | None:
+        """A column's Russian label, if the view has one."""
+        return (self.column_labels or {}).get(name)
 
     def get_invalid_value_msg(self, value, filter):
         # Flask-Admin's message quotes the value whatever its size, and in English.

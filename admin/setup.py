@@ -94,6 +94,33 @@ def asked() -> dict:
     return g.setdefault("access_answers", {})
 
 
+def class_options() -> list[tuple[str, str]]:
+    """Every class for a list's «Класс» filter, this year's first: «5А», or «5А (2025/2026)»
+    for another year's."""
+    today = SchoolSettings.current().today()
+    classes = (SchoolClass.select(SchoolClass, AcademicYear).join(AcademicYear)
+               .order_by(AcademicYear.start.desc(), SchoolClass.grade, SchoolClass.letter))
+    return [(str(c.id), c.name if c.year.start <= today <= c.year.end
+             else f"{c.name} ({c.year.name})") for c in classes]
+
+
+class PupilClassFilter(FilterEqual):
+    """The rows of the pupils in a class: today, or on the nearest day of that class's
+    year (a past year's class: its last day)."""
+
+    def __init__(self, column, name: str = "Класс"):
+        super().__init__(column, name, options=class_options)
+
+    def apply(self, query, value):
+        school_class = (SchoolClass.select(SchoolClass, AcademicYear).join(AcademicYear)
+                        .where(SchoolClass.id == value).first())
+        if school_class is None:
+            return query.where(False)
+        year = school_class.year
+        day = min(max(SchoolSettings.current().today(), year.start), year.end)
+        return query.where(self.column.in_(school_class.student_ids_on(day)))
+
+
 class SetupView(SecureModelView):
     """A setup table: Russian form labels, fields in `form_columns` order, no hidden columns."""
 
@@ -113,6 +140,10 @@ class SetupView(SecureModelView):
                     field.kwargs["label"] = self.column_labels[name]
                 setattr(form_class, name, recreate_field(field))
         return form_class
+
+    def column_label(self, name: str) -> str | None:
+        # A searched column of another table (a pupil's name in the movement book).
+        return super().column_label(name) or LABELS.get(name)
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
                  page_size=None):
@@ -203,6 +234,7 @@ class SubgroupMemberView(SetupView):
     column_labels = labels(*column_list, start="В группе с", end="В группе по")
     column_searchable_list = [Student.search_name]
     folded_search = True
+    column_filters = [PupilClassFilter(SubgroupMember.student)]
     column_default_sort = ("subgroup", False)
     form_columns = column_list
 
@@ -221,7 +253,7 @@ class StudentView(PersonView):
     column_list = ["last_name", "first_name", "middle_name", "birth_date", "gender", "notes"]
     column_labels = labels(*column_list, "search_name")
     column_choices = {"gender": GENDERS}
-    column_filters = ["birth_date"]
+    column_filters = [PupilClassFilter(Student.id), "birth_date"]
     form_columns = column_list
     form_args = {"gender": {"choices": GENDERS}}
     owner_actions = frozenset({"edit"})
@@ -255,6 +287,7 @@ class StudentGuardianView(SetupView):
     column_labels = labels(*column_list)
     column_searchable_list = [Student.search_name]
     folded_search = True
+    column_filters = [PupilClassFilter(StudentGuardian.student)]
     column_default_sort = ("student", False)
     form_columns = column_list
 
@@ -267,7 +300,8 @@ class MovementView(SetupView):
     column_choices = {"kind": list(MOVEMENT_KINDS.items())}
     column_searchable_list = [Student.search_name]
     folded_search = True
-    column_filters = [FilterEqual(Movement.kind, "Вид движения",
+    column_filters = [FilterEqual(Movement.school_class, "Класс", options=class_options),
+                      FilterEqual(Movement.kind, "Вид движения",
                                   options=list(MOVEMENT_KINDS.items())), "date"]
     column_default_sort = ("date", True)
     form_columns = ["student", "kind", "date", "school_class", "order_number", "reason"]

@@ -3,12 +3,15 @@ moment, except where someone else changed the row since — that is reported, no
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from peewee import (
     CharField,
     DateTimeField,
+    Field,
     ForeignKeyField,
     IntegerField,
     IntegrityError,
@@ -19,6 +22,7 @@ from peewee import (
 from .auditing import SECRET_NEW, AuditedModel, acting_as, as_json, row_data, snapshot
 from .base import BaseModel, RuleError, utcnow, write_transaction
 from .calendar import lock_lifted
+from .names import row_names
 from .people import Staff
 
 # Rule 10 voids a breached account's operations even in a locked period (a closed year
@@ -26,7 +30,7 @@ from .people import Staff
 BREACH_REVERSAL = "отмена операций взломанной учётной записи (правило 10)"
 
 __all__ = ["AuditEntry", "AuditedModel", "acting_as", "declare_breach", "operations_since",
-           "revert", "snapshot"]
+           "logged_fields", "referenced_names", "revert", "snapshot"]
 
 
 class AuditEntry(BaseModel):
@@ -48,9 +52,14 @@ class AuditEntry(BaseModel):
         indexes = ((("table_name", "row_id"), False), (("staff", "at"), False))
 
 
-def _model_for(table_name: str):
+def _table_model(table_name: str):
+    """The model of a table, or None when no model has it any more."""
     from . import ALL_MODELS
-    model = next((m for m in ALL_MODELS if m._meta.table_name == table_name), None)
+    return next((m for m in ALL_MODELS if m._meta.table_name == table_name), None)
+
+
+def _model_for(table_name: str):
+    model = _table_model(table_name)
     if model is None or not issubclass(model, AuditedModel):
         raise RuleError("такой таблицы больше нет")
     return model
@@ -65,6 +74,33 @@ def _restore(model, data: dict):
         if field is not None and name not in model.audit_secret:
             setattr(row, field.name, None if value is None else field.python_value(value))
     return row
+
+
+@functools.cache
+def logged_fields(table_name: str) -> dict[str, Field]:
+    """The table's fields by name, as its snapshots name them (none for a table no model
+    has any more): what a logged value is (a date, a choice, a row of another table)."""
+    model = _table_model(table_name)
+    return {} if model is None else dict(model._meta.fields)
+
+
+def referenced_names(entries: list[AuditEntry], day: dt.date) -> dict[tuple[type, int], str]:
+    """Names of the rows the entries' foreign keys point at, before and after, by (model,
+    id): «Иванов Иван Иванович (5А)» (a pupil's class on the day), «№ 84 (удалён)» for a
+    row deleted since. One query per table pointed at (three for pupils), whatever the
+    number of entries."""
+    wanted: dict[type, set[int]] = defaultdict(set)
+    for entry in entries:
+        fields = logged_fields(entry.table_name)
+        for data in (entry.before, entry.after):
+            for name, value in (json.loads(data) if data else {}).items():
+                if isinstance(fields.get(name), ForeignKeyField) and isinstance(value, int):
+                    wanted[fields[name].rel_model].add(value)
+    names = {}
+    for model, ids in wanted.items():
+        found = row_names(model, ids, day)
+        names |= {(model, i): found.get(i, f"№ {i} (удалён)") for i in ids}
+    return names
 
 
 def operations_since(staff_id: int, since) -> list[AuditEntry]:

@@ -1,7 +1,8 @@
-"""Click parameter types every `journal` command shares: one way to type a date.
+"""One way to type a date, shared by every `journal` command (Click) and the panel's forms
+and filters (admin.dates).
 
 A date is typed as people write it (30.11.2026) or as ISO (2026-11-30); anything else,
-an impossible day included, is refused with one Russian line naming the option.
+an impossible day included, is refused with one Russian line.
 """
 from __future__ import annotations
 
@@ -10,6 +11,31 @@ import datetime as dt
 import click
 
 FORMATS = ("%d.%m.%Y", "%Y-%m-%d")
+# The same, with a time of day after the date (the audit log's «Когда»).
+MOMENT_FORMATS = tuple(f"{day} {time}" for day in FORMATS
+                       for time in ("%H:%M:%S", "%H:%M"))
+DATE_HINT = "нужна дата вида 30.11.2026 или 2026-11-30"
+
+
+def read_date(text: str) -> dt.date:
+    """The day typed as ДД.ММ.ГГГГ or ГГГГ-ММ-ДД; ValueError for anything else."""
+    return _read(text, FORMATS).date()
+
+
+def read_moment(text: str) -> dt.datetime:
+    """A date with a time of day (ДД.ММ.ГГГГ ЧЧ:ММ[:СС], or ISO), or a bare date (its
+    midnight); ValueError for anything else."""
+    return _read(text, MOMENT_FORMATS + FORMATS)
+
+
+def _read(text: str, formats: tuple[str, ...]) -> dt.datetime:
+    cleaned = " ".join(str(text).split())
+    for fmt in formats:
+        try:
+            return dt.datetime.strptime(cleaned, fmt)
+        except ValueError:
+            continue
+    raise ValueError(f"Дата «{text}» не читается: {DATE_HINT}.")
 
 
 class DateNotRead(click.BadParameter):
@@ -31,14 +57,10 @@ class SchoolDate(click.ParamType):
             return value.date()
         if isinstance(value, dt.date):
             return value
-        text = str(value).strip()
-        for fmt in FORMATS:
-            try:
-                return dt.datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
-        raise DateNotRead(f"Дата «{value}» не читается: нужна дата вида 30.11.2026 или "
-                          "2026-11-30.", ctx=ctx, param=param)
+        try:
+            return read_date(str(value).strip())
+        except ValueError as exc:
+            raise DateNotRead(str(exc), ctx=ctx, param=param) from None
 
 
 DATE = SchoolDate()
