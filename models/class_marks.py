@@ -19,7 +19,7 @@ from .curriculum import Subject
 from .gradebook import set_period_mark
 from .people import Staff, Student
 from .record import ClassRecord
-from .school import Period
+from .school import Period, check_year_open
 from .timetable import TeachingAssignment
 
 
@@ -101,6 +101,7 @@ def accept_suggestions(user: Staff, school_class: SchoolClass, period: Period,
     suggestion (rule 7), in one transaction. A mark given meanwhile is kept; a suggestion
     that changed since the review (a new mark) refuses the whole action, as does any
     refused write (rights, a locked period): nothing is then written."""
+    check_year_open(school_class.year_id)
     done = Accepted()
     with write_transaction(), stating(f"«Мой класс»: приняты рекомендованные отметки "
                                       f"за {period.accusative}"):

@@ -18,6 +18,7 @@ from .journal import Lesson
 from .people import Staff
 from .record import ClassRecord, LessonRow
 from .rules import ATTENDANCE_CODES
+from .school import check_year_open
 
 WEEK = dt.timedelta(days=7)
 
@@ -123,6 +124,7 @@ def mark_day_absent(user: Staff, school_class: SchoolClass, student_id: int, day
                    "Весь день отмечает классный руководитель класса.")
     if code not in cells.REASONS:
         raise RuleError("Причина отсутствия на весь день — Н, Б или У.")
+    check_year_open(school_class.year_id)
     result = DayResult(code, day)
     with write_transaction(), stating(f"«Мой класс»: весь день {day:%d.%m.%Y} — «{code}»"):
         record = ClassRecord(school_class, day, day, pupils=[student_id])

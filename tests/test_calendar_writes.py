@@ -279,6 +279,20 @@ def absence_reason(b: Browser, w: World, t: Target):
                                                  "seen": "Н", "code": "Б"})
 
 
+def whole_day(b: Browser, w: World, t: Target):
+    return b.post_json("/my-class/api/day", {"class_id": w.school.c6.id,
+                                             "student": w.school.pupil6.id,
+                                             "day": t.absence.date.isoformat(), "code": "Б"})
+
+
+def accept_suggested(b: Browser, w: World, t: Target):
+    """The first pupil's period mark («4», his average) removed, then accepted back."""
+    period_mark(0, "")(b, w, t)
+    return b.post("/my-class/accept", {
+        "class_id": w.school.c5.id, "period_id": t.period.id,
+        "reviewed": f"{w.school.pupils5[0].id}:{w.school.math.id}:4"})
+
+
 def reopen_payload(w: World, until: dt.date, subgroup=None, school_class=None) -> dict:
     return {"class_id": (school_class or w.school.c5).id, "subject_id": w.school.math.id,
             "subgroup_id": subgroup.id if subgroup else None, "period_id": w.q1.period.id,
@@ -304,6 +318,7 @@ JOURNAL_ACTIONS = [
     Action("period-mark-change", "journal.period_mark", "teacher", period_mark(0, "5")),
     Action("period-mark-remove", "journal.period_mark", "teacher", period_mark(0, "")),
     Action("absence-reason", "myclass.absence", "class_teacher", absence_reason),
+    Action("absence-whole-day", "myclass.whole_day", "class_teacher", whole_day),
 ]
 
 
@@ -396,7 +411,9 @@ def untick_closed(b: Browser, w: World, t: Target):
 SETUP_ACTIONS.append(Action("years-untick-closed", "years.edit_view", "deputy",
                             untick_closed, works_when_open=False))
 REOPEN = Action("reopen", "journal.reopen", "deputy", reopen)
-ACTIONS = JOURNAL_ACTIONS + [REOPEN] + SETUP_ACTIONS
+# Its refusal in a locked period: tests/test_my_class_week.py.
+ACCEPT = Action("accept-suggested", "myclass.accept", "teacher", accept_suggested)
+ACTIONS = JOURNAL_ACTIONS + [REOPEN, ACCEPT] + SETUP_ACTIONS
 WRITES = {a.endpoint for a in ACTIONS}
 
 

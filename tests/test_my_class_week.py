@@ -284,6 +284,24 @@ def test_accepting_after_the_suggestions_changed_writes_nothing(browser, school,
     assert period_marks(school) == {("Петрова", "Математика"): "5"}
 
 
+def test_accepting_in_a_locked_period_writes_nothing(real_app, real_school, monkeypatch):
+    """Quarter 1 is locked: its suggestions are shown, accepting them is refused whole."""
+    school = real_school
+    quarter1 = Period.get((Period.year == school.year) & (Period.number == 1))
+    monkeypatch.setenv("JOURNAL_TODAY", "2026-10-21")
+    lesson = school.lesson(day=dt.date(2026, 10, 20))
+    for pupil, value in zip(school.pupils5, ("5", "4", "3")):
+        Mark.create(lesson=lesson, student=pupil, value=value)
+    monkeypatch.setenv("JOURNAL_TODAY", school.today.isoformat())
+    browser = Browser(real_app.test_client())
+    browser.login(school.teacher.login)
+    page = text(browser.get(f"/my-class/?class_id={school.c5.id}&period_id={quarter1.id}"))
+    assert "Принять рекомендованные (3)" in page
+    refused = text(browser.post("/my-class/accept", accept_form(page), follow_redirects=True))
+    assert "Журнал за 1-ю четверть закрыт с 31.10.2026" in refused
+    assert PeriodMark.select().count() == 0
+
+
 # --- the all-subjects sheet ------------------------------------------------------------
 
 def test_the_all_subjects_sheet_shows_what_the_record_holds(browser, school, people):
