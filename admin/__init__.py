@@ -1,6 +1,7 @@
 """The staff panel: the app factory, and the wiring of login, CSRF, Babel and Flask-Admin."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from flask import Flask, abort, g, jsonify, render_template, request
@@ -15,12 +16,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import models.database
-from models import RuleError, acting_as, disk
+from models import RuleError, SchoolSettings, acting_as, disk
 from models.texts import check_text
+from models.today import day_lessons
 
 from . import config, headers
 from .auth import LoginView, SessionInterface, end_expired_session, login_manager
 from .base import MAX_ID, GuardedView, Panel, request_texts, staff, wants_json
+from .journal import day_label
 
 csrf = CSRFProtect()
 
@@ -40,6 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+ONE_DAY = dt.timedelta(days=1)
+
+
 class HomeView(GuardedView, AdminIndexView):
     """The start page after login: what this person can do here."""
 
@@ -48,7 +54,18 @@ class HomeView(GuardedView, AdminIndexView):
 
     @expose("/")
     def index(self):
-        return self.render("admin/home.html", user=staff())
+        """«Сегодня» first: the day's lessons by the timetable (another day: ?day=ГГГГ-ММ-ДД),
+        then what this person can open."""
+        user = staff()
+        today = SchoolSettings.current().today()
+        try:
+            day = dt.date.fromisoformat(request.args.get("day", ""))
+            previous, following = day - ONE_DAY, day + ONE_DAY
+        except (ValueError, OverflowError):  # not a date, or 01.01.0001 / 31.12.9999
+            day, previous, following = today, today - ONE_DAY, today + ONE_DAY
+        return self.render("admin/home.html", user=user, day=day, today=today,
+                           lines=day_lessons(user, day), day_label=day_label,
+                           previous=previous, following=following)
 
 
 ERRORS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import abort, jsonify, request, url_for
+from flask import abort, flash, jsonify, redirect, request, url_for
 from markupsafe import Markup, escape
 
 from models import (
@@ -28,6 +28,7 @@ from models.classes import Membership
 from models.rules import format_average as average_text
 from models.rules import suggest_mark
 from models.school import check_year_open
+from models.today import next_plan_topic, open_slot_lesson, slot_numbers
 
 from .base import SecureView, expose, int_arg, row_id, staff
 
@@ -55,24 +56,40 @@ def cell_renderer(page: gradebook.JournalPage, editable: set[int]):
     columns = [(x.id, x.date, x.date.strftime("%d.%m"), x.id in editable) for x in page.lessons]
 
     def cells(pupil: Membership) -> Markup:
-        sid, cells_of = pupil.student_id, page.cells
+        sid, cells_of, comments = pupil.student_id, page.cells, page.comments
         name = escape(pupil.student.last_name)
         out = []
         for lesson_id, day, label, can_edit in columns:
             cell = cells_of.get((lesson_id, sid))
             text = escape(cell.text) if cell else ""
+            comment = comments.get((lesson_id, sid), "")
+            look = cell_classes(cell, comment)
+            note = f' data-comment="{escape(comment)}" title="{escape(comment)}"' if comment else ""
             if not pupil.belongs(class_id, group, day):
                 out.append(f'<td class="off"><span class="cell-ro">{text}</span></td>')
             elif can_edit:
-                out.append(f'<td><input class="cell" data-lesson="{lesson_id}" '
+                out.append(f'<td class="{look}"><input class="cell" data-lesson="{lesson_id}" '
                            f'data-student="{sid}" value="{text}" autocomplete="off" '
-                           f'maxlength="{maxlength}" '
+                           f'maxlength="{maxlength}"{note} '
                            f'aria-label="{name}, {label}"></td>')
             else:
-                out.append(f'<td><span class="cell-ro">{text}</span></td>')
+                out.append(f'<td class="{look}"><span class="cell-ro"{note}>{text}</span></td>')
         return Markup("".join(out))
 
     return cells
+
+
+def cell_classes(cell: cells.Cell | None, comment: str) -> str:
+    """A cell's look: a low mark and an absence coloured (the text says it too: «2», «Н»),
+    a comment marked in the corner."""
+    names = []
+    if cell and any(rules.is_low_mark(m) for m in cell.marks):
+        names.append("mark-low")
+    if cell and cell.code in cells.REASONS:
+        names.append("absence")
+    if comment:
+        names.append("has-comment")
+    return " ".join(names)
 
 
 def day_label(day: dt.date) -> str:
@@ -172,9 +189,12 @@ class JournalView(SecureView):
             teachers=(list(Staff.select().where(Staff.is_active == True)  # noqa: E712
                            .order_by(Staff.last_name)) if user.has_role(*access.SETUP) else []),
             periods=list(page.school_class.periods()), average_text=average_text,
+            slot_numbers=slot_numbers(class_id, subject_id, subgroup_id, today),
+            next_topic=next_plan_topic(page.school_class, page.subject, page.subgroup),
+            opened=row_id(request.args.get("lesson")), focus=row_id(request.args.get("focus")),
             thresholds=SchoolSettings.current().thresholds,
             api={name: url_for(f".{name}") for name in ("cell", "lesson", "lesson_delete",
-                                                          "period_mark", "reopen")})
+                                                          "period_mark", "reopen", "comment")})
 
     # --- JSON endpoints: each checks the row through models.access -------------------
 
@@ -221,7 +241,8 @@ class JournalView(SecureView):
             return rule_error(exc)
         average = record.period_average(lesson.school_class, lesson.subject_id, student_id,
                                         lesson.date)
-        return jsonify(text=saved.text, average=average_text(average),
+        return jsonify(text=saved.text, look=cell_classes(saved, ""),
+                       average=average_text(average),
                        suggested=suggest_mark(average, SchoolSettings.current().thresholds) or "")
 
     @expose("/api/lesson", methods=("POST",))
@@ -261,6 +282,39 @@ class JournalView(SecureView):
         except RuleError as exc:
             return rule_error(exc)
         return jsonify(id=saved.id)
+
+    @expose("/api/comment", methods=("POST",))
+    def comment(self):
+        data = self._payload()
+        lesson, student_id = self._lesson(data.get("lesson")), row_id(data.get("student"))
+        if student_id is None or not isinstance(data.get("text", ""), str):
+            abort(400)
+        try:
+            text = cells.save_comment(staff(), lesson, student_id, data.get("text", ""))
+        except RuleError as exc:
+            return rule_error(exc)
+        return jsonify(text=text)
+
+    @expose("/today", methods=("POST",))
+    def from_timetable(self):
+        """«Сегодня»: the journal of a timetable slot, with today's column made from the
+        slot (its number, the next КТП topic) or opened where it exists; the grid then
+        opens that column's lesson form."""
+        slot_id = row_id(request.form.get("slot_id"))
+        if slot_id is None:
+            abort(404)
+        try:
+            day = dt.date.fromisoformat(request.form.get("day", ""))
+        except ValueError:
+            day = SchoolSettings.current().today()
+        try:
+            lesson = open_slot_lesson(staff(), slot_id, day)
+        except RuleError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("admin.index", day=day.isoformat()))
+        return redirect(url_for(".grid", class_id=lesson.school_class_id,
+                                subject_id=lesson.subject_id,
+                                subgroup_id=lesson.subgroup_id or "", lesson=lesson.id))
 
     @expose("/api/lesson/delete", methods=("POST",))
     def lesson_delete(self):

@@ -11,7 +11,7 @@ from peewee import SqliteDatabase
 from . import access, rules
 from .audit import AuditEntry
 from .base import RuleError, db, utcnow, write_transaction
-from .journal import Attendance, Lesson, Mark
+from .journal import Attendance, Lesson, Mark, TeacherComment
 from .people import Staff
 
 # What a teacher may type into a cell: marks, attendance codes, the «точка».
@@ -97,6 +97,29 @@ def save_cell(user: Staff, lesson: Lesson, student_id: int, text: str,
             old.code = new.code
             old.save()
     return new
+
+
+def save_comment(user: Staff, lesson: Lesson, student_id: int, text: str) -> str:
+    """The comment of a pupil's cell (to the pupil and the parents, shown in the diary and on
+    the weekly sheet): replaced by `text`, removed when it is empty. One comment a cell;
+    written by whoever may change the lesson (rule 3), under its lock like the marks."""
+    access.require(access.can_edit_lesson(user, lesson))
+    text = text.strip()
+    with write_transaction():
+        _locked_cell(lesson.id, student_id)
+        tc = TeacherComment
+        stored = list(tc.select().where((tc.lesson == lesson.id) & (tc.student == student_id))
+                      .order_by(tc.id))
+        for extra in stored[1:] if text else stored:
+            extra.delete_instance()
+        if not text:
+            return ""
+        if not stored:
+            tc.create(lesson=lesson, student=student_id, author=user.id, text=text)
+        elif stored[0].text != text:
+            stored[0].text, stored[0].author = text, user.id
+            stored[0].save()
+    return text
 
 
 def correct_absence(user: Staff, lesson: Lesson, student_id: int, seen: str, code: str) -> None:

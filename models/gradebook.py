@@ -80,8 +80,27 @@ def save_lesson(user: Staff, school_class: SchoolClass, subject: Subject,
                                   if t.title == topic), None)
     # One transaction: the pupils checked for a moved date are those the lesson still has.
     with write_transaction():
+        twin = same_column(school_class.id, subject.id, subgroup.id if subgroup else None,
+                           lesson.date, lesson.number)
+        if twin is not None and twin.id != lesson.id:
+            raise RuleError(f"В журнале уже есть {lesson.number}-й урок {lesson.date:%d.%m.%Y}"
+                            " — откройте его (щелчок по дате в шапке журнала) или укажите "
+                            "другой номер урока.")
         lesson.save()
     return lesson
+
+
+def same_column(class_id: int, subject_id: int, subgroup_id: int | None, day: dt.date,
+                number: int | None) -> Lesson | None:
+    """The journal's lesson with this date and number, if it has one (a journal has one
+    column per lesson)."""
+    if not isinstance(day, dt.date) or number is None:
+        return None  # the lesson's own rules refuse it
+    group = Lesson.subgroup == subgroup_id if subgroup_id else Lesson.subgroup.is_null()
+    return (Lesson.select().where((Lesson.school_class == class_id)
+                                  & (Lesson.subject == subject_id) & group
+                                  & (Lesson.date == day) & (Lesson.number == number))
+            .order_by(Lesson.id).first())
 
 
 def delete_lesson(user: Staff, lesson: Lesson) -> None:
@@ -106,6 +125,7 @@ class JournalPage:
     lessons: list[LessonRow] = field(default_factory=list)
     pupils: list[Membership] = field(default_factory=list)
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+    comments: dict[tuple[int, int], str] = field(default_factory=dict)
     period_marks: dict[int, str] = field(default_factory=dict)
     averages: dict[int, Fraction | None] = field(default_factory=dict)
     thresholds: tuple[float, float, float] = (2.5, 3.5, 4.5)
@@ -146,6 +166,8 @@ class JournalPage:
                 if key in rows.marks or key in rows.attendance:
                     self.cells[key] = Cell([m.value for m in rows.marks.get(key, ())],
                                            rows.attendance.get(key))
+                if key in rows.comments:
+                    self.comments[key] = "\n".join(text for _a, text in rows.comments[key])
         # The average counts every mark in the subject this period (whole-class lessons too).
         self.averages = {m.student_id: record.average(m.student_id, self.subject.id,
                                                       p.start, p.end) for m in self.pupils}

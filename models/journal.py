@@ -157,6 +157,7 @@ class TeacherComment(InLesson, AuditedModel):
         indexes = ((("lesson", "student"), False),)
 
     def validate(self) -> None:
+        rules.check_comment(self.text or "")
         self.lesson.check_student(self.student_id)
 
 

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 import pytest
 
 import models.diary as diary_model
-from models import Attendance, Lesson, Mark, SchoolSettings
+from admin.journal import day_label
+from models import Attendance, Lesson, Mark, SchoolSettings, TimetableSlot
+from models.today import day_lessons
 from site_builder.build import build
 from site_builder.pages import week_page
 from site_builder.printing import monday_of
@@ -152,6 +154,26 @@ def test_the_grid_my_class_and_the_weekly_sheet_on_the_day(school, recorded, peo
     check_grid(school, recorded, browser)
     check_my_class(school, recorded, browser)
     check_weekly_sheet(school, recorded, browser)
+    check_today(school, browser)
+
+
+def check_today(school, browser) -> None:
+    """«Сегодня» opens on the day and says what it is: the maths lesson of a school day
+    (recorded, or to begin), the reason on a day off, nothing on a Sunday."""
+    for weekday in range(1, 7):
+        TimetableSlot.create(school_class=school.c5, subject=school.math, number=1,
+                             teacher=school.teacher, weekday=weekday, valid_from=school.start)
+    html = browser.get("/").get_data(as_text=True)
+    today = school.today
+    assert f"Сегодня, {day_label(today)}" in html
+    lines = day_lessons(school.teacher, today)
+    if today.isoweekday() == 7:
+        assert lines == [] and "сегодня у вас уроков нет" in html
+    for line in lines:
+        if line.day_off:
+            assert f"нет уроков: {line.day_off}" in html and "Начать урок" not in html
+        else:
+            assert ("Открыть урок" if line.lesson else "Начать урок") in html
 
 
 def test_the_diary_index_is_the_current_week_and_the_week_pages_hold_the_lessons(

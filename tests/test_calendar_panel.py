@@ -334,6 +334,7 @@ def test_in_a_browser_the_forms_save_and_show_the_refusal(chromium, site, real_s
         url = f"/journal/grid?class_id={school.c5.id}&subject_id={school.math.id}"
         page.goto(url)
         # A new lesson: the newest school day is chosen; the Sunday is not offered.
+        page.locator("#lesson-add").click()
         assert page.locator("#lf-date").input_value() == "2026-11-25"
         assert not page.locator('#lf-date option[value="2026-11-22"]').is_visible()
         # The Sunday lesson keeps its date when opened; its save is refused in Russian.
@@ -347,7 +348,7 @@ def test_in_a_browser_the_forms_save_and_show_the_refusal(chromium, site, real_s
         page.select_option("#lf-date", "2026-11-23")
         with page.expect_navigation():  # the saved lesson reloads the page
             page.locator("#lesson-form button[type=submit]").click()
-        page.wait_for_selector("#lesson-form")
+        page.wait_for_selector("#lesson-form", state="attached")
         assert Lesson.get_by_id(sunday.id).date == dt.date(2026, 11, 23)
 
         # The locked first quarter: the deputy reopens it from the grid.

@@ -96,7 +96,7 @@ def test_rule_7_average_and_suggestion_follow_the_school_thresholds(browser, peo
     cell(browser, first, pupil, "5")
     saved = cell(browser, second, pupil, "4").get_json()
     # (5·1 + 4·2) / 3 = 4.33… → «4» by the default threshold 4.5
-    assert saved == {"text": "4", "average": "4,33", "suggested": "4"}
+    assert saved == {"text": "4", "look": "", "average": "4,33", "suggested": "4"}
     settings = SchoolSettings.current()
     settings.threshold_5 = 4.3
     settings.save()

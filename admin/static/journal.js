@@ -96,6 +96,9 @@
         input.classList.remove("saving");
         clearError(input);
         if (input.value === value) input.value = body.text;
+        // The server's colours for what is saved (a low mark, an absence), the comment kept.
+        const td = input.closest("td");
+        td.className = (body.look + (input.dataset.comment ? " has-comment" : "")).trim();
         const row = input.closest("tr");
         row.querySelector("[data-average]").textContent = body.average;
         row.querySelector("[data-suggested]").textContent = body.suggested;
@@ -162,7 +165,9 @@
     event.preventDefault();
   });
   grid.addEventListener("focusin", function (event) {
-    if (event.target.matches("input")) event.target.select();
+    if (!event.target.matches("input")) return;
+    event.target.select();
+    if (event.target.matches("input.cell")) commentFor(event.target);
   });
   grid.addEventListener("focusout", function (event) {
     const input = event.target;
@@ -182,6 +187,53 @@
       event.preventDefault();
     }
   });
+
+  // --- the comment of the last cell focused: to the pupil and the parents ---------------
+  const commentBar = document.getElementById("comment-bar");
+  const commentText = document.getElementById("comment-text");
+  let commentCell = null;
+
+  function commentFor(input) {
+    if (!commentBar) return;
+    commentCell = input;
+    commentBar.hidden = false;
+    document.getElementById("comment-label").textContent =
+      "Комментарий: " + input.getAttribute("aria-label");
+    commentText.value = input.dataset.comment || "";
+    commentText.classList.remove("is-invalid");
+  }
+
+  function saveComment() {
+    const input = commentCell;
+    if (!input) return;
+    const text = commentText.value.trim();
+    post(root.dataset.apiComment, {lesson: input.dataset.lesson, student: input.dataset.student,
+                                   text: text})
+      .then(function (body) {
+        commentText.classList.remove("is-invalid");
+        if (body.text) {
+          input.dataset.comment = body.text;
+          input.title = body.text;
+        } else {
+          delete input.dataset.comment;
+          input.removeAttribute("title");
+        }
+        input.closest("td").classList.toggle("has-comment", !!body.text);
+        say(body.text ? "Комментарий сохранён." : "Комментарий удалён.", false);
+        if (commentCell === input) input.focus();
+      }, function (error) {
+        commentText.classList.add("is-invalid");
+        say(error.message, true);
+      });
+  }
+
+  if (commentBar) {
+    document.getElementById("comment-save").addEventListener("click", saveComment);
+    commentText.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); saveComment(); }
+      if (event.key === "Escape" && commentCell) { event.preventDefault(); commentCell.focus(); }
+    });
+  }
 
   // --- the deputy's reopening of a locked journal (rule 15) ---------------------------
   const reopen = document.getElementById("reopen-form");
@@ -214,16 +266,35 @@
   }
   pickDay("");
 
+  // A new lesson's number is the timetable's for the day's weekday (1 = Monday).
+  const slotNumbers = JSON.parse(root.dataset.slotNumbers || "{}");
+  function timetableNumber() {
+    const day = new Date(days.value + "T12:00:00");
+    return slotNumbers[String(day.getDay() || 7)] || 1;
+  }
+  days.addEventListener("change", function () {
+    if (!form.elements.lesson_id.value) form.elements.number.value = timetableNumber();
+  });
+
   function fill(head) {
     form.elements.lesson_id.value = head ? head.dataset.lessonId : "";
     pickDay(head ? head.dataset.date : "");
-    form.elements.number.value = head ? head.dataset.number : 1;
-    form.elements.topic.value = head ? head.dataset.topic : "";
+    form.elements.number.value = head ? head.dataset.number : timetableNumber();
+    form.elements.topic.value = head ? head.dataset.topic : (root.dataset.nextTopic || "");
     form.elements.homework.value = head ? head.dataset.homework : "";
     form.elements.work_type_id.value = head ? head.dataset.workTypeId : "";
     title.textContent = head ? "Урок " + head.dataset.date.split("-").reverse().join(".") : "Новый урок";
     remove.hidden = !head;
     error.textContent = "";
+    grid.querySelectorAll("th.lesson-head.current").forEach(function (th) { th.classList.remove("current"); });
+    if (head) {
+      head.classList.add("current");
+      head.scrollIntoView({block: "nearest", inline: "center"});
+    }
+    form.hidden = false;
+    form.scrollIntoView({block: "nearest"});
+    form.elements.topic.focus();
+    form.elements.topic.select();
   }
 
   grid.querySelectorAll("th.lesson-head").forEach(function (head) {
@@ -233,19 +304,45 @@
         return;
       }
       fill(head);
-      form.scrollIntoView({behavior: "smooth", block: "nearest"});
-      form.elements.topic.focus();
     });
   });
   document.getElementById("lesson-new").addEventListener("click", function () { fill(null); });
+  const add = document.getElementById("lesson-add");
+  if (add) add.addEventListener("click", function () { fill(null); });
+
+  // Enter goes to the next field (a half-typed topic is never saved by it); on the save
+  // button it saves, as does Ctrl+Enter anywhere; Shift+Enter is a new line in the homework.
+  const fields = Array.from(form.querySelectorAll("select, input:not([type=hidden]), textarea, button[type=submit]"));
+  form.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.target.matches("button")) return;
+    if (event.ctrlKey || event.metaKey) { event.preventDefault(); form.requestSubmit(); return; }
+    if (event.shiftKey && event.target.matches("textarea")) return;
+    event.preventDefault();
+    const next = fields.slice(fields.indexOf(event.target) + 1).find(function (f) { return !f.hidden && !f.disabled; });
+    if (next) next.focus();
+  });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     const data = Object.fromEntries(new FormData(form).entries());
     post(root.dataset.apiLesson, Object.assign({}, data, ids))
-      .then(function () { window.location.reload(); },
-            function (e) { error.textContent = e.message; });
+      .then(function (body) {
+        // The saved lesson's column, its first cell focused: marks are typed next.
+        const url = new URL(window.location.href);
+        url.searchParams.delete("lesson");
+        url.searchParams.set("focus", body.id);
+        window.location.assign(url.toString());
+      }, function (e) { error.textContent = e.message; });
   });
+
+  // Arriving from «Сегодня» (?lesson=): that lesson's form is open at its column; after a
+  // save (?focus=): the column's first cell has the cursor.
+  const opened = root.dataset.openLesson &&
+    grid.querySelector('th.lesson-head.editable[data-lesson-id="' + root.dataset.openLesson + '"]');
+  if (opened) fill(opened);
+  const focused = root.dataset.focusLesson &&
+    grid.querySelector('input.cell[data-lesson="' + root.dataset.focusLesson + '"]');
+  if (focused && !opened) { focused.focus(); focused.scrollIntoView({block: "nearest", inline: "center"}); }
   remove.addEventListener("click", function () {
     if (!window.confirm("Удалить урок вместе с его отметками и пропусками?")) return;
     post(root.dataset.apiLessonDelete, {lesson_id: form.elements.lesson_id.value})
