@@ -359,6 +359,10 @@ class PlanView(SetupView):
 
 
 class TimetableView(SetupView):
+    """The timetable's slots as a table, where the deputy creates and edits them (a clash is
+    refused by TimetableSlot.validate); the menu's «Расписание» is the week grid
+    (admin/timetable.py), which links each lesson here and is linked back to after saving."""
+
     column_list = ["school_class", "weekday", "number", "subject", "subgroup", "teacher",
                    "room", "valid_from", "valid_to"]
     column_labels = labels(*column_list, number="Урок")
@@ -368,6 +372,9 @@ class TimetableView(SetupView):
     column_default_sort = [("school_class", False), ("weekday", False), ("number", False)]
     form_columns = column_list
     form_args = {"weekday": {"choices": WEEKDAY_CHOICES}}
+
+    def is_visible(self) -> bool:
+        return False  # reached from the week grid, which has its place in the menu
 
 
 # --- the school: news, settings, accounts ---------------------------------------------

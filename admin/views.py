@@ -5,12 +5,13 @@ from flask_admin import Admin
 
 
 def register(panel: Admin) -> None:
-    from . import audit, journal, myclass, printing, setup
+    from . import audit, journal, myclass, printing, setup, timetable
 
     journal.register(panel)
     myclass.register(panel)
     printing.register(panel)
     setup.register(panel)
+    timetable.register(panel)
     audit.register(panel)
     from . import account
     account.register(panel)

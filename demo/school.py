@@ -94,6 +94,44 @@ class Group:
     taught: int = 0
 
 
+def place_lessons(per_day: list[list[list[Group]]],
+                  busy: set[tuple[int, int, int]]) -> dict[tuple[int, int], list[Group]]:
+    """(weekday, number) for each of a class's lessons (the groups taught at once), at an
+    hour when none of its teachers is `busy`: on its own day of `per_day` where the
+    teachers allow it, else on another; each day's numbers 1..n without a gap unless the
+    teachers leave no other way (then a day grows by a lesson)."""
+    lessons = [(day, unit) for day, units in enumerate(per_day, 1) for unit in units]
+    length = {day: len(units) for day, units in enumerate(per_day, 1)}
+
+    def options(item: int) -> list[tuple[int, int]]:
+        own, unit = lessons[item]
+        hours = [(day, n) for day in sorted(length, key=lambda d: d != own)
+                 for n in range(1, length[day] + 1)]
+        return [h for h in hours if all((g.teacher_id, *h) not in busy for g in unit)]
+
+    while (taken := matching(len(lessons), options)) is None:
+        length[min(length, key=lambda d: (length[d], d))] += 1
+    return {hour: lessons[item][1] for hour, item in taken.items()}
+
+
+def matching(count: int, options: Callable[[int], list]) -> dict | None:
+    """A place for each item 0..count-1 among its `options` (in order of preference), no
+    place twice, as place -> item (Kuhn's augmenting paths); None when some item gets none."""
+    taken: dict = {}
+    choices = [options(item) for item in range(count)]
+
+    def seat(item: int, seen: set) -> bool:
+        for place in choices[item]:
+            if place not in seen:
+                seen.add(place)
+                if place not in taken or seat(taken[place], seen):
+                    taken[place] = item
+                    return True
+        return False
+
+    return taken if all(seat(item, set()) for item in range(count)) else None
+
+
 class DemoSchool:
     """Builds the demo school in memory, then writes it in one transaction."""
 
@@ -261,8 +299,11 @@ class DemoSchool:
         login, password, _ = self.passwords[staff_id - 1]
         self.passwords[staff_id - 1] = (login, password, roles)
 
-    def pick_teacher(self, subject: str, hours: float) -> int:
-        pool = self.pool[data.SPECIALTY[subject]]
+    def pick_teacher(self, subject: str, hours: float, besides: tuple[int, ...] = ()) -> int:
+        """The least loaded teacher of the subject, other than `besides` where the pool allows:
+        a class's two groups get two teachers, who teach them at the same hour."""
+        pool = [t for t in self.pool[data.SPECIALTY[subject]] if t not in besides] \
+            or self.pool[data.SPECIALTY[subject]]
         # The director and deputies take one class each; the others share out the rest.
         free = [t for t in pool if self.load[t] == 0 or t not in self.heads] or pool
         teacher = min(free, key=lambda t: (self.load[t], t))
@@ -295,12 +336,14 @@ class DemoSchool:
 
     def split_groups(self, cid: int, grade: int, subject: str, sid: int, h: float) -> None:
         pupils = self.pupils[cid]
+        teachers: list[int] = []
         for n in (1, 2):
             members = pupils[n - 1::2]
             gid = self.rows.add(Subgroup, school_class=cid, subject=sid, name=f"{n} группа")
             for p in members:
                 self.rows.add(SubgroupMember, subgroup=gid, student=p.id)
-            teacher = self.pick_teacher(subject, h)
+            teacher = self.pick_teacher(subject, h, besides=tuple(teachers))
+            teachers.append(teacher)
             aid = self.rows.add(TeachingAssignment, school_class=cid, subject=sid,
                                 subgroup=gid, teacher=teacher, hours_per_week=h,
                                 grading_scale="five")
@@ -320,33 +363,15 @@ class DemoSchool:
 
     # -- timetable and plans -----------------------------------------------------
     def build_timetable(self) -> None:
-        """Spread each class's weekly hours over Monday–Friday, avoiding teacher clashes."""
+        """Spread each class's weekly hours over Monday–Friday, with no teacher in two places
+        at one hour (TimetableSlot.validate refuses it) and no gap in a class's day."""
         busy: set[tuple[int, int, int]] = set()
         self.slots: dict[tuple[int, int], list[tuple[int, list[Group]]]] = defaultdict(list)
         for cid, grade in self.classes:
-            units: dict[str, list[Group]] = defaultdict(list)
-            for g in self.groups[cid]:
-                units[g.subject].append(g)
-            per_day: list[list[list[Group]]] = [[] for _ in range(5)]
-            offset = 0
-            by_hours = sorted(units.items(), key=lambda kv: -data.CURRICULUM[kv[0]][grade])
-            for subject, groups in by_hours:
-                h = int(data.CURRICULUM[subject][grade])
-                for k in range(h):
-                    day = (offset + k * 5 // h) % 5
-                    per_day[day].append(groups)
-                offset += 1
-            for day, day_units in enumerate(per_day, 1):
-                free = list(range(1, max(DAY_LENGTH[grade], len(day_units)) + 1))
-                for groups in day_units:
-                    teachers = [g.teacher_id for g in groups]
-                    number = next((n for n in free if all((t, day, n) not in busy
-                                                          for t in teachers)), free[0])
-                    free.remove(number)
-                    busy.update((t, day, number) for t in teachers)
-                    self.slots[cid, day].append((number, groups))
-                self.slots[cid, day].sort(key=lambda s: s[0])
-                self.compact(cid, day)
+            placed = place_lessons(self.spread_week(cid, grade), busy)
+            for (day, number), groups in sorted(placed.items()):
+                busy.update((g.teacher_id, day, number) for g in groups)
+                self.slots[cid, day].append((number, groups))
         for (cid, day), slots in sorted(self.slots.items()):
             for number, groups in slots:
                 for g in groups:
@@ -354,10 +379,23 @@ class DemoSchool:
                                   subject=g.subject_id, teacher=g.teacher_id, weekday=day,
                                   number=number, room="", valid_from=self.cal["start"])
 
-    def compact(self, cid: int, day: int) -> None:
-        """No empty lesson in the middle of a class's day."""
-        self.slots[cid, day] = [(n, groups) for n, (_, groups)
-                                in enumerate(self.slots[cid, day], 1)]
+    def spread_week(self, cid: int, grade: int) -> list[list[list[Group]]]:
+        """A class's lessons per weekday, Monday to Friday: each lesson the groups taught at
+        once (a class, or both groups of a split subject; one teacher's two groups apart)."""
+        units: dict[str, list[Group]] = defaultdict(list)
+        for g in self.groups[cid]:
+            units[g.subject].append(g)
+        per_day: list[list[list[Group]]] = [[] for _ in range(5)]
+        offset = 0
+        for subject, groups in sorted(units.items(),
+                                      key=lambda kv: -data.CURRICULUM[kv[0]][grade]):
+            together = len({g.teacher_id for g in groups}) == len(groups)
+            h = int(data.CURRICULUM[subject][grade])
+            for k in range(h):
+                day = (offset + k * 5 // h) % 5
+                per_day[day].extend([groups] if together else [[g] for g in groups])
+            offset += 1
+        return per_day
 
     def build_plans(self) -> None:
         steps = data.TOPIC_STEPS

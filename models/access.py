@@ -271,3 +271,27 @@ def owns_plan_topic(staff: Staff, topic: PlanTopic) -> bool:
     assignments."""
     return (plannable_assignments(staff)
             .where(TeachingAssignment.id == topic.assignment_id).exists())
+
+
+# --- the timetable's week grid ----------------------------------------------------------
+
+def may_see_timetable(staff: Staff) -> bool:
+    """Who opens the timetable's week grid: the director and deputies, who read the setup
+    tables (rule 5), and teachers, for their own week and their classes' weeks."""
+    return reads_all(staff) or staff.has_role("teacher") or may_use_my_class(staff)
+
+
+def timetable_classes(staff: Staff, query):
+    """The classes of `query` whose week the staff member sees: every one for the director
+    and deputies; for a teacher those they lead (rule 4) or teach."""
+    if reads_all(staff):
+        return query
+    taught = (TeachingAssignment.select(TeachingAssignment.school_class)
+              .where(TeachingAssignment.teacher == staff.id))
+    return query.where((SchoolClass.class_teacher == staff.id) | SchoolClass.id.in_(taught))
+
+
+def timetable_teachers(staff: Staff, query):
+    """The staff of `query` whose week the staff member sees: everyone's for the director
+    and deputies, a teacher only their own."""
+    return query if reads_all(staff) else query.where(Staff.id == staff.id)

@@ -41,6 +41,7 @@ OPENS = {
     "journal": TEACHERS | READ_ALL,
     "myclass": CLASS_TEACHERS,
     "printing": TEACHERS | READ_ALL,  # sheets of own classes, temporary journal of own subjects
+    "timetable_week": TEACHERS | READ_ALL,  # a teacher's own week and their classes'
     "audit": READ_ALL | {"admin"},
     "breach": {"admin"},
     "plans": READ_ALL | TEACHERS,  # a teacher's own КТП (an empty list without assignments)

@@ -84,6 +84,21 @@ def test_demo_journal_obeys_the_rules(demo):
         row.validate()  # rule 8 and the grading scale, as the panel would check them
 
 
+def test_demo_timetable_has_no_clash(demo):
+    """No teacher in two places, no class in two lessons at one hour, no gap in a day: the
+    rules TimetableSlot.validate keeps, which the demo's bulk insert does not call."""
+    from models import TimetableSlot
+    from models.timetable import clashes_among
+    slots = list(TimetableSlot.select())
+    assert len(slots) > 300 and clashes_among(slots) == {}
+    for slot in slots[::30]:
+        slot.validate()
+    days: dict[tuple[int, int], set[int]] = {}
+    for slot in slots:
+        days.setdefault((slot.school_class_id, slot.weekday), set()).add(slot.number)
+    assert all(numbers == set(range(1, max(numbers) + 1)) for numbers in days.values())
+
+
 def test_demo_marks_and_absences_look_real(demo):
     values = Counter(m.value for m in Mark.select(Mark.value))
     numeric = sum(values[v] for v in "2345")
