@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from models import Period, SchoolClass
 from models.calendar import WEEKDAYS, SchoolCalendar
-from models.rules import ATTENDANCE_CODES, format_average
+from models.rules import ATTENDANCE_CODES, LOW_MARKS, format_average, is_low_mark
 
 from .diary import Diary
 
@@ -47,7 +47,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(markdown=markdown, weekday_names=WEEKDAY_NAMES, codes=ATTENDANCE_CODES,
-                       delta=dt.timedelta)
+                       delta=dt.timedelta, is_low=is_low_mark, low_marks=sorted(LOW_MARKS))
     return env
 
 
@@ -100,6 +100,7 @@ class DiaryPages:
         self._places: dict[tuple, tuple] = {}  # (lesson, class) -> (period index, subject)
         self.weeks = weeks = school_weeks(first_day, today)
         self._weeks_nav = self._parts.weeks_nav(weeks)
+        self._legend = self._parts.legend()
         self._calendars: dict[int, SchoolCalendar] = {}
         self._day_titles: dict[dt.date, Markup] = {}
         # (year, grade, Monday, the pupil's lesson days that week) -> (titled days, why none)
@@ -164,12 +165,13 @@ class DiaryPages:
             days, off = self._days(diary.school_class, monday, tuple(by_week.get(monday, ())))
             html = self._templates["week"].render(
                 nav=nav, days=[(title, lessons.get(day)) for day, title in days], off=off,
-                week_head=self._week_heads[monday], weeks_nav=self._weeks_nav)
+                week_head=self._week_heads[monday], weeks_nav=self._weeks_nav,
+                legend=self._legend)
             pages[week_page(monday)] = html
         # The current week, the diary's first page: one body, encrypted for each name
         # (a page is bound to its path).
         pages["index.html"] = html
-        pages["marks.html"] = self._page("marks", diary, nav,
+        pages["marks.html"] = self._page("marks", diary, nav, legend=self._legend,
                                          periods=self._periods(diary, periods))
         days_slots = defaultdict(list)
         for slot in diary.timetable:

@@ -148,7 +148,7 @@ def diary_averages(output, passwords, student: Student, period) -> dict:
     page = open_page(output / "site" / "d" / token / "marks.html", password)
     section = re.search(rf"<h2>{re.escape(str(period))} .*?</section>", page, re.S).group(0)
     return {html.unescape(subject): average for subject, average in re.findall(
-        r"<tr><td>([^<]+)</td><td>[^<]*</td><td>([^<]*)</td>", section)}
+        r"<tr><td>([^<]+)</td><td>.*?</td><td>([^<]*)</td>", section)}  # marks: low ones in a span
 
 
 def sheet_lessons(school_class: SchoolClass, student: Student, monday: dt.date
