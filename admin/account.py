@@ -34,7 +34,8 @@ class CheckboxList:
 
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
-        classes = {"is-invalid"} & set(kwargs.pop("class", "").split())
+        given = f'{kwargs.pop("class", "")} {kwargs.pop("class_", "")}'.split()
+        classes = {"is-invalid"} & set(given)
         items = []
         for value, label, checked, _ in field.iter_choices():
             box_id = f"{field.id}-{value}"
