@@ -46,8 +46,7 @@ FIELDS = LABELS | {
     "set_by": "Кто поставил", "password_hash": "Пароль", "compromised_at": "Скомпрометирована с",
     "token": "Адрес дневника", "salt": "Соль ключа", "key": "Ключ дневника",
     "iterations": "Итераций PBKDF2", "issued_at": "Пароль выдан",
-    "working": "Рабочий день", "reason": "Причина", "until": "Открыт по",
-    "opened_by": "Кто открыл",
+    "reason": "Причина", "until": "Открыт по", "opened_by": "Кто открыл",
 }
 
 

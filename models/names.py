@@ -17,7 +17,7 @@ NO_CLASS = (99, "")  # sorts after every grade
 def _class_of(member: Membership | None, day: dt.date) -> tuple[int | None, str]:
     """The class the pupil is in on the day, else the one they left (or will enter), with
     the word that says so."""
-    if member is None or not member.moves:
+    if member is None:
         return None, "без класса"
     now = member.class_on(day)
     if now is not None:
@@ -25,8 +25,8 @@ def _class_of(member: Membership | None, day: dt.date) -> tuple[int | None, str]
     before = [cid for d, cid in member.moves if d <= day and cid is not None]
     if before:
         return before[-1], "выбыл"
-    return next(cid for _, cid in member.moves if cid is not None), "с " + next(
-        f"{d:%d.%m.%Y}" for d, cid in member.moves if cid is not None)
+    first, cid = next(((d, cid) for d, cid in member.moves if cid is not None), (None, None))
+    return (cid, f"с {first:%d.%m.%Y}") if cid is not None else (None, "без класса")
 
 
 def pupil_names(pupils: Iterable[Student], day: dt.date) -> dict[int, str]:
