@@ -7,7 +7,7 @@ edits the cards of the pupils of their classes and of those pupils' guardians (r
 """
 from __future__ import annotations
 
-from flask import g
+from flask import g, request
 from flask_admin import Admin, expose
 from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_admin.form import recreate_field
@@ -375,6 +375,13 @@ class TimetableView(SetupView):
 
     def is_visible(self) -> bool:
         return False  # reached from the week grid, which has its place in the menu
+
+    def create_form(self, obj=None):
+        # From an empty cell of the week grid: its class or teacher, day, lesson and date.
+        from .timetable import prefilled_slot
+        if obj is None and request.method == "GET":
+            obj = prefilled_slot(request.args)
+        return super().create_form(obj)
 
 
 # --- the school: news, settings, accounts ---------------------------------------------

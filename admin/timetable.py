@@ -4,6 +4,7 @@ timetable's table (setup.TimetableView), where the deputy edits it."""
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 from flask import abort, request, url_for
 
@@ -12,24 +13,52 @@ from models.calendar import WEEKDAYS
 from models.cli_types import read_date
 from models.timetable_week import school_week
 
-from .base import SecureView, expose, panel_views, row_id, staff
+from .base import SecureView, expose, int_arg, panel_views, row_id, staff
 
 # The flat table of slots (admin/setup.py), where a slot is created and edited.
 TABLE = "timetable"
 
 
-def table_links(back: str) -> dict:
+def table_links(back: str, day: dt.date, week) -> dict:
     """Where the timetable's table is reached from the grid, as far as the user may go there:
     `slot_url(slot)` its edit form (or, only reading there, its details; else None), the
-    table itself and its form for a new slot; saving comes back to the grid (`back`)."""
+    table itself, its form for a new slot, and `new_url(weekday, number)` that form filled
+    in for an empty cell of this week; saving comes back to the grid (`back`)."""
     table = panel_views().get(TABLE)
+    links = {"slot_url": lambda slot: None, "new_url": lambda weekday, number: None,
+             "table_url": None, "create_url": None}
     if table is None or not table.is_accessible():
-        return {"slot_url": lambda slot: None, "table_url": None, "create_url": None}
+        return links
     endpoint = f"{TABLE}.edit_view" if table.can_edit else f"{TABLE}.details_view"
-    return {"slot_url": lambda slot: url_for(endpoint, id=slot.id, url=back),
-            "table_url": url_for(f"{TABLE}.index_view"),
-            "create_url": url_for(f"{TABLE}.create_view", url=back)
-            if table.can_create else None}
+    links |= {"slot_url": lambda slot: url_for(endpoint, id=slot.id, url=back),
+              "table_url": url_for(f"{TABLE}.index_view")}
+    if table.can_create:
+        whose = {"school_class" if isinstance(week, SchoolClass) else "teacher": week.id} \
+            if week is not None else {}
+        new = f"{TABLE}.create_view"
+        links |= {"create_url": url_for(new, url=back), "new_url": lambda weekday, number:
+                  url_for(new, url=back, weekday=weekday, number=number,
+                          valid_from=f"{day:%d.%m.%Y}", **whose)}
+    return links
+
+
+def prefilled_slot(args) -> SimpleNamespace | None:
+    """The values of a new slot's form as an empty cell of the grid asks for them
+    (`school_class` or `teacher`, `weekday`, `number`, `valid_from`), for the form to read
+    as from a row; whatever names nothing is left blank."""
+    class_id, teacher_id = row_id(args.get("school_class")), row_id(args.get("teacher"))
+    weekday, number = int_arg(args.get("weekday")), int_arg(args.get("number"))
+    try:
+        valid_from = read_date(args.get("valid_from", ""))
+    except ValueError:
+        valid_from = None
+    values = {
+        "school_class": SchoolClass.get_or_none(SchoolClass.id == class_id) if class_id else None,
+        "teacher": Staff.get_or_none(Staff.id == teacher_id) if teacher_id else None,
+        "weekday": weekday if weekday in range(1, 7) else None,
+        "number": number if number in range(1, 11) else None, "valid_from": valid_from}
+    given = {name: value for name, value in values.items() if value is not None}
+    return SimpleNamespace(**given) if given else None
 
 
 def week_key(week) -> str:
@@ -68,7 +97,8 @@ class TimetableGridView(SecureView):
             school_class=school_class, grid=grid,
             # The deputy fixes clashes school-wide: every clash of the day is listed.
             clash_pairs=school.clash_pairs() if access.reads_all(user) else [],
-            **table_links(url_for(".index", date=f"{day:%d.%m.%Y}", week=week_key(week))))
+            **table_links(url_for(".index", date=f"{day:%d.%m.%Y}", week=week_key(week)),
+                          day, week))
 
     @staticmethod
     def _day(typed: str, today: dt.date) -> tuple[dt.date, str | None]:

@@ -193,7 +193,8 @@ def grid_cell(page: str, weekday: int, number: int) -> str:
     found = re.search(rf'<td data-weekday="{weekday}" data-number="{number}">(.*?)</td>',
                       page, re.S)
     assert found, (weekday, number)
-    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+    lessons = re.sub(r'<a class="tt-add".*?</a>', "", found.group(1), flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", lessons).split())
 
 
 @pytest.fixture
@@ -307,6 +308,29 @@ def test_the_grid_is_the_timetables_page_in_the_menu(browser, people):
     assert menu == ["/timetable/"]
     page = text(browser.get("/timetable/"))
     assert 'href="/setup/timetable/"' in page and "Добавить урок" in page
+
+
+def test_an_empty_cell_opens_the_form_filled_in(browser, school, people, week):
+    browser.login(people.deputy.login)
+    page = text(browser.get(f"/timetable/?week=class-{school.c6.id}&date=01.12.2026"))
+    add = re.search(r'<td data-weekday="2" data-number="4">\s*<a class="tt-add" href="([^"]+)"',
+                    page)
+    assert add, "no «+» in 6А's empty Tuesday, 4th lesson"
+    form = AdminForm(text(browser.get(add.group(1).replace("&amp;", "&"))))
+    assert form.fields["school_class"] == str(school.c6.id)
+    assert (form.fields["weekday"], form.fields["number"]) == ("2", "4")
+    assert form.fields["valid_from"] == "01.12.2026"
+    saved = browser.post(add.group(1).replace("&amp;", "&"),
+                         form.fields | {"subject": str(school.math.id), "room": "9",
+                                        "teacher": str(people.teacher.id)})
+    assert saved.status_code == 302 and "/timetable/?date=01.12.2026" in saved.location
+    assert TimetableSlot.get(TimetableSlot.room == "9").weekday == 2
+    # A teacher's empty cell names the teacher; what names nothing is left blank.
+    page = text(browser.get(f"/timetable/?week=teacher-{people.english.id}"))
+    assert f"teacher={people.english.id}" in page
+    blank = AdminForm(text(browser.get(f"/setup/timetable/new/?school_class={2**70}"
+                                       "&weekday=9&number=x&valid_from=31.02.2026")))
+    assert blank.fields["valid_from"] == "" and blank.fields["number"] == ""
 
 
 # --- in a real browser ------------------------------------------------------------------
