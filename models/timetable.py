@@ -69,7 +69,7 @@ class PlanTopic(InYear, AuditedModel):
 
 
 def room_key(room: str) -> str:
-    """A room as compared for clashes: «12», « 12 » and «Каб. 12» typed twice alike."""
+    """A room as compared for clashes: «12» and « 12 », «Каб. 12» and «каб.  12» are one."""
     return " ".join(room.split()).casefold()
 
 
