@@ -163,14 +163,15 @@ class MyClassView(SecureView):
         """A pupil absent the whole day with one reason: the summary, and the day's cell
         drawn again."""
         data = self._json()
-        student_id, code = row_id(data.get("student")), data.get("code")
+        class_id, student_id = row_id(data.get("class_id")), row_id(data.get("student"))
+        code = data.get("code")
         try:
             day = dt.date.fromisoformat(data.get("day"))
         except (TypeError, ValueError):
             abort(400)
-        if not (student_id and isinstance(code, str)):
+        if not (class_id and student_id and isinstance(code, str)):
             abort(400)
-        school_class = self._class(row_id(data.get("class_id")))
+        school_class = self._class(class_id)
         try:
             result = mark_day_absent(staff(), school_class, student_id, day, code)
         except RuleError as exc:

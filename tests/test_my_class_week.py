@@ -132,6 +132,10 @@ def test_another_class_teacher_neither_sees_nor_marks_the_week(browser, school, 
     assert browser.get(f"/my-class/?class_id={school.c5.id}&week={monday}").status_code == 403
     refused = whole_day(browser, school.c5, school.pupils5[0], monday, "Б")
     assert refused.status_code == 403
+    for bad in ({"class_id": None}, {"day": "понедельник"}, {"student": [1]}, {"code": 5}):
+        payload = {"class_id": school.c6.id, "student": school.pupil6.id,
+                   "day": monday.isoformat(), "code": "Б", **bad}
+        assert browser.post_json("/my-class/api/day", payload).status_code == 400, bad
     assert code_of(lesson, school.pupils5[0]) == "Н"
 
 
