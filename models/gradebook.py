@@ -94,8 +94,9 @@ def same_column(class_id: int, subject_id: int, subgroup_id: int | None, day: dt
                 number: int | None) -> Lesson | None:
     """The journal's lesson with this date and number, if it has one (a journal has one
     column per lesson)."""
-    if not isinstance(day, dt.date) or number is None:
-        return None  # the lesson's own rules refuse it
+    if not isinstance(day, dt.date) or not isinstance(number, int) \
+            or not 1 <= number <= rules.MAX_LESSON_NUMBER:
+        return None  # the lesson's own rules refuse it (a number beyond 64 bits too)
     group = Lesson.subgroup == subgroup_id if subgroup_id else Lesson.subgroup.is_null()
     return (Lesson.select().where((Lesson.school_class == class_id)
                                   & (Lesson.subject == subject_id) & group

@@ -309,8 +309,17 @@ def set_a_period_mark(browser, split, target):
         "period_id": split.school.period.id, "student": split.pupil[target].id, "value": "2"})
 
 
+def write_a_comment(browser, split, target):
+    pupil = split.pupil["other" if target == "whole" else target]
+    return browser.post_json("/journal/api/comment", {
+        "lesson": split.lesson[target].id, "student": pupil.id, "text": "Чужой комментарий"})
+
+
 # Every state-changing JSON endpoint of the journal and the ways it is used.
 ACTIONS = {
+    "journal.comment": [write_a_comment],
+    # A form of «Сегодня», not JSON: another teacher's slot opens nothing (test_teacher_day).
+    "journal.from_timetable": [],
     "journal.cell": [write_a_mark],
     "journal.lesson": [create_a_lesson, edit_a_lesson],
     "journal.lesson_delete": [delete_a_lesson],

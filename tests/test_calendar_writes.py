@@ -293,6 +293,18 @@ def accept_suggested(b: Browser, w: World, t: Target):
         "reviewed": f"{w.school.pupils5[0].id}:{w.school.math.id}:4"})
 
 
+def comment(b: Browser, w: World, t: Target):
+    return b.post_json("/journal/api/comment", {"lesson": t.lesson.id,
+                                                "student": w.school.pupils5[0].id,
+                                                "text": "Молодец"})
+
+
+def from_timetable(b: Browser, w: World, t: Target):
+    """«Сегодня»'s «Начать урок»: the spare Monday slot's lesson on the period's Monday."""
+    return b.post("/journal/today", {"slot_id": w.rows["timetable"].id,
+                                     "day": t.new_day.isoformat()})
+
+
 def reopen_payload(w: World, until: dt.date, subgroup=None, school_class=None) -> dict:
     return {"class_id": (school_class or w.school.c5).id, "subject_id": w.school.math.id,
             "subgroup_id": subgroup.id if subgroup else None, "period_id": w.q1.period.id,
@@ -319,6 +331,7 @@ JOURNAL_ACTIONS = [
     Action("period-mark-remove", "journal.period_mark", "teacher", period_mark(0, "")),
     Action("absence-reason", "myclass.absence", "class_teacher", absence_reason),
     Action("absence-whole-day", "myclass.whole_day", "class_teacher", whole_day),
+    Action("comment", "journal.comment", "teacher", comment),
 ]
 
 
@@ -413,7 +426,10 @@ SETUP_ACTIONS.append(Action("years-untick-closed", "years.edit_view", "deputy",
 REOPEN = Action("reopen", "journal.reopen", "deputy", reopen)
 # Its refusal in a locked period: tests/test_my_class_week.py.
 ACCEPT = Action("accept-suggested", "myclass.accept", "teacher", accept_suggested)
-ACTIONS = JOURNAL_ACTIONS + [REOPEN, ACCEPT] + SETUP_ACTIONS
+# A form, answered by a redirect: in a locked period the spare slot's weekday has no
+# lesson to make (its refusal in a locked period: save_lesson, as lesson-create above).
+TODAY = Action("lesson-from-timetable", "journal.from_timetable", "teacher", from_timetable)
+ACTIONS = JOURNAL_ACTIONS + [REOPEN, ACCEPT, TODAY] + SETUP_ACTIONS
 WRITES = {a.endpoint for a in ACTIONS}
 
 
