@@ -53,23 +53,26 @@ def cell_renderer(page: gradebook.JournalPage, editable: set[int]):
     """
     class_id, maxlength = page.school_class.id, rules.MAX_CELL_TEXT
     group = page.subgroup.id if page.subgroup else None
-    columns = [(x.id, x.date, x.date.strftime("%d.%m"), x.id in editable) for x in page.lessons]
+    columns = [(x.id, work.work_type_id if work else None, x.date,
+                x.date.strftime("%d.%m") + (f", {escape(work.name)}" if work else ""),
+                x.id in editable) for x, work in page.columns]
 
     def cells(pupil: Membership) -> Markup:
         sid, cells_of, comments = pupil.student_id, page.cells, page.comments
         name = escape(pupil.student.last_name)
         out = []
-        for lesson_id, day, label, can_edit in columns:
-            cell = cells_of.get((lesson_id, sid))
+        for lesson_id, work, day, label, can_edit in columns:
+            cell = cells_of.get((lesson_id, work, sid))
             text = escape(cell.text) if cell else ""
-            comment = comments.get((lesson_id, sid), "")
-            look = cell_classes(cell, comment)
+            comment = comments.get((lesson_id, sid), "") if work is None else ""
+            look = (cell_classes(cell, comment) + (" work" if work else "")).strip()
             note = f' data-comment="{escape(comment)}" title="{escape(comment)}"' if comment else ""
             if not pupil.belongs(class_id, group, day):
                 out.append(f'<td class="off"><span class="cell-ro">{text}</span></td>')
             elif can_edit:
+                kind = f' data-work="{work}"' if work else ""
                 out.append(f'<td class="{look}"><input class="cell" data-lesson="{lesson_id}" '
-                           f'data-student="{sid}" value="{text}" autocomplete="off" '
+                           f'data-student="{sid}"{kind} value="{text}" autocomplete="off" '
                            f'maxlength="{maxlength}"{note} '
                            f'aria-label="{name}, {label}"></td>')
             else:
@@ -192,9 +195,11 @@ class JournalView(SecureView):
             slot_numbers=slot_numbers(class_id, subject_id, subgroup_id, today),
             next_topic=next_plan_topic(page.school_class, page.subject, page.subgroup),
             opened=row_id(request.args.get("lesson")), focus=row_id(request.args.get("focus")),
+            focus_work=row_id(request.args.get("work")),
             thresholds=SchoolSettings.current().thresholds,
             api={name: url_for(f".{name}") for name in ("cell", "lesson", "lesson_delete",
-                                                          "period_mark", "reopen", "comment")})
+                                                          "period_mark", "reopen", "comment",
+                                                          "work")})
 
     # --- JSON endpoints: each checks the row through models.access -------------------
 
@@ -232,11 +237,13 @@ class JournalView(SecureView):
         # The text the cell showed when typing began: a save from a page drawn before
         # someone else's change is refused (issue 11.1). Scripts of older pages omit it.
         seen = data.get("seen")
-        if student_id is None or not isinstance(seen, (str, type(None))):
+        work = row_id(data.get("work")) if data.get("work") not in (None, "") else None
+        if student_id is None or not isinstance(seen, (str, type(None))) or (
+                data.get("work") not in (None, "") and work is None):
             abort(400)
         try:
             saved = cells.save_cell(staff(), lesson, student_id, str(data.get("value", "")),
-                                    seen)
+                                    seen, work_type_id=work)
         except RuleError as exc:
             return rule_error(exc)
         average = record.period_average(lesson.school_class, lesson.subject_id, student_id,
@@ -282,6 +289,23 @@ class JournalView(SecureView):
         except RuleError as exc:
             return rule_error(exc)
         return jsonify(id=saved.id)
+
+    @expose("/api/work", methods=("POST",))
+    def work(self):
+        """A graded work within a lesson added (a column of its own), or removed with its
+        marks (`remove`: true)."""
+        data = self._payload()
+        lesson, work_type_id = self._lesson(data.get("lesson_id")), row_id(data.get("work_type_id"))
+        if work_type_id is None or WorkType.get_or_none(WorkType.id == work_type_id) is None:
+            return jsonify(error="Такого вида работы нет."), 422
+        try:
+            if data.get("remove") is True:
+                removed = gradebook.remove_work(staff(), lesson, work_type_id)
+                return jsonify(removed=removed)
+            gradebook.add_work(staff(), lesson, work_type_id)
+        except RuleError as exc:
+            return rule_error(exc)
+        return jsonify(ok=True)
 
     @expose("/api/comment", methods=("POST",))
     def comment(self):

@@ -17,7 +17,7 @@ from models.auditing import unlogged
 from models.base import RuleError, db
 from models.classes import Movement, SchoolClass, Subgroup, SubgroupMember
 from models.curriculum import Subject, WorkType
-from models.journal import Attendance, Lesson, Mark, PeriodMark, TeacherComment
+from models.journal import Attendance, Lesson, LessonWork, Mark, PeriodMark, TeacherComment
 from models.news import News
 from models.people import (
     Guardian,
@@ -145,6 +145,7 @@ class DemoSchool:
         self.cal = data.calendar(self.y)
         self.passwords: list[tuple[str, str, str]] = []
         self.logins: set[str] = set()
+        self.works: set[tuple[int, int]] = set()  # (lesson, work type): works within lessons
 
     # -- people ------------------------------------------------------------------
     def person(self, gender: str | None = None) -> dict:
@@ -489,8 +490,14 @@ class DemoSchool:
                 values = ["•"]
         wt = self.work_types[work] if work else self.work_types[
             rng.choice(("Работа на уроке", "Устный ответ", "Устный ответ", "Домашняя работа"))]
+        # A mark of the lesson's own work, or of a plain lesson's work of weight 1, is in the
+        # lesson's column; checked homework (weight ½) is a work within the lesson.
+        own = None if work or self.rows.rows[WorkType][wt - 1]["weight"] == 1 else wt
+        if own is not None and (lid, own) not in self.works:
+            self.works.add((lid, own))
+            self.rows.add(LessonWork, lesson=lid, work_type=own)
         for value in values:
-            self.rows.add(Mark, lesson=lid, student=p.id, value=value, work_type=wt)
+            self.rows.add(Mark, lesson=lid, student=p.id, value=value, work_type=own)
             self.period_marks_seen[p.id, g.class_id, g.subject_id].append(
                 (day, value, self.rows.rows[WorkType][wt - 1]["weight"], teacher))
         if rng.random() < 0.02:

@@ -8,7 +8,7 @@ from .calendar import DayTransfer, Reopening
 from .classes import Movement, SchoolClass, Subgroup, SubgroupMember
 from .curriculum import Subject, WorkType
 from .diary import DiaryAccess
-from .journal import Attendance, Lesson, Mark, PeriodMark, TeacherComment
+from .journal import Attendance, Lesson, LessonWork, Mark, PeriodMark, TeacherComment
 from .logins import LoginThrottle
 from .news import News
 from .people import Guardian, Staff, Student, StudentGuardian
@@ -22,7 +22,7 @@ ALL_MODELS = [
     Subject, WorkType,
     SchoolClass, Movement, Subgroup, SubgroupMember,
     TeachingAssignment, PlanTopic, TimetableSlot,
-    Lesson, Mark, Attendance, TeacherComment, PeriodMark, Reopening,
+    Lesson, LessonWork, Mark, Attendance, TeacherComment, PeriodMark, Reopening,
     News, DiaryAccess, AuditEntry,
 ]
 

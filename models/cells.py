@@ -11,7 +11,7 @@ from peewee import SqliteDatabase
 from . import access, rules
 from .audit import AuditEntry
 from .base import RuleError, db, utcnow, write_transaction
-from .journal import Attendance, Lesson, Mark, TeacherComment
+from .journal import Attendance, Lesson, LessonWork, Mark, TeacherComment
 from .people import Staff
 
 # What a teacher may type into a cell: marks, attendance codes, the «точка».
@@ -67,17 +67,35 @@ def parse_cell(text: str) -> Cell:
     return cell
 
 
+def column_of(lesson_work_type_id: int | None, own_type_id: int | None) -> int | None:
+    """The journal column a mark is in: its own work type's (a work within the lesson), or
+    None, the lesson's own column (no type of its own, or the lesson's)."""
+    return None if own_type_id in (None, lesson_work_type_id) else own_type_id
+
+
 def save_cell(user: Staff, lesson: Lesson, student_id: int, text: str,
-              seen: str | None = None) -> Cell:
+              seen: str | None = None, work_type_id: int | None = None) -> Cell:
     """Replace a pupil's marks and attendance at a lesson with what was typed (rules 2, 3, 8),
     provided the cell still shows `seen` (the grid's text when typing began; None: unchecked).
+    With `work_type_id`, the cell of that work within the lesson: marks only, each of that
+    work type (rule 7 weighs it so); absences are the lesson's own column's.
 
     Unchanged marks stay untouched, so the audit log records only what really changed.
     """
     access.require(access.can_edit_lesson(user, lesson))
     new = parse_cell(text)
+    work = column_of(lesson.work_type_id, work_type_id)
+    if work is not None:
+        if new.code:
+            raise RuleError("Пропуск и опоздание отмечаются в столбце самого урока, "
+                            "а не в столбце работы.")
+        # The work's row, or (written before works had rows) marks of that type.
+        if not any(model.select().where((model.lesson == lesson.id)
+                                        & (model.work_type == work)).exists()
+                   for model in (LessonWork, Mark)):
+            raise StaleCell("Этой работы на уроке уже нет — обновите страницу.")
     with write_transaction():
-        old_marks, old = _locked_cell(lesson.id, student_id)
+        old_marks, old = _locked_cell(lesson.id, student_id, lesson.work_type_id, work)
         if seen is not None and " ".join(seen.split()) != _cell(old_marks, old).text:
             raise StaleCell(_stale(lesson.id, student_id, _cell(old_marks, old)))
         for i, value in enumerate(new.marks):
@@ -86,9 +104,11 @@ def save_cell(user: Staff, lesson: Lesson, student_id: int, text: str,
                     old_marks[i].value = value
                     old_marks[i].save()
             else:
-                Mark.create(lesson=lesson, student=student_id, value=value)
+                Mark.create(lesson=lesson, student=student_id, value=value, work_type=work)
         for mark in old_marks[len(new.marks):]:
             mark.delete_instance()
+        if work is not None:
+            return new
         if new.code is None and old is not None:
             old.delete_instance()
         elif new.code is not None and old is None:
@@ -131,7 +151,7 @@ def correct_absence(user: Staff, lesson: Lesson, student_id: int, seen: str, cod
     if seen not in REASONS or code not in REASONS:
         raise RuleError("Причину можно выбрать только для пропуска: Н, Б или У.")
     with write_transaction():
-        marks, absence = _locked_cell(lesson.id, student_id)
+        marks, absence = _locked_cell(lesson.id, student_id, lesson.work_type_id)
         if absence is None or absence.code != seen:
             raise StaleCell(_stale(lesson.id, student_id, _cell(marks, absence)))
         if code == seen:
@@ -143,12 +163,13 @@ def correct_absence(user: Staff, lesson: Lesson, student_id: int, seen: str, cod
         changed = (Attendance.update(code=code, updated_at=utcnow())
                    .where((Attendance.id == absence.id) & (Attendance.code == seen)).execute())
         if changed != 1:  # never while the lock holds: the condition makes it safe without
-            now = _cell(*_stored(lesson.id, student_id))
+            now = _cell(*_stored(lesson.id, student_id, lesson.work_type_id))
             raise StaleCell(_stale(lesson.id, student_id, now))
         after.audit_update(absence, only=[Attendance.code])  # an UPDATE bypasses save()
 
 
-def _locked_cell(lesson_id: int, student_id: int) -> tuple[list[Mark], Attendance | None]:
+def _locked_cell(lesson_id: int, student_id: int, lesson_type: int | None = None,
+                 work: int | None = None) -> tuple[list[Mark], Attendance | None]:
     """The cell's stored rows, read after taking the lesson's write lock.
 
     On PostgreSQL two saves of one cell would otherwise both read it empty and both insert
@@ -162,14 +183,18 @@ def _locked_cell(lesson_id: int, student_id: int) -> tuple[list[Mark], Attendanc
         query = query.for_update("FOR NO KEY UPDATE")
     if query.first() is None:
         raise StaleCell("Урок удалили, пока страница была открыта, — обновите страницу.")
-    return _stored(lesson_id, student_id)
+    return _stored(lesson_id, student_id, lesson_type, work)
 
 
-def _stored(lesson_id: int, student_id: int) -> tuple[list[Mark], Attendance | None]:
-    marks = list(Mark.select().where((Mark.lesson == lesson_id) & (Mark.student == student_id))
-                 .order_by(Mark.id))
-    absence = Attendance.get_or_none((Attendance.lesson == lesson_id)
-                                     & (Attendance.student == student_id))
+def _stored(lesson_id: int, student_id: int, lesson_type: int | None = None,
+            work: int | None = None) -> tuple[list[Mark], Attendance | None]:
+    """A cell's stored rows: the marks of its column (column_of) and, in the lesson's own
+    column, the absence."""
+    marks = [m for m in Mark.select().where((Mark.lesson == lesson_id)
+                                            & (Mark.student == student_id)).order_by(Mark.id)
+             if column_of(lesson_type, m.work_type_id) == work]
+    absence = None if work is not None else Attendance.get_or_none(
+        (Attendance.lesson == lesson_id) & (Attendance.student == student_id))
     return marks, absence
 
 

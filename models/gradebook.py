@@ -13,12 +13,12 @@ from fractions import Fraction
 from . import access, rules
 from .base import RuleError, write_transaction
 from .calendar import period_of
-from .cells import LOOKALIKES, Cell
+from .cells import LOOKALIKES, Cell, column_of
 from .classes import Membership, Movement, SchoolClass, Subgroup
 from .curriculum import Subject
-from .journal import Lesson, PeriodMark
+from .journal import Lesson, LessonWork, Mark, PeriodMark
 from .people import Staff
-from .record import ClassRecord, LessonRow
+from .record import ClassRecord, LessonRow, WorkRow
 from .school import Period, SchoolSettings
 from .timetable import PlanTopic, TeachingAssignment
 
@@ -104,11 +104,35 @@ def same_column(class_id: int, subject_id: int, subgroup_id: int | None, day: dt
             .order_by(Lesson.id).first())
 
 
+def add_work(user: Staff, lesson: Lesson, work_type_id: int) -> LessonWork:
+    """A graded work within the lesson (a column of its own; its marks weigh by its type),
+    added by whoever may change the lesson (rule 3)."""
+    access.require(access.can_edit_lesson(user, lesson))
+    with write_transaction():
+        return LessonWork.create(lesson=lesson, work_type=work_type_id)
+
+
+def remove_work(user: Staff, lesson: Lesson, work_type_id: int) -> int:
+    """Remove a work within the lesson with its marks; how many marks went with it."""
+    access.require(access.can_edit_lesson(user, lesson))
+    with write_transaction():
+        work = LessonWork.get_or_none((LessonWork.lesson == lesson.id)
+                                      & (LessonWork.work_type == work_type_id))
+        if work is None:
+            raise RuleError("Такой работы на уроке нет — обновите страницу.")
+        marks = list(Mark.select().where((Mark.lesson == lesson.id)
+                                         & (Mark.work_type == work_type_id)))
+        for mark in marks:
+            mark.delete_instance()
+        work.delete_instance()
+    return len(marks)
+
+
 def delete_lesson(user: Staff, lesson: Lesson) -> None:
     """Remove a lesson recorded by mistake, with its marks, attendance and comments."""
     access.require(access.can_edit_lesson(user, lesson))
     with write_transaction():
-        for rows in (lesson.marks, lesson.attendance, lesson.comments):
+        for rows in (lesson.marks, lesson.attendance, lesson.comments, lesson.works):
             for row in rows:
                 row.delete_instance()
         lesson.delete_instance()
@@ -124,8 +148,10 @@ class JournalPage:
     subgroup: Subgroup | None
     period: Period
     lessons: list[LessonRow] = field(default_factory=list)
+    # The grid's columns: each lesson's own (None), then the works within it.
+    columns: list[tuple[LessonRow, WorkRow | None]] = field(default_factory=list)
     pupils: list[Membership] = field(default_factory=list)
-    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+    cells: dict[tuple[int, int | None, int], Cell] = field(default_factory=dict)
     comments: dict[tuple[int, int], str] = field(default_factory=dict)
     period_marks: dict[int, str] = field(default_factory=dict)
     averages: dict[int, Fraction | None] = field(default_factory=dict)
@@ -162,13 +188,23 @@ class JournalPage:
         self.pupils = record.belonging(group, p.start, last_day)
         rows = record.all_rows
         for lesson in self.lessons:
+            works = {w.work_type_id: w for w in record.works.get(lesson.id, ())}
             for pupil in self.pupils:
                 key = (lesson.id, pupil.student_id)
-                if key in rows.marks or key in rows.attendance:
-                    self.cells[key] = Cell([m.value for m in rows.marks.get(key, ())],
-                                           rows.attendance.get(key))
+                cells = self.cells
+                for mark in rows.marks.get(key, ()):
+                    work = column_of(lesson.work_type_id, mark.own_type_id)
+                    if work is not None and work not in works:  # a mark written elsewhere
+                        works[work] = WorkRow(lesson.id, work, mark.work_type, mark.short,
+                                              mark.weight)
+                    cells.setdefault((lesson.id, work, pupil.student_id), Cell()).marks.append(
+                        mark.value)
+                if key in rows.attendance:
+                    cells.setdefault((lesson.id, None, pupil.student_id), Cell()).code = (
+                        rows.attendance[key])
                 if key in rows.comments:
                     self.comments[key] = "\n".join(text for _a, text in rows.comments[key])
+            self.columns += [(lesson, None)] + [(lesson, w) for w in works.values()]
         # The average counts every mark in the subject this period (whole-class lessons too).
         self.averages = {m.student_id: record.average(m.student_id, self.subject.id,
                                                       p.start, p.end) for m in self.pupils}

@@ -108,6 +108,28 @@ class InLesson:
                                    lesson.subgroup_id, day=lesson.date)
 
 
+class LessonWork(InLesson, AuditedModel):
+    """A graded work within a lesson besides the lesson's own (e.g. a dictation after the
+    oral answers): a column of its own; its marks carry its work type and weigh by it
+    (rule 7; 000 app. 2, 2.7: the teacher states the kinds of work marked)."""
+
+    lesson = ForeignKeyField(Lesson, backref="works", on_delete="CASCADE")
+    work_type = ForeignKeyField(WorkType)
+
+    class Meta:
+        indexes = ((("lesson", "work_type"), True),)
+
+    def validate(self) -> None:
+        if self.work_type_id == self.lesson.work_type_id:
+            raise RuleError("Этот вид работы — уже вид работы самого урока: его отметки "
+                            "ставятся в столбец урока.")
+        twin = LessonWork.select().where((LessonWork.lesson == self.lesson_id)
+                                         & (LessonWork.work_type == self.work_type_id)
+                                         & (LessonWork.id != (self.id or 0)))
+        if twin.exists():
+            raise RuleError("Такая работа на уроке уже есть.")
+
+
 class Mark(InLesson, AuditedModel):
     """One mark of a pupil at a lesson; a pupil may get several at one lesson."""
 

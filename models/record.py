@@ -32,7 +32,7 @@ from . import rules
 from .calendar import period_of
 from .classes import Membership, Movement, SchoolClass
 from .curriculum import Subject, WorkType
-from .journal import Attendance, Lesson, Mark, PeriodMark, TeacherComment
+from .journal import Attendance, Lesson, LessonWork, Mark, PeriodMark, TeacherComment
 from .people import Staff, Student, short_name
 
 
@@ -74,10 +74,26 @@ class MarkRow:
     work_type: str  # the name, "" for none
     short: str
     weight: float
+    own_type_id: int | None = None  # the mark's own work type: the work within the lesson
 
     @property
     def label(self) -> str:
         return self.short or self.work_type
+
+
+@dataclass(slots=True, frozen=True)
+class WorkRow:
+    """A graded work within a lesson besides the lesson's own: a column of the journal."""
+
+    lesson_id: int
+    work_type_id: int
+    name: str
+    short: str
+    weight: float
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name[:2]
 
 
 @dataclass
@@ -173,6 +189,18 @@ class ClassRecord:
             row.teacher_name = teachers.get(row.teacher_id, "")
         return rows
 
+    @functools.cached_property
+    def works(self) -> dict[int, list[WorkRow]]:
+        """lesson id -> the graded works within it besides its own, in the order added."""
+        w = LessonWork
+        found: dict[int, list[WorkRow]] = defaultdict(list)
+        for row in (w.select(w.lesson, w.work_type, WorkType.name, WorkType.short_name,
+                             WorkType.weight)
+                    .join(WorkType).switch(w).join(Lesson).where(self._in_range())
+                    .order_by(w.id).tuples()):
+            found[row[0]].append(WorkRow(*row))
+        return found
+
     def class_lessons(self) -> list[LessonRow]:
         """This class's own lessons (the others' are there for its pupils who moved)."""
         return [x for x in self.lessons if x.class_id == self.school_class.id]
@@ -222,15 +250,15 @@ class ClassRecord:
         found = PupilRows()
         where = self._in_range()
         weight = WorkType  # rule 7: the mark's own work type, else its lesson's, else 1
-        for lesson_id, sid, value, name, short, w in (
+        for lesson_id, sid, value, name, short, w, own in (
                 Mark.select(Mark.lesson, Mark.student, Mark.value, weight.name,
-                            weight.short_name, weight.weight)
+                            weight.short_name, weight.weight, Mark.work_type)
                 .join(Lesson)
                 .join(weight, JOIN.LEFT_OUTER,
                       on=(weight.id == fn.COALESCE(Mark.work_type, Lesson.work_type)))
                 .where(where & Mark.student.in_(pupils)).order_by(Mark.id).tuples()):
             found.marks[lesson_id, sid].append(
-                MarkRow(value, name or "", short or "", w if w is not None else 1.0))
+                MarkRow(value, name or "", short or "", w if w is not None else 1.0, own))
         for lesson_id, sid, code in (Attendance.select(Attendance.lesson, Attendance.student,
                                                        Attendance.code).join(Lesson)
                                      .where(where & Attendance.student.in_(pupils)).tuples()):

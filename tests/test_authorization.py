@@ -315,8 +315,14 @@ def write_a_comment(browser, split, target):
         "lesson": split.lesson[target].id, "student": pupil.id, "text": "Чужой комментарий"})
 
 
+def add_a_work(browser, split, target):
+    return browser.post_json("/journal/api/work", {
+        "lesson_id": split.lesson[target].id, "work_type_id": split.school.test.id})
+
+
 # Every state-changing JSON endpoint of the journal and the ways it is used.
 ACTIONS = {
+    "journal.work": [add_a_work],
     "journal.comment": [write_a_comment],
     # A form of «Сегодня», not JSON: another teacher's slot opens nothing (test_teacher_day).
     "journal.from_timetable": [],

@@ -299,6 +299,11 @@ def comment(b: Browser, w: World, t: Target):
                                                 "text": "Молодец"})
 
 
+def add_work(b: Browser, w: World, t: Target):
+    return b.post_json("/journal/api/work", {"lesson_id": t.lesson.id,
+                                             "work_type_id": w.school.oral.id})
+
+
 def from_timetable(b: Browser, w: World, t: Target):
     """«Сегодня»'s «Начать урок»: the spare Monday slot's lesson on the period's Monday."""
     return b.post("/journal/today", {"slot_id": w.rows["timetable"].id,
@@ -332,6 +337,7 @@ JOURNAL_ACTIONS = [
     Action("absence-reason", "myclass.absence", "class_teacher", absence_reason),
     Action("absence-whole-day", "myclass.whole_day", "class_teacher", whole_day),
     Action("comment", "journal.comment", "teacher", comment),
+    Action("work-add", "journal.work", "teacher", add_work),
 ]
 
 

@@ -107,8 +107,13 @@ def test_demo_marks_and_absences_look_real(demo):
     assert values["4"] > values["2"] and values["5"] > values["2"] and values["2"] > 0
     codes = Counter(a.code for a in Attendance.select(Attendance.code))
     assert codes["Б"] > codes["Н"] > 0 and codes["У"] > 0 and codes["ОП"] > 0
-    with_work = Mark.select().where(Mark.work_type.is_null(False)).count()
-    assert with_work == Mark.select().count()
+    # Checked homework is a work within its lesson (its own column and weight): each mark
+    # of a type of its own is in a work the lesson has, and each work has marks.
+    from models import LessonWork
+    own = Mark.select(Mark.lesson, Mark.work_type).where(Mark.work_type.is_null(False))
+    works = {(w.lesson_id, w.work_type_id) for w in LessonWork.select()}
+    assert len(works) > 100
+    assert {(m.lesson_id, m.work_type_id) for m in own} == works
 
 
 def test_demo_period_marks_follow_rule_7_for_finished_periods(demo):

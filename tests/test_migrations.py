@@ -16,6 +16,8 @@ from models import (
     ALL_MODELS,
     AuditEntry,
     DayTransfer,
+    LessonWork,
+    Mark,
     SchoolSettings,
     Student,
     database,
@@ -75,13 +77,13 @@ def test_migrate_upgrades_a_first_version_database_without_losing_a_row(backend_
 
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert "0002_search_names" in result.output and "1 → 6" in result.output
+    assert "0002_search_names" in result.output and "1 → 7" in result.output
 
     database.bind(backend_url)
     assert row_counts(db, tables) == before
     assert not diff_models(db.obj, ALL_MODELS), "the migrated schema differs from the models"
     applied, known = database.schema_status()
-    assert applied == known == 6
+    assert applied == known == 7
     settings = SchoolSettings.get()  # 0004: the QR setting, off, beside the old settings
     assert settings.name == "МБОУ «Шамары СОШ»" and settings.sheet_qr is False
     for s in Student.select():
@@ -93,7 +95,7 @@ def test_migrate_upgrades_a_first_version_database_without_losing_a_row(backend_
     assert someone.id in {s.id for s in found}
 
     again = runner.invoke(main, ["migrate"])
-    assert again.exit_code == 0 and "6 → 6" in again.output
+    assert again.exit_code == 0 and "7 → 7" in again.output
     assert row_counts(db, tables) == before
 
 
@@ -104,7 +106,7 @@ def test_a_database_from_before_the_qr_setting_migrates_keeping_its_settings(bac
     database.bind(backend_url)
     database.create_schema()
     database._runner().down("0004_sheet_qr")
-    assert database.schema_status() == (3, 6)
+    assert database.schema_status() == (3, 7)
     assert "sheet_qr" not in {c.name for c in db.get_columns("school_settings")}
     db.execute_sql("INSERT INTO school_settings (created_at, updated_at, name, timezone, "
                    "diary_base_url, threshold_3, threshold_4, threshold_5, uses_mark_one) "
@@ -115,7 +117,7 @@ def test_a_database_from_before_the_qr_setting_migrates_keeping_its_settings(bac
 
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert "0004_sheet_qr" in result.output and "3 → 6" in result.output
+    assert "0004_sheet_qr" in result.output and "3 → 7" in result.output
     database.bind(backend_url)
     assert not diff_models(db.obj, ALL_MODELS)
     settings = SchoolSettings.current()
@@ -146,7 +148,7 @@ def test_commands_refuse_an_old_schema_and_say_to_migrate(backend_url, runner):
     for command in (["serve"], ["build"], ["credentials", "--class", "5А"]):
         result = runner.invoke(main, command)
         assert result.exit_code == 1, command
-        assert "Схема базы данных устарела (версия 1, нужна 6): выполните journal migrate" \
+        assert "Схема базы данных устарела (версия 1, нужна 7): выполните journal migrate" \
             in result.output, command
 
 
@@ -167,7 +169,7 @@ def test_a_version_4_database_gets_the_calendar_keeping_every_row(backend_url, r
     database.bind(backend_url)
     database.create_schema()
     database._runner().down("0005_login_throttle")  # back through 0005: version 4
-    assert database.schema_status() == (4, 6)
+    assert database.schema_status() == (4, 7)
     assert {"day_transfer", "journal_reopening", "login_throttle"}.isdisjoint(db.get_tables())
     at = {"created_at": "2026-11-20 08:00:00", "updated_at": "2026-11-20 08:00:00"}
     with db.atomic():
@@ -200,11 +202,11 @@ def test_a_version_4_database_gets_the_calendar_keeping_every_row(backend_url, r
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
     assert "0005_login_throttle" in result.output and "0006_calendar" in result.output
-    assert "4 → 6" in result.output
+    assert "4 → 7" in result.output
 
     database.bind(backend_url)
     assert not diff_models(db.obj, ALL_MODELS), "the migrated schema differs from the models"
-    assert database.schema_status() == (6, 6)
+    assert database.schema_status() == (7, 7)
     for table, rows in before.items():  # every row, every old column as it was
         width = len(rows[0])
         after = db.execute_sql(f'SELECT * FROM "{table}" ORDER BY id').fetchall()
@@ -233,3 +235,46 @@ def test_a_version_4_database_gets_the_calendar_keeping_every_row(backend_url, r
     assert check.exit_code == 1, check.output
     assert "22.11.2026, 1 урок: Математика, Учителева А.П. — воскресенье, выходной день" \
         in check.output and "23.11.2026" not in check.output
+
+
+def test_a_version_6_database_gets_works_within_lessons_keeping_every_mark(backend_url,
+                                                                           runner):
+    """0007 (issue 14.2): a mark whose own work type is its lesson's loses it (same weight,
+    the lesson's column); one with another type gets that work within the lesson; marks
+    without one stay in the lesson's column; no mark is lost or changes its value."""
+    database.bind(backend_url)
+    database.create_schema()
+    database._runner().down("0007_lesson_works")
+    assert database.schema_status() == (6, 7) and "lesson_work" not in db.get_tables()
+    at = {"created_at": "2026-11-20 08:00:00", "updated_at": "2026-11-20 08:00:00"}
+    with db.atomic():
+        year = insert("academic_year", **at, name="2026/2027", start="2026-09-01",
+                      end="2027-08-31", closed=False)
+        teacher = insert("staff", **at, last_name="Учителева", first_name="Анна",
+                         middle_name="", search_name="учителева анна", login="t.aa",
+                         roles="teacher", password_hash="", is_active=True, failed_logins=0,
+                         session_token="", email="", phone="")
+        subject = insert("subject", **at, name="Математика", short_name="", sort_order=1)
+        oral, test = (insert("work_type", **at, name=name, short_name="", weight=weight)
+                      for name, weight in (("Устный ответ", 1.0), ("Контрольная работа", 2.0)))
+        school_class = insert("school_class", **at, year_id=year, grade=5, letter="А",
+                              period_scheme="quarter", room="")
+        pupil = insert("student", **at, last_name="Иванов", first_name="Иван", middle_name="",
+                       search_name="иванов иван", gender="", notes="")
+        lesson = insert("lesson", **at, school_class_id=school_class, subject_id=subject,
+                        date="2026-11-23", number=1, topic="Дроби", homework="",
+                        teacher_id=teacher, work_type_id=oral)
+        for value, own in (("5", None), ("4", oral), ("3", test), ("2", test)):
+            insert("mark", **at, lesson_id=lesson, student_id=pupil, value=value,
+                   work_type_id=own, comment="")
+    db.close()
+
+    result = runner.invoke(main, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert "6 → 7" in result.output
+    database.bind(backend_url)
+    assert not diff_models(db.obj, ALL_MODELS)
+    assert [(m.value, m.work_type_id) for m in Mark.select().order_by(Mark.id)] == [
+        ("5", None), ("4", None), ("3", test), ("2", test)]
+    assert [(w.lesson_id, w.work_type_id) for w in LessonWork.select()] == [(lesson, test)]
+    db.close()

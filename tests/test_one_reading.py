@@ -100,20 +100,28 @@ def grid_lessons(browser: Browser, student: Student, school_class: SchoolClass,
         url = (f"/journal/grid?class_id={school_class.id}&subject_id={subject_id}"
                f"&period_id={period_id}" + (f"&subgroup_id={subgroup_id}" if subgroup_id else ""))
         page = browser.get(url).get_data(as_text=True)
-        heads = re.findall(r'data-lesson-id="\d+"\s+data-date="([\d-]+)" data-number="(\d+)" '
-                           r'data-topic="[^"]*"\s+data-homework="([^"]*)"', page)
+        # The columns: each lesson's own, then the works within it (their marks are the
+        # lesson's too, as the diary and the sheet show them).
+        heads = re.findall(r'<th class="(lesson-head|work-head)[^"]*" data-lesson-id="(\d+)"', page)
+        lessons = {lid: (day, number, homework) for lid, day, number, homework in re.findall(
+            r'data-lesson-id="(\d+)"\s+data-date="([\d-]+)" data-number="(\d+)" '
+            r'data-topic="[^"]*"\s+data-homework="([^"]*)"', page)}
         row = re.search(rf'<tr data-student="{student.id}">(.*?)</tr>', page, re.S)
         if row is None:
             continue
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
-        for (day, number, homework), cell in zip(heads, cells):
+        for (kind, lesson_id), cell in zip(heads, cells):
+            day, number, homework = lessons[lesson_id]
+            key = (dt.date.fromisoformat(day), int(number), names[subject_id])
             if 'class="off"' in cell:
                 continue
             tokens = words(cell) and html.unescape(_TAG.sub(" ", cell)).split()
             absence = next((t for t in tokens or [] if t in ("Н", "Б", "У", "ОП")), None)
-            marks = sorted(t for t in tokens or [] if t != absence)
-            shown[dt.date.fromisoformat(day), int(number), names[subject_id]] = (
-                marks, absence, words(html.unescape(homework)))
+            marks = [t for t in tokens or [] if t != absence]
+            if kind == "work-head":
+                before, absence, _ = shown[key]
+                marks += before
+            shown[key] = (sorted(marks), absence, words(html.unescape(homework)))
         average = html.unescape(_TAG.sub("", cells[len(heads)])).strip()
         averages.setdefault(names[subject_id], average)
     return shown, averages

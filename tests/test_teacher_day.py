@@ -237,8 +237,8 @@ class Counted:
 @pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
 def test_a_teachers_monday_in_a_browser(new_page, school, people):
     """Log in → «Сегодня» → «Начать урок» (the 2nd lesson, the next КТП topic already
-    there) → homework → marks for five pupils, two absences, a comment. At most five
-    clicks besides typing."""
+    there) → homework → marks for five pupils, two absences, a test as a second work with
+    two marks, a comment. At most five clicks besides typing."""
     timetable(school, people)
     extra = [school.pupil(name, school.c5, school.start) for name in ("Орлова", "Павлов",
                                                                        "Яковлева", "Зуев")]
@@ -275,6 +275,16 @@ def test_a_teachers_monday_in_a_browser(new_page, school, people):
     for text in typed:
         user.type(text)
         user.press("Enter")                  # → the next pupil
+    # A second work in the lesson, a test (weight 2): the column's date opens the lesson's
+    # form, «Добавить работу» adds the work chosen (the first, «Контрольная работа»), and
+    # its first cell has the cursor.
+    user.click(page.locator(f'th[data-lesson-id="{lesson.id}"] .lesson-btn'))
+    user.click(page.locator("#lf-work-add"))
+    page.wait_for_url(re.compile(r"work="))
+    assert page.evaluate("document.activeElement.dataset.work") == str(school.test.id)
+    for text in ("3", "4"):
+        user.type(text)
+        user.press("Enter")
     # A comment to the first pupil: click its cell (the last cell typed is saved on
     # leaving it), then the comment field, type, Enter.
     first = page.locator(f'#grid input.cell[data-lesson="{lesson.id}"]').first
@@ -289,11 +299,15 @@ def test_a_teachers_monday_in_a_browser(new_page, school, people):
     expected = dict(zip(order, typed))
     for sid, text in expected.items():
         got = [m.value for m in Mark.select().where((Mark.lesson == lesson)
-                                                    & (Mark.student == sid))]
+                                                    & (Mark.student == sid)
+                                                    & Mark.work_type.is_null())]
         code = [a.code for a in Attendance.select().where((Attendance.lesson == lesson)
                                                           & (Attendance.student == sid))]
         assert " ".join(code + got) == text, by_id[sid].last_name
     assert sum(t.isdigit() for t in typed) == 5
+    tests = {m.student_id: m.value for m in Mark.select().where(
+        (Mark.lesson == lesson) & (Mark.work_type == school.test))}
+    assert tests == {order[0]: "3", order[1]: "4"}
     assert [(c.student_id, c.text) for c in TeacherComment.select()] == [
         (order[0], "Хорошо отвечал у доски")]
     # The colours follow what was typed.

@@ -87,7 +87,7 @@
     input.classList.add("saving");
     post(root.dataset.apiCell, function () {
       return {lesson: input.dataset.lesson, student: input.dataset.student, value: value,
-              seen: input.dataset.saved};
+              seen: input.dataset.saved, work: input.dataset.work || null};
     })
       .then(function (body) {
         input.dataset.saved = body.text;
@@ -167,7 +167,7 @@
   grid.addEventListener("focusin", function (event) {
     if (!event.target.matches("input")) return;
     event.target.select();
-    if (event.target.matches("input.cell")) commentFor(event.target);
+    if (event.target.matches("input.cell:not([data-work])")) commentFor(event.target);
   });
   grid.addEventListener("focusout", function (event) {
     const input = event.target;
@@ -291,11 +291,47 @@
       head.classList.add("current");
       head.scrollIntoView({block: "nearest", inline: "center"});
     }
+    showWorks(head);
     form.hidden = false;
     form.scrollIntoView({block: "nearest"});
     form.elements.topic.focus();
     form.elements.topic.select();
   }
+
+  // The works within an open lesson: listed with «убрать», and one more added.
+  const works = document.getElementById("lf-works");
+  const workList = document.getElementById("lf-work-list");
+  function showWorks(head) {
+    works.hidden = !head;
+    workList.textContent = "";
+    if (!head) return;
+    grid.querySelectorAll('th.work-head[data-lesson-id="' + head.dataset.lessonId + '"]').forEach(function (th) {
+      const item = document.createElement("li");
+      item.textContent = th.dataset.workName + " ";
+      const drop = document.createElement("button");
+      drop.type = "button";
+      drop.className = "btn btn-link btn-sm p-0 text-danger";
+      drop.textContent = "убрать";
+      drop.addEventListener("click", function () { changeWork(th.dataset.workTypeId, true); });
+      item.appendChild(drop);
+      workList.appendChild(item);
+    });
+  }
+  function changeWork(workTypeId, remove) {
+    if (remove && !window.confirm("Убрать работу вместе с её отметками?")) return;
+    post(root.dataset.apiWork, {lesson_id: form.elements.lesson_id.value,
+                                work_type_id: workTypeId, remove: remove})
+      .then(function () {
+        const url = new URL(window.location.href);
+        url.searchParams.delete("lesson");
+        url.searchParams.set("focus", form.elements.lesson_id.value);
+        if (remove) url.searchParams.delete("work"); else url.searchParams.set("work", workTypeId);
+        window.location.assign(url.toString());
+      }, function (e) { error.textContent = e.message; });
+  }
+  document.getElementById("lf-work-add").addEventListener("click", function () {
+    changeWork(document.getElementById("lf-add-work").value, false);
+  });
 
   grid.querySelectorAll("th.lesson-head").forEach(function (head) {
     head.querySelector(".lesson-btn").addEventListener("click", function () {
@@ -312,7 +348,8 @@
 
   // Enter goes to the next field (a half-typed topic is never saved by it); on the save
   // button it saves, as does Ctrl+Enter anywhere; Shift+Enter is a new line in the homework.
-  const fields = Array.from(form.querySelectorAll("select, input:not([type=hidden]), textarea, button[type=submit]"));
+  const fields = Array.from(form.querySelectorAll("select, input:not([type=hidden]), textarea, button[type=submit]"))
+    .filter(function (f) { return !f.closest("#lf-works"); });
   form.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" || event.target.matches("button")) return;
     if (event.ctrlKey || event.metaKey) { event.preventDefault(); form.requestSubmit(); return; }
@@ -341,7 +378,9 @@
     grid.querySelector('th.lesson-head.editable[data-lesson-id="' + root.dataset.openLesson + '"]');
   if (opened) fill(opened);
   const focused = root.dataset.focusLesson &&
-    grid.querySelector('input.cell[data-lesson="' + root.dataset.focusLesson + '"]');
+    grid.querySelector('input.cell[data-lesson="' + root.dataset.focusLesson + '"]' +
+                       (root.dataset.focusWork ? '[data-work="' + root.dataset.focusWork + '"]'
+                                               : ":not([data-work])"));
   if (focused && !opened) { focused.focus(); focused.scrollIntoView({block: "nearest", inline: "center"}); }
   remove.addEventListener("click", function () {
     if (!window.confirm("Удалить урок вместе с его отметками и пропусками?")) return;
