@@ -1,7 +1,10 @@
 """Benchmark: GET /journal/grid for a class of 30 pupils and 80 lessons, against its targets.
 
-Run: .venv/bin/python bench/grid.py [--pupils N] [--lessons N] [--runs N]
+Run: .venv/bin/python bench/grid.py [--pupils N] [--lessons N] [--works N] [--runs N]
          [--postgres [--postgres-url URL]]
+--works N: N of the lessons (spread over them) carry a second graded work, a test with its
+own column and marks (issue 14.2: `--lessons 80 --works 40` is 120 columns); the small
+page gets works in the same proportion.
 Builds throwaway databases (a small one, 10 pupils × 20 lessons, and the measured one):
 SQLite files, or with --postgres new databases on the server of --postgres-url (default:
 JOURNAL_TEST_POSTGRES_URL, else a throwaway cluster started here), dropped afterwards. Logs
@@ -37,6 +40,7 @@ from models import (  # noqa: E402
     AcademicYear,
     Attendance,
     Lesson,
+    LessonWork,
     Mark,
     Movement,
     Period,
@@ -68,9 +72,11 @@ def school_days(today: dt.date, count: int) -> list[dt.date]:
     return days[::-1]
 
 
-def build(url: str, pupils: int, lessons: int, today: dt.date, seed: int = 1) -> dict:
+def build(url: str, pupils: int, lessons: int, today: dt.date, seed: int = 1,
+          works: int = 0) -> dict:
     """One class, one subject, `lessons` lessons with ~2 marks per pupil per 3 lessons and
-    some absences; the period covers every lesson date. Returns the grid's query string."""
+    some absences, `works` of them with a second work (a test: a mark for ~2 pupils in 3);
+    the period covers every lesson date. Returns the grid's query string."""
     rng = random.Random(seed)
     database.bind(url)
     database.create_schema()
@@ -116,16 +122,21 @@ def build(url: str, pupils: int, lessons: int, today: dt.date, seed: int = 1) ->
                 elif roll < 0.04 + 2 / 3:
                     marks.append({"lesson": lesson_id, "student": sid,
                                   "value": rng.choice("2345555444433")})
+        tested = lesson_ids[::max(1, len(lesson_ids) // works)][:works] if works else []
+        LessonWork.insert_many([{"lesson": x, "work_type": test.id} for x in tested]).execute()
+        for lesson_id in tested:
+            marks += [{"lesson": lesson_id, "student": sid, "value": rng.choice("2345544"),
+                       "work_type": test.id} for sid in student_ids if rng.random() < 2 / 3]
         for chunk in range(0, len(marks), 500):
             Mark.insert_many(marks[chunk:chunk + 500]).execute()
         for chunk in range(0, len(absences), 500):
             Attendance.insert_many(absences[chunk:chunk + 500]).execute()
     db.close()
     return {"query": f"class_id={school_class.id}&subject_id={subject.id}&subgroup_id=",
-            "marks": len(marks), "absences": len(absences)}
+            "marks": len(marks), "absences": len(absences), "columns": lessons + len(tested)}
 
 
-def measure(url: str, query: str, runs: int, pupils: int, lessons: int,
+def measure(url: str, query: str, runs: int, pupils: int, columns: int,
             modes: list[str]) -> dict[str, dict]:
     """Median server-side time and SQL statements per GET of the grid page, per mode: ""
     (the binding as the panel makes it), "pool", or "per request" (PostgreSQL without the
@@ -165,7 +176,7 @@ def measure(url: str, query: str, runs: int, pupils: int, lessons: int,
                 response = client.get(url_path)
                 html = response.get_data(as_text=True)
                 if run == 0:  # warm-up: templates compile, caches fill
-                    check_page(response.status_code, html, url_path, pupils * lessons)
+                    check_page(response.status_code, html, url_path, pupils * columns)
                     continue
                 times[mode].append((time.perf_counter() - started) * 1000)
                 queries[mode].add(counter["n"])
@@ -205,6 +216,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pupils", type=int, default=30)
     parser.add_argument("--lessons", type=int, default=80)
+    parser.add_argument("--works", type=int, default=0,
+                        help="lessons with a second graded work (a column of its own)")
     parser.add_argument("--runs", type=int, default=20, help="timed requests per size")
     parser.add_argument("--postgres", action="store_true", help="measure on PostgreSQL")
     parser.add_argument("--postgres-url", help="the PostgreSQL server to create databases on")
@@ -219,18 +232,21 @@ def main() -> None:
         os.environ.setdefault("JOURNAL_SECRET_KEY", "bench")
         with databases(args, tmp, sizes) as urls:
             for (pupils, lessons), url in zip(sizes, urls):
-                built = build(url, pupils, lessons, today)
-                measured = measure(url, built["query"], args.runs, pupils, lessons, modes)
+                works = round(args.works * lessons / args.lessons)
+                built = build(url, pupils, lessons, today, works=works)
+                measured = measure(url, built["query"], args.runs, pupils, built["columns"],
+                                   modes)
                 for mode in modes:
                     results[pupils, lessons, mode] = {**built, **measured[mode]}
 
     engine = "postgresql" if args.postgres else "sqlite"
     print(f"GET /journal/grid on {engine}, {args.runs} timed requests each (after one warm-up)")
-    print(f"  {'pupils×lessons':<15}{'connection':<13}{'marks':>7}{'absent':>8}{'median ms':>11}"
-          f"{'min ms':>8}{'max ms':>8}{'queries':>9}{'KiB':>7}")
+    print(f"  {'pupils×lessons':<15}{'columns':>8} {'connection':<13}{'marks':>7}{'absent':>8}"
+          f"{'median ms':>11}{'min ms':>8}{'max ms':>8}{'queries':>9}{'KiB':>7}")
     for (pupils, lessons, mode), r in results.items():
         queries = ",".join(str(q) for q in r["queries"])
-        print(f"  {f'{pupils}×{lessons}':<15}{mode or 'per request':<13}{r['marks']:>7}"
+        print(f"  {f'{pupils}×{lessons}':<15}{r['columns']:>8} {mode or 'per request':<13}"
+              f"{r['marks']:>7}"
               f"{r['absences']:>8}{r['median']:>11.1f}{r['min']:>8.1f}{r['max']:>8.1f}"
               f"{queries:>9}{r['bytes'] / 1024:>7.0f}")
     large = results[(*sizes[-1], modes[0])]
