@@ -305,7 +305,15 @@
     works.hidden = !head;
     workList.textContent = "";
     if (!head) return;
-    grid.querySelectorAll('th.work-head[data-lesson-id="' + head.dataset.lessonId + '"]').forEach(function (th) {
+    const added = Array.from(grid.querySelectorAll('th.work-head[data-lesson-id="' + head.dataset.lessonId + '"]'));
+    // A work already there, or the lesson's own kind, is not offered again.
+    const taken = added.map(function (th) { return th.dataset.workTypeId; }).concat([head.dataset.workTypeId]);
+    const choice = document.getElementById("lf-add-work");
+    Array.from(choice.options).forEach(function (o) { o.disabled = taken.includes(o.value); });
+    const free = Array.from(choice.options).find(function (o) { return !o.disabled; });
+    choice.value = free ? free.value : "";
+    document.getElementById("lf-work-add").disabled = !free;
+    added.forEach(function (th) {
       const item = document.createElement("li");
       item.textContent = th.dataset.workName + " ";
       const drop = document.createElement("button");
