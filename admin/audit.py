@@ -28,6 +28,7 @@ ACTIONS = {"create": "создание", "update": "изменение", "delete
 TABLES = {
     "lesson": "урок", "mark": "отметка", "attendance": "посещаемость",
     "period_mark": "отметка за период", "teacher_comment": "комментарий",
+    "lesson_work": "работа на уроке",
     "school_class": "класс", "movement": "книга движения", "subgroup": "подгруппа",
     "subgroup_member": "состав подгруппы", "student": "ученик",
     "guardian": "родитель", "student_guardian": "ученик и родитель",
