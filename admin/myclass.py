@@ -35,9 +35,12 @@ from models.class_marks import PeriodSheet, accept_suggestions
 from models.class_week import ClassWeek, mark_day_absent
 from models.record import ClassRecord
 from models.rules import ATTENDANCE_CODES, LOW_MARKS, is_low_mark
+from site_builder.printing import extract
 
+from . import diary_passwords
 from .base import SecureView, expose, panel_views, row_id, staff
 from .journal import average_text, rule_error
+from .printing import pdf
 
 WEEK_CELL = ("admin/myclass_week.html", "day_cell")
 
@@ -110,7 +113,8 @@ class MyClassView(SecureView):
             codes=ATTENDANCE_CODES, current=current,
             guardians=self._guardians([p.id for p in current]), period=period,
             periods=list(school_class.periods()), sheet=sheet, average_text=average_text,
-            is_low=is_low_mark, low_marks=sorted(LOW_MARKS), card_url=card_links(), **context)
+            is_low=is_low_mark, low_marks=sorted(LOW_MARKS), card_url=card_links(),
+            passwords=diary_passwords.section(school_class), back="myclass", **context)
 
     @staticmethod
     def _week(week: ClassWeek, today: dt.date) -> dict:
@@ -199,6 +203,25 @@ class MyClassView(SecureView):
         return redirect(url_for(".index", class_id=school_class.id, period_id=period.id,
                                 _anchor="period-marks"))
 
+    @expose("/extract")
+    def extract(self):
+        """A pupil's extract for the dates asked (001 2.11), the whole year by default, as a
+        PDF in the weekly sheet's look."""
+        school_class = self._class()
+        student_id = row_id(request.args.get("student"))
+        if student_id is None:
+            abort(400)
+        year = school_class.year
+        start = date_arg("start") or year.start
+        end = date_arg("end") or min(year.end, SchoolSettings.current().today())
+        try:
+            found = extract.read_extract(school_class, student_id, start, end)
+        except RuleError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for(".index", class_id=school_class.id, _anchor="extract"))
+        return pdf(extract.extract_pdf(found),
+                   f"vypiska-{student_id}-{start:%Y%m%d}-{end:%Y%m%d}.pdf")
+
     @expose("/sheet")
     def sheet(self):
         """The all-subjects sheet of the period, to print (the page's print stylesheet)."""
@@ -242,3 +265,4 @@ def reviewed(text: str) -> dict[tuple[int, int], str]:
 
 def register(panel) -> None:
     panel.add_view(MyClassView(name="Мой класс", url="/my-class", endpoint="myclass"))
+    diary_passwords.register(panel)

@@ -210,6 +210,21 @@ def my_class_id(staff: Staff, wanted: int | None) -> int | None:
     return wanted if wanted in own else None
 
 
+def may_issue_diary_passwords(staff: Staff, class_id: int) -> bool:
+    """Rules 4 and 5: the class teacher issues and rotates the diary passwords of their own
+    class (the public help page says so); the admin, who manages accounts, of any class."""
+    return staff.has_role(*ACCOUNTS) or is_class_teacher(staff, class_id)
+
+
+def diary_password_classes(staff: Staff, year: AcademicYear | None):
+    """The classes of the year whose diary passwords the staff member issues (see
+    may_issue_diary_passwords), in the school's order."""
+    query = SchoolClass.select().order_by(SchoolClass.grade, SchoolClass.letter)
+    query = query.where(SchoolClass.year == (year.id if year else 0))
+    return query if staff.has_role(*ACCOUNTS) else query.where(
+        SchoolClass.class_teacher == staff.id)
+
+
 def class_pupil_ids(staff: Staff, cache: dict | None = None) -> list[int]:
     """Rule 4: the pupils the movement book puts in the staff member's classes today, on
     the school's clock.

@@ -40,6 +40,7 @@ OPENS = {
     "account": EVERYONE,  # «Сменить пароль»: one's own account only
     "journal": TEACHERS | READ_ALL,
     "myclass": CLASS_TEACHERS,
+    "diary_passwords": CLASS_TEACHERS | {"admin"},  # their own class's; the admin's any
     "printing": TEACHERS | READ_ALL,  # sheets of own classes, temporary journal of own subjects
     "timetable_week": TEACHERS | READ_ALL,  # a teacher's own week and their classes'
     "audit": READ_ALL | {"admin"},
@@ -211,6 +212,29 @@ def test_plan_topics_of_another_teacher_stay_closed(browser, people, school):
     browser.post("/setup/plans/delete/", {"id": topic.id})
     browser.post("/setup/plans/action/", {"action": "delete", "rowid": topic.id})
     assert PlanTopic.get_by_id(topic.id).title == "Дроби"
+
+
+def test_rule_4_diary_passwords_only_for_own_class(browser, people, school, monkeypatch):
+    """6А's class teacher issues and rotates 6А's diary passwords and never 5А's: no
+    password issued, no slip given, no rebuild started for another class."""
+    import models.diary as diary_model
+    from models import DiaryAccess, SchoolSettings
+
+    monkeypatch.setattr(diary_model, "ITERATIONS", 1000)
+    SchoolSettings.update(diary_base_url="https://dnevnik.school.ru/").execute()
+    browser.login(people.class_teacher.login)
+    for form in ({"class_id": school.c5.id}, {"class_id": school.c5.id, "rotate": "1"},
+                 {"class_id": school.c5.id, "student": school.pupils5[0].id}):
+        assert browser.post("/diary-passwords/issue", form).status_code == 403
+    assert browser.post("/diary-passwords/refresh", {"class_id": school.c5.id}
+                        ).status_code == 403
+    assert browser.get(f"/diary-passwords/?class_id={school.c5.id}").status_code == 403
+    assert DiaryAccess.select().count() == 0
+    own = browser.post("/diary-passwords/issue", {"class_id": school.c6.id})
+    assert own.mimetype == "application/pdf"
+    rotated = browser.post("/diary-passwords/issue", {"class_id": school.c6.id, "rotate": "1"})
+    assert rotated.mimetype == "application/pdf"
+    assert [a.student_id for a in DiaryAccess.select()] == [school.pupil6.id]
 
 
 def test_printing_only_for_own_class_and_own_subjects(browser, people, school):
