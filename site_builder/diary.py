@@ -20,6 +20,7 @@ from peewee import fn
 from models import (
     AcademicYear,
     Attendance,
+    Bell,
     DayTransfer,
     Holiday,
     Lesson,
@@ -30,6 +31,7 @@ from models import (
     PeriodMark,
     SchoolClass,
     SchoolSettings,
+    Staff,
     Student,
     SubgroupMember,
     Subject,
@@ -37,7 +39,7 @@ from models import (
     TimetableSlot,
     WorkType,
 )
-from models.calendar import parse_grades
+from models.calendar import SchoolCalendar, parse_grades
 from models.diary import DiaryAccess
 from models.record import ClassRecord, LessonRow
 
@@ -52,6 +54,32 @@ class Entry:
     comments: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A lesson the timetable plans on a day not yet recorded («по расписанию»)."""
+
+    number: int
+    bell: str  # «08:30–09:15», or "" without a bell for that number
+    subject: str
+    room: str
+
+
+@dataclass(frozen=True)
+class Due:
+    """Homework as the day it is due shows it: set at `lesson`, due on `day`."""
+
+    lesson: LessonRow
+    day: dt.date
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """A lesson of the current week given by a teacher other than the timetable's."""
+
+    lesson: LessonRow
+    planned_teacher: str
+
+
 @dataclass
 class Diary:
     """Everything one pupil's pages show."""
@@ -62,9 +90,13 @@ class Diary:
     entries: list[Entry]
     period_marks: dict[tuple[int, int | None, str], str]  # (subject, period, kind) -> value
     averages: dict[tuple[int, int], Fraction | None]  # (period id, subject id) -> rule 7
-    timetable: list[TimetableSlot]
+    timetable: list[TimetableSlot]  # the pupil's slots valid today, by weekday and number
     news: list[News]
     fingerprint: str = ""
+    planned: dict[dt.date, list[Planned]] = field(default_factory=dict)  # the current week
+    due: dict[dt.date, list[Due]] = field(default_factory=dict)  # homework by the day due
+    bells: dict[int, str] = field(default_factory=dict)  # lesson number -> «08:30–09:15»
+    substitutions: list[Substitution] = field(default_factory=list)
 
     @property
     def token(self) -> str:
@@ -136,19 +168,24 @@ class ClassRows:
     process, in a few queries whatever the class's size."""
 
     record: ClassRecord
-    timetable: list[TimetableSlot]
+    timetable: list[TimetableSlot]  # every slot of the class valid in the year
     news: list[News]
     plain: dict[int, Entry]  # a lesson with nothing of the pupil's own, shared by all
+    calendar: SchoolCalendar
+    bells: list[Bell]  # every bell valid in the year
+    due: dict[int, dt.date] = field(default_factory=dict)  # lesson with homework -> due day
 
     @classmethod
     def read(cls, plan: ClassPlan) -> ClassRows:
-        record, school_class, today = plan.record, plan.school_class, plan.today
+        record, school_class, year = plan.record, plan.school_class, plan.year
         record.members  # noqa: B018 (read here, once, not per pupil)
         slot = TimetableSlot
-        timetable = list(slot.select(slot, Subject).join(Subject)
-                         .where((slot.school_class == school_class)
-                                & slot.valid_between(today))
-                         .order_by(slot.weekday, slot.number))
+        timetable = list(slot.select(slot, Subject, Staff).join(Subject).switch(slot)
+                         .join(Staff).where((slot.school_class == school_class)
+                                            & slot.valid_between(year.start, year.end))
+                         .order_by(slot.weekday, slot.number, Subject.sort_order))
+        bells = list(Bell.select().where(Bell.valid_between(year.start, year.end))
+                     .order_by(Bell.number, Bell.valid_from))
         news = list(News.select().where((News.is_published == True)  # noqa: E712
                                         & (News.school_class.is_null()
                                            | (News.school_class == school_class)))
@@ -156,7 +193,52 @@ class ClassRows:
         settings = SchoolSettings.current()
         for item in news:  # stored in UTC, shown on the school's clock
             item.published_local = settings.local_time(item.published_at)
-        return cls(record, timetable, news, {x.id: Entry(x) for x in record.lessons})
+        rows = cls(record, timetable, news, {x.id: Entry(x) for x in record.lessons},
+                   SchoolCalendar.of(year), bells)
+        rows.due = rows._due_days(school_class)
+        return rows
+
+    def valid_on(self, day: dt.date) -> list[TimetableSlot]:
+        """The class's week timetable as it stands on the day (every weekday's slots)."""
+        return [t for t in self.timetable
+                if t.valid_from <= day and (t.valid_to is None or day <= t.valid_to)]
+
+    def slots_on(self, day: dt.date) -> list[TimetableSlot]:
+        """The class's slots (every group's) the timetable has on the day, by number."""
+        return [t for t in self.valid_on(day) if t.weekday == day.isoweekday()]
+
+    def bells_on(self, day: dt.date) -> dict[int, str]:
+        """Lesson number -> «08:30–09:15», the bells valid on the day."""
+        return {b.number: f"{b.starts:%H:%M}–{b.ends:%H:%M}" for b in self.bells
+                if b.valid_from <= day and (b.valid_to is None or day <= b.valid_to)}
+
+    def _due_days(self, school_class: SchoolClass, ahead: int = 28) -> dict[int, dt.date]:
+        """The day each lesson's homework is due: the next recorded lesson of the same
+        class, subject and group on a later day; else (this class's lessons) the next
+        school day within `ahead` days whose timetable has that subject for that group."""
+        by_journal: dict[tuple, list[LessonRow]] = defaultdict(list)
+        for lesson in self.record.lessons:  # in date order
+            by_journal[lesson.class_id, lesson.subject_id, lesson.subgroup_id].append(lesson)
+        due: dict[int, dt.date] = {}
+        for lessons in by_journal.values():
+            for i, lesson in enumerate(lessons):
+                if not lesson.homework.strip():
+                    continue
+                later = next((x.date for x in lessons[i + 1:] if x.date > lesson.date), None)
+                if later is None and lesson.class_id == school_class.id:
+                    later = self._planned_day(lesson, school_class.grade, ahead)
+                if later is not None:
+                    due[lesson.id] = later
+        return due
+
+    def _planned_day(self, lesson: LessonRow, grade: int, ahead: int) -> dt.date | None:
+        for offset in range(1, ahead + 1):
+            day = lesson.date + dt.timedelta(days=offset)
+            if self.calendar.is_school_day(day, grade) and any(
+                    t.subject_id == lesson.subject_id and t.subgroup_id == lesson.subgroup_id
+                    for t in self.slots_on(day)):
+                return day
+        return None
 
 
 def _read_class(plan: ClassPlan, ids: list[int]) -> Iterator[Diary]:
@@ -182,10 +264,43 @@ def _read_class(plan: ClassPlan, ids: list[int]) -> Iterator[Diary]:
         diary = Diary(plan.accesses[sid], member.student, plan.school_class, entries,
                       record.pupil_period_marks(sid),
                       {(begun[i].id, subject): a for (i, subject), a in averages.items()},
-                      [t for t in shared.timetable if t.subgroup_id is None
-                       or t.subgroup_id in member.groups], shared.news)
+                      [t for t in shared.valid_on(plan.today)
+                       if t.subgroup_id is None or t.subgroup_id in member.groups],
+                      shared.news)
         diary.fingerprint = plan.prints[sid]
+        diary.bells = shared.bells_on(plan.today)
+        _week(diary, shared, member, seen, plan.today)
         yield diary
+
+
+def _week(diary: Diary, shared: ClassRows, member, seen: list[LessonRow],
+          today: dt.date) -> None:
+    """The current week's planned lessons on the pupil's days with nothing recorded, the
+    week's substitutions, and the pupil's homework by the day it is due."""
+    monday = today - dt.timedelta(days=today.weekday())
+    sunday = monday + dt.timedelta(days=6)
+    class_id, grade = diary.school_class.id, diary.school_class.grade
+    recorded = {x.date for x in seen}
+    for offset in range(7):
+        day = monday + dt.timedelta(days=offset)
+        if day in recorded or not shared.calendar.is_school_day(day, grade):
+            continue
+        bells = shared.bells_on(day)
+        planned = [Planned(t.number, bells.get(t.number, ""), t.subject.name, t.room.strip())
+                   for t in shared.slots_on(day)
+                   if t.subgroup_id is None or member.in_group_on(t.subgroup_id, day)]
+        if planned:
+            diary.planned[day] = planned
+    for lesson in seen:
+        if monday <= lesson.date <= sunday and lesson.class_id == class_id:
+            slot = next((t for t in shared.slots_on(lesson.date)
+                         if t.number == lesson.number and t.subgroup_id == lesson.subgroup_id
+                         and t.subject_id == lesson.subject_id), None)
+            if slot is not None and slot.teacher_id != lesson.teacher_id:
+                diary.substitutions.append(Substitution(lesson, slot.teacher.short_name))
+        day = shared.due.get(lesson.id)
+        if day is not None:
+            diary.due.setdefault(day, []).append(Due(lesson, day))
 
 
 def _stamps(school_class: SchoolClass, class_ids: list[int], ids: list[int]) -> dict:
@@ -207,7 +322,7 @@ def _stamps(school_class: SchoolClass, class_ids: list[int], ids: list[int]) -> 
     class_rows = (
         stats(Lesson, Lesson.school_class.in_(class_ids)),
         stats(TimetableSlot, TimetableSlot.school_class == school_class),
-        stats(News), stats(Subject), stats(WorkType),
+        stats(News), stats(Subject), stats(WorkType), stats(Bell), stats(Staff),
         stats(Holiday, Holiday.year == school_class.year_id),
         stats(DayTransfer, DayTransfer.year == school_class.year_id),
         school_class.updated_at,

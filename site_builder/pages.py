@@ -164,8 +164,9 @@ class DiaryPages:
         for monday in self.weeks:
             days, off = self._days(diary.school_class, monday, tuple(by_week.get(monday, ())))
             html = self._templates["week"].render(
-                nav=nav, days=[(title, lessons.get(day)) for day, title in days], off=off,
-                week_head=self._week_heads[monday], weeks_nav=self._weeks_nav,
+                nav=nav, days=[(title, lessons.get(day), self._planned(day, diary.planned),
+                                self._due(diary.due.get(day, ()))) for day, title in days],
+                off=off, week_head=self._week_heads[monday], weeks_nav=self._weeks_nav,
                 legend=self._legend)
             pages[week_page(monday)] = html
         # The current week, the diary's first page: one body, encrypted for each name
@@ -181,12 +182,35 @@ class DiaryPages:
         pages["news.html"] = self._page("news", diary, nav)
         return pages
 
+    def _planned(self, day: dt.date, planned: dict) -> Markup | None:
+        """A day's lessons «по расписанию» (the current week's days not yet recorded)."""
+        lessons = planned.get(day)
+        if not lessons:
+            return None
+        key = (day, tuple(lessons))
+        html = self._entries.get(key)
+        if html is None:
+            html = self._entries[key] = self._parts.planned(lessons)
+        return html
+
+    def _due(self, due) -> Markup | None:
+        """The homework due on a day, with the day each was set (shared by the pupils who
+        have the same lessons)."""
+        if not due:
+            return None
+        key = ("due", *(d.lesson.id for d in due))
+        html = self._entries.get(key)
+        if html is None:
+            html = self._entries[key] = self._parts.due(due)
+        return html
+
     def _page(self, name: str, diary: Diary, nav: Markup, **context) -> str:
         return self._templates[name].render(diary=diary, nav=nav, **context)
 
     def _periods(self, diary: Diary, periods: list[Period]) -> list:
-        """Each period begun so far: per subject its marks, weighted average (rule 7, from
-        the journal's reader) and period mark, in one pass over the pupil's lessons."""
+        """Each period begun so far, the latest first: per subject its marks, weighted
+        average (rule 7, from the journal's reader) and period mark, in one pass over the
+        pupil's lessons."""
         begun = [p for p in periods if p.start <= self.today]
         subjects: list[dict[str, int]] = [{} for _ in begun]  # name -> subject id
         marks: list[dict[str, list[str]]] = [defaultdict(list) for _ in begun]
@@ -206,10 +230,11 @@ class DiaryPages:
             subjects[index][name] = subject_id
             if entry.marks:
                 marks[index][name].extend(v for v, _ in entry.marks)
+        # The current period (the last begun) first: what a parent looks for (issue 15.1).
         return [(period, [{"subject": name, "marks": marks[i][name],
                            "average": format_average(diary.averages.get(
                                (period.id, subjects[i][name]))),
                            "period_mark": diary.period_marks.get(
                                (subjects[i][name], period.id, "period"), "")}
                           for name in sorted(subjects[i])])
-                for i, period in enumerate(begun)]
+                for i, period in reversed(list(enumerate(begun)))]
