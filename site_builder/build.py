@@ -149,11 +149,14 @@ class DiaryJob:
         for outcome in shown:
             self.release.show_diary(outcome.token, outcome.folder)
         self.release.reuse("robots.txt", ROBOTS.encode())
-        # With directory listing on, /d/ would list every diary's address.
-        if self.release.reuse(f"{DIARIES}/index.html", b""):
-            self.report.unchanged += 1
-        else:
-            self.report.written += 1
+        # With directory listing on, /d/ would list every diary's address. Beside it, the
+        # worker that keeps unlocked diaries for use offline (its scope d/ covers them all)
+        # and the web app manifest.
+        for name, data in shared_files().items():
+            if self.release.reuse(f"{DIARIES}/{name}", data):
+                self.report.unchanged += 1
+            else:
+                self.report.written += 1
 
     def _record(self, outcome: Outcome) -> None:
         self.outcomes[outcome.token] = outcome
@@ -244,7 +247,7 @@ class DiaryJob:
         if previous is None:
             return 0
         removed = len(files(previous, skip=DIARIES) - public)
-        gone = set(os.listdir(previous / DIARIES)) - set(self.outcomes) - {"index.html"} \
+        gone = set(os.listdir(previous / DIARIES)) - set(self.outcomes) - set(shared_files()) \
             if (previous / DIARIES).is_dir() else set()
         return removed + sum(len(files(previous / DIARIES / token)) for token in gone)
 
@@ -255,6 +258,13 @@ class DiaryJob:
                                        "settings": self.settings_digest, "pupils": {
             token: [o.fingerprint, o.pages] for token, o in self.outcomes.items()}}).encode())
         tmp.replace(self.manifest_path)
+
+
+def shared_files() -> dict[str, bytes]:
+    """The files in d/ beside the diaries' folders, by name: an empty index.html, the
+    service worker, the web app manifest and its icon (see shell.OFFLINE)."""
+    return {"index.html": b""} | {name: (shell.OFFLINE / name).read_bytes()
+                                  for name in shell.OFFLINE_FILES}
 
 
 def files(root: Path, skip: str = "") -> set[str]:

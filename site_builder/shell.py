@@ -21,6 +21,10 @@ TEMPLATE = "diary_shell.html"
 SCRIPT = THEME / "static" / "unlock.js"
 STYLE = THEME / "static" / "diary.css"
 DEFAULT_TITLE = "Электронный дневник"
+# Written into d/ by the build: the service worker that keeps an unlocked diary's pages
+# (still encrypted) for use with no signal, and the web app manifest with its icon.
+OFFLINE = THEME / "offline"
+OFFLINE_FILES = ("sw.js", "manifest.webmanifest", "icon.svg")
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{8,}")
 # Outside JSON strings these never occur, inside them \u escapes mean the same text.
@@ -34,9 +38,12 @@ def csp_hash(text: str) -> str:
 
 
 def content_security_policy(script: str, style: str) -> str:
-    """A policy that allows the one inline script and style and nothing else to load."""
+    """A policy that allows the one inline script and style and nothing else to load, but
+    the site's own service worker and web app manifest (d/sw.js, d/manifest.webmanifest:
+    see OFFLINE), which 'self' matches over http(s) only."""
     return (f"default-src 'none'; script-src {csp_hash(script)}; style-src {csp_hash(style)}; "
-            "img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'")
+            "img-src data:; connect-src 'none'; worker-src 'self'; manifest-src 'self'; "
+            "form-action 'none'; base-uri 'none'")
 
 
 def _compact_script(script: str) -> str:

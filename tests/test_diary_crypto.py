@@ -253,6 +253,7 @@ def test_csp_allows_exactly_the_inline_script_and_style():
     assert csp["content"] == (
         f"default-src 'none'; script-src {sha256_source(script)}; "
         f"style-src {sha256_source(style)}; img-src data:; connect-src 'none'; "
+        "worker-src 'self'; manifest-src 'self'; "
         "form-action 'none'; base-uri 'none'")
     assert "crypto.subtle" in script and "#unlock" in style
     # Nothing the policy would block: no style attributes, no external resources.

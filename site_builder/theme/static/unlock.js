@@ -8,6 +8,9 @@
  * The key, never the password, is kept: in sessionStorage for this tab (so the other
  * weeks open without asking), and with «Запомнить» as a non-extractable CryptoKey in
  * IndexedDB with an expiry (never on file://, where all local files share storage).
+ * Over http(s) a service worker (d/sw.js, written by the build) keeps this diary's pages,
+ * still encrypted, once it was unlocked here, so that they open with no signal; the page
+ * adds the web app manifest («На главный экран»). «Выйти» deletes the kept pages.
  * Inlined by site_builder/shell.py and allowed by its hash in the page's CSP.
  */
 (() => {
@@ -33,6 +36,9 @@
   const rememberDays = Number(body.dataset.rememberDays) || 0;
   const onFile = location.protocol === "file:";
   const canRemember = !onFile && rememberDays > 0 && "indexedDB" in window;
+  const canKeep = !onFile && window.isSecureContext && "serviceWorker" in navigator &&
+    "caches" in window;
+  const cacheName = "diary-" + token;
   const sessionName = "diary-key:" + token;
   const form = $("unlock");
   const field = $("password");
@@ -126,8 +132,44 @@
     return rememberedKey();
   }
 
+  // The site's shell for this folder: its worker and manifest live in d/, beside the
+  // diaries. Only over http(s): a worker cannot serve file:// pages.
+  function offlineShell() {
+    if (!canKeep) return;
+    const manifest = document.createElement("link");
+    manifest.rel = "manifest";
+    manifest.href = "../manifest.webmanifest";
+    document.head.append(manifest);
+    navigator.serviceWorker.register("../sw.js", { scope: "../" }).catch(() => {
+      /* no worker (private mode, a host without it): the diary opens online only */
+    });
+  }
+
+  // The pages of this diary the worker keeps after an unlock: this one, the current week
+  // and every page the week links to in the same folder (weeks, marks, timetable, news).
+  function keepOffline() {
+    if (!canKeep) return;
+    const here = new URL(".", location.href).href;
+    const pages = new Set([location.href.split("#")[0], here, here + "index.html"]);
+    for (const link of diary.querySelectorAll("a[href]")) {
+      const url = new URL(link.getAttribute("href"), location.href);
+      url.hash = "";
+      if (url.href.startsWith(here) && !url.href.slice(here.length).includes("/")) {
+        pages.add(url.href);
+      }
+    }
+    navigator.serviceWorker.ready.then((registration) => {
+      if (registration.active && body.classList.contains("unlocked")) {
+        registration.active.postMessage({ keep: token, pages: [...pages] });
+      }
+    }).catch(() => { /* the diary still opens online */ });
+  }
+
   async function forget() {
     try { sessionStorage.removeItem(sessionName); } catch (error) { /* storage disabled */ }
+    if (canKeep) {
+      try { await caches.delete(cacheName); } catch (error) { /* nothing was kept */ }
+    }
     if (canRemember) {
       try {
         await keyStore("readwrite", (store) => store.delete(token));
@@ -152,6 +194,7 @@
     status.hidden = true;
     logout.hidden = false;
     body.classList.add("unlocked");
+    keepOffline();
   }
 
   function ask(text) {
@@ -217,6 +260,7 @@
       location.reload();
     });
     $("remember-row").hidden = !canRemember;
+    offlineShell();
     status.textContent = MESSAGES.opening;
     status.hidden = false;
     let key = null;
