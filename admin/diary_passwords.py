@@ -48,7 +48,9 @@ def content_folder() -> Path:
 class PupilLine:
     student: Student
     access: DiaryAccess | None
-    online: bool
+    online: bool  # the live site shows the diary, built after its password was issued
+    listed: bool  # the live site shows the diary (under an older password, if not online)
+    issued: dt.datetime | None  # on the school's clock
 
 
 @dataclass
@@ -72,6 +74,17 @@ class Section:
         return sum(p.access is not None and not p.online for p in self.pupils)
 
 
+def build_started(release: Path) -> dt.datetime:
+    """When the live release's build began (UTC, naive): its name is the moment to the
+    microsecond on the server's clock (publish.Release), taken before the build reads the
+    keys, so a password issued before it is in that build."""
+    try:
+        local = dt.datetime.strptime(release.name.split("-")[0], "%Y%m%dT%H%M%S%f")
+    except ValueError:  # not named by a build: its time to the second will do
+        return dt.datetime.fromtimestamp(release.stat().st_mtime, dt.UTC).replace(tzinfo=None)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
 def section(school_class: SchoolClass) -> Section:
     """The class's pupils today with their passwords and diaries, and the builds' times."""
     settings = SchoolSettings.current()
@@ -82,11 +95,15 @@ def section(school_class: SchoolClass) -> Section:
     live = site.resolve() if site.is_symlink() else None
     shown = set(os.listdir(live / DIARIES)) if live and (live / DIARIES).is_dir() else set()
     build = background.state()
-    last = (settings.local_time(dt.datetime.fromtimestamp(live.stat().st_mtime, dt.UTC)
-                                .replace(tzinfo=None)) if live else None)
-    return Section(school_class, [PupilLine(p, accesses.get(p.id), p.id in accesses
-                                            and accesses[p.id].token in shown)
-                                  for p in pupils], last, build,
+    built = build_started(live) if live else None
+    lines = []
+    for pupil in pupils:
+        row = accesses.get(pupil.id)
+        listed = row is not None and row.token in shown
+        lines.append(PupilLine(pupil, row, listed and row.issued_at < built, listed,
+                               settings.local_time(row.issued_at) if row else None))
+    last = settings.local_time(built) if built else None
+    return Section(school_class, lines, last, build,
                    *(settings.local_time(t) if t else None
                      for t in (build.started, build.finished)))
 

@@ -11,6 +11,7 @@ import pytest
 import models.diary as diary_model
 from models import AuditEntry, DiaryAccess, SchoolSettings
 from site_builder import background, lock
+from tests.chromium import log_in
 from tests.outputs import CONTENT, FAST_ITERATIONS, pages_of
 from tests.panel import Browser, fill, text
 
@@ -60,7 +61,8 @@ def test_class_teacher_issues_slips_and_rotates_one(panel, school, people):
 
     page = my_class(panel, school)
     assert "не выдан" not in page and "(0)" in page
-    assert "3 дневника ещё не в сети:" in page and "после ночной сборки" in page
+    assert "3 дневника ещё не в сети с новым паролем:" in page
+    assert "после ночной сборки" in page
     assert "сайт ещё не собирался" in page  # no build yet: no time to give
 
     again = panel.post("/diary-passwords/issue", {"class_id": school.c5.id, "back": "myclass"},
@@ -107,6 +109,13 @@ def test_the_class_diaries_go_online_at_once(panel, school, tmp_path):
     for access in DiaryAccess.select():
         assert (tmp_path / "output" / "site" / "d" / access.token / "index.html").exists()
 
+    # A rotated password opens the diary only once a build has encrypted it anew.
+    panel.post("/diary-passwords/issue", {"class_id": school.c5.id, "rotate": "1",
+                                          "student": school.pupils5[0].id})
+    page = my_class(panel, school)
+    assert "1 дневник ещё не в сети с новым паролем" in page
+    assert page.count("новый пароль — после сборки") == 1 and page.count(">в сети<") == 2
+
 
 def test_never_two_builds_at_once(panel, school, tmp_path):
     """A build running elsewhere (the nightly one) holds the lock: the panel's says so."""
@@ -144,3 +153,33 @@ def test_the_settings_form_refuses_plain_http_beyond_this_computer(browser, peop
         "threshold_3": "2.5", "threshold_4": "3.5", "threshold_5": "4.5"})
     assert SchoolSettings.current().diary_base_url == ""
     assert "должен начинаться с https://" in text(page) and "http://localhost/" in text(page)
+
+
+def test_in_chromium_the_slips_download_and_the_diaries_go_online(new_page, app, school, people,
+                                                                   monkeypatch, tmp_path):
+    """The class teacher's clicks in a real browser: the slips arrive as a PDF download, the
+    section then says the diaries are not online yet, and the rebuild puts them online."""
+    monkeypatch.setattr(diary_model, "ITERATIONS", FAST_ITERATIONS)
+    SchoolSettings.update(diary_base_url=BASE_URL).execute()
+    app.config["SITE_CONTENT"] = str(CONTENT)
+    page = new_page()
+    log_in(page, people.class_teacher.login)  # 5А's class teacher in the browser tests
+    page.goto(f"/my-class/?class_id={school.c5.id}#diary-passwords")
+    section = page.locator("#slips-panel")
+    with page.expect_download() as download:
+        section.get_by_role("button", name="Выдать пароли тем, у кого их нет (3)").click()
+    slips = download.value
+    assert slips.suggested_filename.endswith(".pdf")
+    assert "Иванов Тест" in "\n".join(pages_of(slips.path().read_bytes()))
+
+    page.reload()
+    assert "3 дневника ещё не в сети" in section.inner_text()
+    assert section.get_by_text("появится после сборки").count() == 3
+    section.screenshot(path=tmp_path / "slips-panel.png")
+
+    section.get_by_role("button", name="Обновить дневники класса сейчас").click()
+    page.wait_for_load_state()
+    assert not wait_for_the_build().failed
+    page.reload()
+    assert section.get_by_text("в сети", exact=True).count() == 3
+    assert "Сборка из панели закончена" in section.inner_text()
