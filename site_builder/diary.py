@@ -95,6 +95,7 @@ class Diary:
     fingerprint: str = ""
     planned: dict[dt.date, list[Planned]] = field(default_factory=dict)  # the current week
     due: dict[dt.date, list[Due]] = field(default_factory=dict)  # homework by the day due
+    due_of: dict[int, dt.date] = field(default_factory=dict)  # lesson -> its homework's day
     bells: dict[int, str] = field(default_factory=dict)  # lesson number -> «08:30–09:15»
     substitutions: list[Substitution] = field(default_factory=list)
 
@@ -268,7 +269,7 @@ def _read_class(plan: ClassPlan, ids: list[int]) -> Iterator[Diary]:
                        if t.subgroup_id is None or t.subgroup_id in member.groups],
                       shared.news)
         diary.fingerprint = plan.prints[sid]
-        diary.bells = shared.bells_on(plan.today)
+        diary.bells, diary.due_of = shared.bells_on(plan.today), shared.due
         _week(diary, shared, member, seen, plan.today)
         yield diary
 

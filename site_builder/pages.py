@@ -25,6 +25,7 @@ from .diary import Diary
 
 TEMPLATES = Path(__file__).with_name("templates") / "diary"
 WEEKDAY_NAMES = [w.capitalize() for w in WEEKDAYS]
+WEEKDAY_SHORT = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"]
 ALLOWED_TAGS = {"p", "br", "b", "strong", "i", "em", "u", "s", "ul", "ol", "li", "a", "code",
                 "pre", "blockquote", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td"}
 
@@ -46,7 +47,8 @@ def markdown(text: str) -> Markup:
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(markdown=markdown, weekday_names=WEEKDAY_NAMES, codes=ATTENDANCE_CODES,
+    env.globals.update(markdown=markdown, weekday_names=WEEKDAY_NAMES, weekday_short=WEEKDAY_SHORT,
+                       codes=ATTENDANCE_CODES,
                        delta=dt.timedelta, is_low=is_low_mark, low_marks=sorted(LOW_MARKS))
     return env
 
@@ -95,7 +97,7 @@ class DiaryPages:
         self._templates = {name: env.get_template(f"{name}.html")
                            for name in ("week", "marks", "timetable", "news", "_nav")}
         self._parts = env.get_template("_parts.html").module
-        self._lessons: dict[int, tuple[Markup, Markup]] = {}
+        self._lessons: dict[tuple, tuple[Markup, Markup]] = {}
         self._entries: dict[tuple | int, Markup] = {}  # a lesson as a pupil sees it
         self._places: dict[tuple, tuple] = {}  # (lesson, class) -> (period index, subject)
         self.weeks = weeks = school_weeks(first_day, today)
@@ -110,22 +112,26 @@ class DiaryPages:
                                           weeks[i + 1] if i + 1 < len(weeks) else None)
             for i, monday in enumerate(weeks)}
 
-    def entry(self, entry) -> Markup:
-        """One lesson of a pupil's week (pupils with the same marks in it share the markup)."""
+    def entry(self, entry, due: dt.date | None = None) -> Markup:
+        """One lesson of a pupil's week (pupils with the same marks in it share the markup);
+        `due`: the day its homework is due."""
         if entry.marks or entry.attendance or entry.comments:
-            key = (entry.lesson.id, entry.attendance, tuple(entry.marks), tuple(entry.comments))
+            key = (entry.lesson.id, due, entry.attendance, tuple(entry.marks),
+                   tuple(entry.comments))
         else:
-            key = entry.lesson.id
+            key = (entry.lesson.id, due)
         html = self._entries.get(key)
         if html is None:
-            html = self._entries[key] = self._parts.entry(entry, *self._lesson(entry.lesson))
+            html = self._entries[key] = self._parts.entry(entry, *self._lesson(entry.lesson,
+                                                                               due))
         return html
 
-    def _lesson(self, lesson) -> tuple[Markup, Markup]:
-        parts = self._lessons.get(lesson.id)
+    def _lesson(self, lesson, due: dt.date | None) -> tuple[Markup, Markup]:
+        key = (lesson.id, due)
+        parts = self._lessons.get(key)
         if parts is None:
-            parts = self._lessons[lesson.id] = (self._parts.head(lesson),
-                                                self._parts.body(lesson))
+            parts = self._lessons[key] = (self._parts.head(lesson),
+                                          self._parts.body(lesson, due))
         return parts
 
     def _days(self, school_class: SchoolClass, monday: dt.date,
@@ -154,7 +160,7 @@ class DiaryPages:
     def render(self, diary: Diary, periods: list[Period]) -> dict[str, str]:
         by_day: dict[dt.date, list] = defaultdict(list)
         for entry in diary.entries:
-            by_day[entry.lesson.date].append(self.entry(entry))
+            by_day[entry.lesson.date].append(self.entry(entry, diary.due_of.get(entry.lesson.id)))
         lessons = {day: Markup("".join(entries)) for day, entries in by_day.items()}
         by_week: dict[dt.date, list[dt.date]] = defaultdict(list)
         for day in lessons:  # in date order, as the entries are

@@ -100,7 +100,8 @@ def test_monday_morning_shows_the_timetable_and_the_homework_due(week):
     friday = last.split("<h2>Пятница, 20.11</h2>")[1].split("</article>")[0]
     assert "Математика задано 16.11 Стр. 40, № 7" in words(friday)
     set_on = last.split("<h2>Понедельник, 16.11</h2>")[1].split("</article>")[0]
-    assert "Домашнее задание: Стр. 40, № 7" in words(set_on) and "d-planned" not in last
+    assert "Домашнее задание: Стр. 40, № 7 к уроку пт 20.11" in words(set_on)
+    assert "d-planned" not in last  # a past week plans nothing
 
 
 def test_a_recorded_day_and_a_day_off_plan_nothing(week):
