@@ -137,6 +137,10 @@ def plan_classes(today: dt.date) -> Iterator[ClassPlan]:
     if year is None:
         return
     six_day = parse_grades(SchoolSettings.current().six_day_grades)
+    # The timetable page shows the slots and bells valid today: a change of the day's
+    # timetable mid-week rebuilds it though no row changed.
+    bells = tuple(i for (i,) in Bell.select(Bell.id).where(Bell.valid_between(today))
+                  .order_by(Bell.id).tuples())
     for school_class in (SchoolClass.select().where(SchoolClass.year == year)
                          .order_by(SchoolClass.grade, SchoolClass.letter)):
         ids = school_class.student_ids_on(today)
@@ -151,9 +155,13 @@ def plan_classes(today: dt.date) -> Iterator[ClassPlan]:
         # The pages depend on the date only through the current week and the periods begun;
         # the days the weeks show, on the calendar: the year's dates, its holidays and
         # transfers (_stamps) and the grade's week.
+        slot = TimetableSlot
+        valid = tuple(i for (i,) in slot.select(slot.id).where(
+            (slot.school_class == school_class) & slot.valid_between(today))
+            .order_by(slot.id).tuples())
         calendar = (today - dt.timedelta(days=today.weekday()),
                     sum(1 for p in periods if p.start <= today), year.updated_at,
-                    school_class.grade in six_day)
+                    school_class.grade in six_day, valid, bells)
         prints = {sid: hashlib.sha256(repr((stamps["class"], stamps.get(sid), calendar,
                                             accesses[sid].key, accesses[sid].salt,
                                             accesses[sid].token)).encode()).hexdigest()

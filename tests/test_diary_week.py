@@ -203,3 +203,20 @@ def test_the_shell_is_unchanged_around_the_pages(week):
     assert page.read_text() == render_shell(payload_of(page), token)
     for secret in ("Математика", "08:30", "каб. 12", "задано"):
         assert secret not in page.read_text()
+
+
+def test_the_timetable_page_follows_a_slot_that_ends_mid_week(week):
+    """A slot valid until Monday is gone from Tuesday's timetable page, though no row
+    changed in between (the incremental build rebuilds for it)."""
+    school, passwords, tmp_path = week
+    TimetableSlot.create(school_class=school.c5, subject=school.english, subgroup=None,
+                         teacher=school.teacher, weekday=3, number=2, room="Актовый зал",
+                         valid_from=school.start, valid_to=MONDAY)
+    output = tmp_path / "output"
+    build(output, CONTENT, MONDAY)
+    folder, password = pages(output, passwords, school.pupils5[1])
+    assert "Актовый зал" in open_page(folder / "timetable.html", password)
+    report = build(output, CONTENT, MONDAY + dt.timedelta(days=1))
+    assert report.rendered == len(school.pupils5)
+    folder, password = pages(output, passwords, school.pupils5[1])
+    assert "Актовый зал" not in open_page(folder / "timetable.html", password)
