@@ -146,15 +146,21 @@ class DiaryPasswordsView(SecureView):
         """New passwords for the class's pupils who have none (or everyone's, rotated; or
         one pupil's): the slips PDF at once, as `journal credentials --pdf` writes it."""
         school_class = self._class(request.form.get("class_id", type=int))
-        student_id = row_id(request.form.get("student")) if request.form.get("student") \
-            else None
+        student_id = None
+        if request.form.get("student"):  # one pupil: never the class for an unreadable id
+            student_id = row_id(request.form["student"])
+            if student_id is None:
+                abort(400)
         rotate = request.form.get("rotate") == "1"
         settings = SchoolSettings.current()
         try:
             base_url = cred.check_base_url(settings.diary_base_url)
             pairs = cred.select_pupils(school_class.name, student_id, settings.today())
-            if not pairs or pairs[0][0].id != school_class.id:
+            if not pairs:
                 raise RuleError("В классе нет учеников.")
+            if pairs[0][0].id != school_class.id:  # a class of another year, named alike
+                raise RuleError(f"{school_class.name} не из текущего учебного года: пароли "
+                                "выдаются ученикам нынешних классов.")
             grants = diary.plan([student for _, student in pairs], rotate=rotate)
             slips = cred.make_slips(pairs, grants, base_url)
             if not slips:

@@ -114,7 +114,8 @@ class MyClassView(SecureView):
             guardians=self._guardians([p.id for p in current]), period=period,
             periods=list(school_class.periods()), sheet=sheet, average_text=average_text,
             is_low=is_low_mark, low_marks=sorted(LOW_MARKS), card_url=card_links(),
-            passwords=diary_passwords.section(school_class), back="myclass", **context)
+            passwords=diary_passwords.section(school_class), back="myclass",
+            extract_pupils=extract.extract_pupils(school_class, today), **context)
 
     @staticmethod
     def _week(week: ClassWeek, today: dt.date) -> dict:

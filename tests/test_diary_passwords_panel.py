@@ -94,6 +94,15 @@ def test_no_slips_without_the_diary_address(panel, school):
     assert DiaryAccess.select().count() == 0
 
 
+def test_an_unreadable_pupil_never_means_the_whole_class(panel, school):
+    panel.post("/diary-passwords/issue", {"class_id": school.c5.id})
+    keys = {a.id: a.key for a in DiaryAccess.select()}
+    refused = panel.post("/diary-passwords/issue", {"class_id": school.c5.id, "rotate": "1",
+                                                    "student": "9" * 40})
+    assert refused.status_code == 400
+    assert {a.id: a.key for a in DiaryAccess.select()} == keys
+
+
 def test_the_class_diaries_go_online_at_once(panel, school, tmp_path):
     panel.post("/diary-passwords/issue", {"class_id": school.c5.id})
     assert "3 дневника ещё не в сети" in my_class(panel, school)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models import Attendance, Mark, PeriodMark
+from models import Attendance, Mark, Movement, PeriodMark
 from tests.outputs import pages_of
 from tests.panel import Browser
 
@@ -67,3 +67,16 @@ def test_the_extract_refuses_reversed_dates_and_another_class(app, browser, peop
     stranger.login(people.class_teacher.login)  # 6А's class teacher: not 5А's pupils
     refused = stranger.get(f"/my-class/extract?class_id={school.c5.id}&student={ivanov.id}")
     assert refused.status_code == 403
+
+
+def test_a_pupil_who_left_gets_the_extract_of_their_time_in_the_class(browser, people, school):
+    """The extract is asked for most when a pupil changes school: after the leaving they are
+    still offered, and the extract holds their marks up to it."""
+    ivanov, early, inside, later = two_weeks(school)
+    Movement.create(student=ivanov, kind="left", date=later, school_class=None)
+    browser.login(people.teacher.login)
+    page = browser.get(f"/my-class/?class_id={school.c5.id}").get_data(as_text=True)
+    assert f'value="{ivanov.id}">{ivanov.full_name} (выбыл из класса)' in page
+    sheet = pages_of(browser.get(f"/my-class/extract?class_id={school.c5.id}"
+                                 f"&student={ivanov.id}").data)[0]
+    assert f"{early:%d.%m}: 3" in sheet and f"{inside:%d.%m}: 4" in sheet

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from models import RuleError, SchoolClass, SchoolSettings, Student, Subject
+from models.classes import Membership
 from models.record import ClassRecord
 from models.rules import ATTENDANCE_CODES
 
@@ -88,6 +89,14 @@ def read_extract(school_class: SchoolClass, student_id: int, start: dt.date,
     return Extract(settings.name, student, school_class, start, end, settings.today(),
                    columns, [line for line in lines.values()
                              if line.marks or line.absences or any(line.finals)])
+
+
+def extract_pupils(school_class: SchoolClass, day: dt.date) -> list[Student]:
+    """Everyone the movement book put in the class by the day, those who left too (an
+    extract is asked for most when a pupil changes school), in the class list's order."""
+    return list(Student.select().where(Student.id.in_(Membership.entered(school_class.id, day)))
+                .order_by(Student.last_name, Student.first_name, Student.middle_name,
+                          Student.id))
 
 
 def _subject_names(ids: set[int]) -> dict[int, tuple[int, str]]:
