@@ -60,10 +60,11 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def serve_site(site: Path, port: int = SITE_PORT) -> tuple[ThreadingHTTPServer, str]:
+def serve_site(site: Path, port: int = SITE_PORT, handler_class=_QuietHandler,
+               ) -> tuple[ThreadingHTTPServer, str]:
     """Serve the built site (the `site` link, followed on every request, so a rebuild shows)
     on http://127.0.0.1 from a daemon thread; another port if this one is taken."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
+    handler = functools.partial(handler_class, directory=str(site))
     try:
         server = ThreadingHTTPServer((SITE_HOST, port), handler)
     except OSError:

@@ -5,13 +5,15 @@ the week; «Выйти» deletes what was kept, and with no signal nothing opens
 cache holds only published (encrypted) pages; file:// pages register no worker."""
 from __future__ import annotations
 
-import functools
 import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import time
+from http.server import SimpleHTTPRequestHandler
+from urllib.parse import urlsplit
 
 import pytest
 
 import models.diary as diary_model
+from demo.cli import serve_site
 from site_builder.build import build
 from tests.outputs import CONTENT, FAST_ITERATIONS, issue_all
 
@@ -57,16 +59,11 @@ def built(school, tmp_path, monkeypatch):
     output = tmp_path / "output"
     build(output, CONTENT, school.today, workers=1)
     Host.down.clear()
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(Host, directory=str(output / "site")))
-    thread = threading.Thread(target=server.serve_forever, name="offline-http", daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    server, base = serve_site(output / "site", 0, Host)  # as `journal demo` serves it
     yield base + access.path, password, output / "site"
     Host.down.clear()
     server.shutdown()
     server.server_close()
-    thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -83,6 +80,19 @@ def no_signal(context, off: bool) -> None:
         Host.down.set()
     else:
         Host.down.clear()
+
+
+def kept_pages(page, address: str) -> list[list[str]]:
+    """[cache name, path, body] of every kept page, once the worker has kept this diary's
+    address and the pages its week links to."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while True:
+        kept = page.evaluate(KEPT)
+        paths = {path for _, path, _ in kept}
+        if urlsplit(address).path in paths and len(paths) > 3:
+            return kept
+        assert time.monotonic() < deadline, f"the worker kept only {sorted(paths)}"
+        page.wait_for_timeout(100)
 
 
 def unlock(page, password: str) -> None:
@@ -110,12 +120,7 @@ def test_the_week_opens_offline_and_logout_forgets_it(built, context):
     assert page.evaluate("document.querySelector('link[rel=manifest]').href") == \
         address.rsplit("/", 2)[0] + "/manifest.webmanifest"
     page.wait_for_function("navigator.serviceWorker.controller !== null")
-    page.wait_for_function(f"""async () => {{
-        const cache = await caches.open("diary-" + document.body.dataset.token);
-        const urls = (await cache.keys()).map((r) => r.url);
-        return urls.includes({address!r}) && urls.length > 3;
-    }}""")
-    kept = page.evaluate(KEPT)
+    kept = kept_pages(page, address)
     name = kept[0][0]
     assert {n for n, _, _ in kept} == {name} and name.startswith("diary-")
     # Only pages as published: the encrypted shell, none of the week's text in clear.
