@@ -64,6 +64,7 @@ import models.diary as diary_model  # noqa: E402
 from bench import postgres  # noqa: E402
 from demo import build_demo  # noqa: E402
 from models import Mark, Student, database, db  # noqa: E402
+from site_builder.shell import OFFLINE_FILES  # noqa: E402
 
 if TYPE_CHECKING:
     from site_builder.build import Report
@@ -252,8 +253,11 @@ def page_check(site: Path, token: str) -> dict:
     """The size of a diary's first page and whatever it would load besides itself."""
     first = site / "d" / token / "index.html"
     html = first.read_text("utf-8")
+    # The diary's own offline files (its service worker and web app manifest, fetched
+    # once over http(s) and kept) are not the page's assets.
     assets = [url for url in _ASSET.findall(html)
-              if url and not url.startswith(("data:", "#"))]
+              if url and not url.startswith(("data:", "#"))
+              and url.rsplit("/", 1)[-1] not in OFFLINE_FILES]
     if _STYLESHEET.search(html):
         assets.append("<link rel=stylesheet>")
     return {"path": first, "bytes": first.stat().st_size, "assets": assets}
