@@ -30,6 +30,7 @@ from pelican import Pelican
 from pelican.settings import read_settings
 
 from models import AcademicYear, Guardian, RuleError, SchoolSettings, Student, disk
+from models.base import utcnow
 from models.cli_types import DATE
 from models.database import instance_path
 from models.diary import DiaryAccess
@@ -157,6 +158,9 @@ class DiaryJob:
                 self.report.unchanged += 1
             else:
                 self.report.written += 1
+        # When the data was read: every diary page shows it («данные на …»). Not a page
+        # and not counted as one: it changes every night while the pages need not.
+        self.release.reuse(f"{DIARIES}/{STAMP}", stamp(self.today))
 
     def _record(self, outcome: Outcome) -> None:
         self.outcomes[outcome.token] = outcome
@@ -248,6 +252,7 @@ class DiaryJob:
             return 0
         removed = len(files(previous, skip=DIARIES) - public)
         gone = set(os.listdir(previous / DIARIES)) - set(self.outcomes) - set(shared_files()) \
+            - {STAMP} \
             if (previous / DIARIES).is_dir() else set()
         return removed + sum(len(files(previous / DIARIES / token)) for token in gone)
 
@@ -258,6 +263,17 @@ class DiaryJob:
                                        "settings": self.settings_digest, "pupils": {
             token: [o.fingerprint, o.pages] for token, o in self.outcomes.items()}}).encode())
         tmp.replace(self.manifest_path)
+
+
+STAMP = "stamp.json"
+
+
+def stamp(today: dt.date) -> bytes:
+    """d/stamp.json: the build's moment on the school's clock (the build's day, the clock's
+    time), as the diary shows it: {"built": "29.11.2026, 02:30"}. No pupil's data."""
+    clock = SchoolSettings.current().local_time(utcnow())
+    return json.dumps({"built": f"{dt.datetime.combine(today, clock.time()):%d.%m.%Y, %H:%M}"}
+                      ).encode()
 
 
 def shared_files() -> dict[str, bytes]:

@@ -42,7 +42,7 @@ def content_security_policy(script: str, style: str) -> str:
     the site's own service worker and web app manifest (d/sw.js, d/manifest.webmanifest:
     see OFFLINE), which 'self' matches over http(s) only."""
     return (f"default-src 'none'; script-src {csp_hash(script)}; style-src {csp_hash(style)}; "
-            "img-src data:; connect-src 'none'; worker-src 'self'; manifest-src 'self'; "
+            "img-src data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
             "form-action 'none'; base-uri 'none'")
 
 

@@ -36,7 +36,7 @@ from site_builder import lock
 from site_builder.build import build
 from site_builder.pages import markdown, school_weeks
 from tests.demo_school import TODAY
-from tests.outputs import CONTENT, FAST_ITERATIONS, issue_all, open_page, site_files, tree
+from tests.outputs import CONTENT, FAST_ITERATIONS, STAMP, issue_all, open_page, site_files, tree
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +99,9 @@ def test_a_copy_with_the_links_followed_is_the_whole_site(demo_site, tmp_path):
     copy = tmp_path / "www"
     shutil.copytree(site, copy)  # follows symlinks, as rsync -L does
     assert not any(p.is_symlink() for p in copy.rglob("*"))
-    assert {str(p.relative_to(copy)): p.read_bytes() for p in tree(copy)} == {
-        p: b for p, (_, b) in site_files(output).items()}
+    copied = {str(p.relative_to(copy)): p.read_bytes() for p in tree(copy)}
+    assert copied.pop(STAMP) == (output / "site" / STAMP).read_bytes()
+    assert copied == {p: b for p, (_, b) in site_files(output).items()}
     page = copy / "d" / access.token / "index.html"
     assert "<h1>Неделя" in open_page(page, password)
 
@@ -325,9 +326,13 @@ def test_the_next_day_of_the_same_week_rewrites_nothing(small_site, school):
     output, _, _ = small_site
     before = site_files(output)
     step = 1 if school.today.weekday() < 6 else -1  # another day of the same week
-    report = build(output, CONTENT, school.today + dt.timedelta(days=step))
+    day = school.today + dt.timedelta(days=step)
+    report = build(output, CONTENT, day)
     assert report.rendered == 0 and report.written == 0
+    # Only the build's stamp («данные на …», no pupil's data) says the data is a day newer.
     assert site_files(output) == before
+    stamp = json.loads((output / "site" / STAMP).read_text())
+    assert stamp["built"].startswith(f"{day:%d.%m.%Y}, ")
 
 
 def test_a_diary_page_with_a_clear_payload_is_never_published(small_site, school,

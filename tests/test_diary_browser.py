@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from models.diary import NORMALISE_VECTORS
-from site_builder.build import shared_files
+from site_builder.build import STAMP, shared_files
 from site_builder.crypto import derive_key, encrypt_page
 from site_builder.shell import SCRIPT, render_shell
 
@@ -96,6 +96,7 @@ def site(tmp_path_factory) -> Path:
         render_shell(version_one(key, OLD_WEEK), TOKEN), "utf-8")
     for name, data in shared_files().items():  # d/sw.js and the manifest, as a build does
         (root / "d" / name).write_bytes(data)
+    (root / "d" / STAMP).write_bytes(b'{"built": "21.09.2026, 02:30"}')  # the build's moment
     return root
 
 
@@ -293,7 +294,7 @@ def test_normalisation_matches_the_python_rule(chromium):
 
 def test_site_tree_holds_nothing_in_clear(site):
     for path in site.rglob("*"):
-        assert TOKEN in str(path) or path.is_dir() or path.name in shared_files()
+        assert TOKEN in str(path) or path.is_dir() or path.name in {*shared_files(), STAMP}
         assert not any(s in str(path) for s in SECRETS)
         if path.is_file():
             assert not any(s in path.read_text("utf-8") for s in SECRETS)

@@ -252,7 +252,7 @@ def test_csp_allows_exactly_the_inline_script_and_style():
     [csp] = shell.meta(**{"http-equiv": "Content-Security-Policy"})
     assert csp["content"] == (
         f"default-src 'none'; script-src {sha256_source(script)}; "
-        f"style-src {sha256_source(style)}; img-src data:; connect-src 'none'; "
+        f"style-src {sha256_source(style)}; img-src data:; connect-src 'self'; "
         "worker-src 'self'; manifest-src 'self'; "
         "form-action 'none'; base-uri 'none'")
     assert "crypto.subtle" in script and "#unlock" in style

@@ -5,6 +5,8 @@ the week; «Выйти» deletes what was kept, and with no signal nothing opens
 cache holds only published (encrypted) pages; file:// pages register no worker."""
 from __future__ import annotations
 
+import json
+import re
 import threading
 import time
 from http.server import SimpleHTTPRequestHandler
@@ -120,9 +122,16 @@ def test_the_week_opens_offline_and_logout_forgets_it(built, context):
     assert page.evaluate("document.querySelector('link[rel=manifest]').href") == \
         address.rsplit("/", 2)[0] + "/manifest.webmanifest"
     page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # «данные на …»: the build's moment (d/stamp.json), under the page.
+    built_at = json.loads((site / "d" / "stamp.json").read_text())["built"]
+    expect(page.locator("#stamp")).to_have_text(f"данные на {built_at}")
     kept = kept_pages(page, address)
     name = kept[0][0]
     assert {n for n, _, _ in kept} == {name} and name.startswith("diary-")
+    # The stamp is kept too, as published (it holds no pupil's data); the rest are pages.
+    stamps = [text for _, path, text in kept if path == "/d/stamp.json"]
+    assert stamps == [(site / "d" / "stamp.json").read_text()]
+    kept = [row for row in kept if row[1] != "/d/stamp.json"]
     # Only pages as published: the encrypted shell, none of the week's text in clear.
     for _, path, text in kept:
         assert path.startswith("/d/") and '<script type="application/json" ' \
@@ -136,6 +145,7 @@ def test_the_week_opens_offline_and_logout_forgets_it(built, context):
     page.reload()
     expect(page.locator("#logout")).to_be_visible()
     assert page.locator("#diary").inner_text() == week  # the last built week, offline
+    expect(page.locator("#stamp")).to_have_text(f"данные на {built_at}")  # and its age
     others = [path for _, path, _ in kept if path.endswith(".html")
               and not path.endswith("/index.html")]
     page.goto(address.rsplit("/", 2)[0] + "/" + others[0].split("/", 2)[2])
@@ -167,6 +177,9 @@ def test_file_pages_register_no_worker(built, context):
     expect(page.locator("#diary")).not_to_be_empty()
     # No worker and no manifest asked for (a worker cannot serve file:// pages), no error.
     assert page.evaluate("document.querySelector('link[rel=manifest]')") is None
+    # The stamp: when this page's file was written (no request for d/stamp.json).
+    expect(page.locator("#stamp")).to_have_text(re.compile(
+        r"^страница от \d\d\.\d\d\.\d{4}, \d\d:\d\d$"))
     page.reload()
     expect(page.locator("#diary")).not_to_be_empty()  # the tab's key, as before
     assert problems == []

@@ -6,7 +6,8 @@
  * diary's pages are kept in the cache "diary-<token>" only after the page was unlocked
  * (the page then posts {keep: token, pages: [...]}); «Выйти» deletes that cache.
  * Requests for a kept diary go to the network first (the newest build), and to the cache
- * when the network fails or is too slow; anything else is not touched.
+ * when the network fails or is too slow; the build's stamp (d/stamp.json) likewise, from
+ * the copy kept at the last unlock; anything else is not touched.
  */
 "use strict";
 
@@ -15,6 +16,9 @@ const MARKER = '<script type="application/json" id="diary-payload">';
 const TOKEN = /^[A-Za-z0-9_-]{8,}$/;
 const SLOW_MS = 6000;
 const scope = new URL(self.registration.scope);
+// The build's moment (d/stamp.json, no pupil's data): kept with each diary's pages, so a
+// page opened offline says how old its data is.
+const STAMP = new URL("stamp.json", scope).href;
 
 // The token of a diary page's address under this worker's scope, or null.
 function tokenOf(url) {
@@ -42,7 +46,11 @@ async function store(token, request, response) {
 
 async function keep(token, pages) {
   if (!TOKEN.test(token)) return;
-  await caches.open(PREFIX + token);
+  const cache = await caches.open(PREFIX + token);
+  try {  // first: the age of what is kept
+    const response = await fetch(STAMP, { cache: "no-cache" });
+    if (response.ok && response.type === "basic") await cache.put(STAMP, response);
+  } catch (error) { /* kept at the next unlock */ }
   for (const page of pages) {
     const url = new URL(page, scope);
     url.hash = "";
@@ -97,6 +105,11 @@ self.addEventListener("message", (event) => {
 
 self.addEventListener("fetch", (event) => {
   if (event.request.method !== "GET") return;
+  if (event.request.url.split("?")[0] === STAMP) {
+    event.respondWith(fetch(event.request).catch(() => caches.match(STAMP).then(
+      (kept) => kept || Promise.reject(new Error("offline")))));
+    return;
+  }
   const token = tokenOf(new URL(event.request.url));
   if (!token) return;
   event.respondWith(caches.has(PREFIX + token).then(

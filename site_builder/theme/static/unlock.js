@@ -187,6 +187,33 @@
     }
   }
 
+  // How fresh the data is: over http(s) the build's moment from d/stamp.json (written by
+  // every build, no pupil's data; the worker keeps it for use offline), on file:// the time
+  // this page's file was written.
+  function showStamp() {
+    const stamp = $("stamp");
+    const written = () => {
+      const when = new Date(document.lastModified);
+      if (Number.isNaN(when.getTime())) return;
+      stamp.textContent = "страница от " + when.toLocaleString("ru-RU", {
+        day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit",
+      });
+      stamp.hidden = false;
+    };
+    if (onFile) {
+      written();
+      return;
+    }
+    fetch("../stamp.json", { cache: "no-cache", credentials: "omit" })
+      .then((response) => (response.ok ? response.json() : Promise.reject(new Error("none"))))
+      .then((data) => {
+        if (typeof data.built !== "string") throw new Error("none");
+        stamp.textContent = "данные на " + data.built;
+        stamp.hidden = false;
+      })
+      .catch(written);
+  }
+
   function show(html) {
     diary.innerHTML = html; // trusted: HTML written by our own builder, authenticated by GCM
     field.value = "";
@@ -194,6 +221,7 @@
     status.hidden = true;
     logout.hidden = false;
     body.classList.add("unlocked");
+    showStamp();
     keepOffline();
   }
 
