@@ -37,7 +37,7 @@ TABLES = {
     "period": "учебный период", "holiday": "каникулы и праздники", "subject": "предмет",
     "work_type": "вид работы", "news": "новость", "school_settings": "настройки",
     "diary_access": "доступ к дневнику", "day_transfer": "перенос дня",
-    "journal_reopening": "открытие журнала",
+    "journal_reopening": "открытие журнала", "sheet_return": "возврат выписки",
 }
 # Column names in «Было → стало»: the setup tables' labels, and the journal's own.
 FIELDS = LABELS | {
@@ -48,6 +48,7 @@ FIELDS = LABELS | {
     "token": "Адрес дневника", "salt": "Соль ключа", "key": "Ключ дневника",
     "iterations": "Итераций PBKDF2", "issued_at": "Пароль выдан",
     "reason": "Причина", "until": "Открыт по", "opened_by": "Кто открыл",
+    "monday": "Неделя с", "received_by": "Кто принял",
 }
 
 

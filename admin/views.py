@@ -5,10 +5,11 @@ from flask_admin import Admin
 
 
 def register(panel: Admin) -> None:
-    from . import audit, journal, myclass, printing, setup, timetable
+    from . import audit, journal, myclass, paper, printing, setup, timetable
 
     journal.register(panel)
     myclass.register(panel)
+    paper.register(panel)
     printing.register(panel)
     setup.register(panel)
     timetable.register(panel)

@@ -11,6 +11,7 @@ from .diary import DiaryAccess
 from .journal import Attendance, Lesson, LessonWork, Mark, PeriodMark, TeacherComment
 from .logins import LoginThrottle
 from .news import News
+from .paper import SheetReturn
 from .people import Guardian, Staff, Student, StudentGuardian
 from .school import AcademicYear, Bell, Holiday, Period, SchoolSettings
 from .timetable import PlanTopic, TeachingAssignment, TimetableSlot
@@ -23,7 +24,7 @@ ALL_MODELS = [
     SchoolClass, Movement, Subgroup, SubgroupMember,
     TeachingAssignment, PlanTopic, TimetableSlot,
     Lesson, LessonWork, Mark, Attendance, TeacherComment, PeriodMark, Reopening,
-    News, DiaryAccess, AuditEntry,
+    News, DiaryAccess, SheetReturn, AuditEntry,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + [

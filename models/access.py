@@ -185,6 +185,18 @@ def printable_classes(staff: Staff, year: AcademicYear | None):
     return query.order_by(SchoolClass.grade, SchoolClass.letter)
 
 
+# --- «Возврат выписок»: the signed return strips of the weekly sheets (rule 9) ------------
+
+def may_see_paper_returns(staff: Staff) -> bool:
+    """Class teachers (their classes' lists) and the director and deputies (every class's)."""
+    return may_use_my_class(staff) or reads_all(staff)
+
+
+def may_tick_paper_returns(staff: Staff, class_id: int) -> bool:
+    """Only the class teacher ticks the returned sheets of the class; the others read."""
+    return is_class_teacher(staff, class_id)
+
+
 def printable_assignments(staff: Staff):
     """Whose temporary paper journal (rule 12) the staff member prints: every assignment for
     the director and deputies, a teacher their own (not the journals they only read)."""

@@ -142,7 +142,7 @@ def test_a_version_4_database_migrates_to_the_login_counter(backend_url, runner)
 
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert "0005_login_throttle" in result.output and "4 → 7" in result.output
+    assert "0005_login_throttle" in result.output and "4 → 8" in result.output
     database.bind(backend_url)
     assert "login_throttle" in db.get_tables()
     LoginThrottle.create(login="someone", address="10.0.0.1", attempts=1, until=NOW)

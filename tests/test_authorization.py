@@ -40,6 +40,7 @@ OPENS = {
     "account": EVERYONE,  # «Сменить пароль»: one's own account only
     "journal": TEACHERS | READ_ALL,
     "myclass": CLASS_TEACHERS,
+    "paper": CLASS_TEACHERS | READ_ALL,  # «Возврат выписок»: own classes ticked, all read
     "diary_passwords": CLASS_TEACHERS | {"admin"},  # their own class's; the admin's any
     "printing": TEACHERS | READ_ALL,  # sheets of own classes, temporary journal of own subjects
     "timetable_week": TEACHERS | READ_ALL,  # a teacher's own week and their classes'

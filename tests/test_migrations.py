@@ -19,6 +19,7 @@ from models import (
     LessonWork,
     Mark,
     SchoolSettings,
+    SheetReturn,
     Student,
     database,
     db,
@@ -77,13 +78,13 @@ def test_migrate_upgrades_a_first_version_database_without_losing_a_row(backend_
 
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert "0002_search_names" in result.output and "1 → 7" in result.output
+    assert "0002_search_names" in result.output and "1 → 8" in result.output
 
     database.bind(backend_url)
     assert row_counts(db, tables) == before
     assert not diff_models(db.obj, ALL_MODELS), "the migrated schema differs from the models"
     applied, known = database.schema_status()
-    assert applied == known == 7
+    assert applied == known == 8
     settings = SchoolSettings.get()  # 0004: the QR setting, off, beside the old settings
     assert settings.name == "МБОУ «Шамары СОШ»" and settings.sheet_qr is False
     for s in Student.select():
@@ -95,7 +96,7 @@ def test_migrate_upgrades_a_first_version_database_without_losing_a_row(backend_
     assert someone.id in {s.id for s in found}
 
     again = runner.invoke(main, ["migrate"])
-    assert again.exit_code == 0 and "7 → 7" in again.output
+    assert again.exit_code == 0 and "8 → 8" in again.output
     assert row_counts(db, tables) == before
 
 
@@ -106,7 +107,7 @@ def test_a_database_from_before_the_qr_setting_migrates_keeping_its_settings(bac
     database.bind(backend_url)
     database.create_schema()
     database._runner().down("0004_sheet_qr")
-    assert database.schema_status() == (3, 7)
+    assert database.schema_status() == (3, 8)
     assert "sheet_qr" not in {c.name for c in db.get_columns("school_settings")}
     db.execute_sql("INSERT INTO school_settings (created_at, updated_at, name, timezone, "
                    "diary_base_url, threshold_3, threshold_4, threshold_5, uses_mark_one) "
@@ -117,7 +118,7 @@ def test_a_database_from_before_the_qr_setting_migrates_keeping_its_settings(bac
 
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert "0004_sheet_qr" in result.output and "3 → 7" in result.output
+    assert "0004_sheet_qr" in result.output and "3 → 8" in result.output
     database.bind(backend_url)
     assert not diff_models(db.obj, ALL_MODELS)
     settings = SchoolSettings.current()
@@ -148,8 +149,28 @@ def test_commands_refuse_an_old_schema_and_say_to_migrate(backend_url, runner):
     for command in (["serve"], ["build"], ["credentials", "--class", "5А"]):
         result = runner.invoke(main, command)
         assert result.exit_code == 1, command
-        assert "Схема базы данных устарела (версия 1, нужна 7): выполните journal migrate" \
+        assert "Схема базы данных устарела (версия 1, нужна 8): выполните journal migrate" \
             in result.output, command
+
+
+# The timestamps of the rows the tests write with plain SQL.
+AT = {"created_at": "2026-11-20 08:00:00", "updated_at": "2026-11-20 08:00:00"}
+
+
+def rolled_back(url: str, migration: str) -> None:
+    """Today's schema on the database, with `migration` and every later one rolled back."""
+    database.bind(url)
+    database.create_schema()
+    database._runner().down(migration)
+
+
+def migrated(runner, url: str, *said: str) -> None:
+    """`journal migrate` run, saying each of `said`; the schema then the models'."""
+    result = runner.invoke(main, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert all(text in result.output for text in said), result.output
+    database.bind(url)
+    assert not diff_models(db.obj, ALL_MODELS), "the migrated schema differs from the models"
 
 
 def insert(table: str, **values) -> int:
@@ -169,7 +190,7 @@ def test_a_version_4_database_gets_the_calendar_keeping_every_row(backend_url, r
     database.bind(backend_url)
     database.create_schema()
     database._runner().down("0005_login_throttle")  # back through 0005: version 4
-    assert database.schema_status() == (4, 7)
+    assert database.schema_status() == (4, 8)
     assert {"day_transfer", "journal_reopening", "login_throttle"}.isdisjoint(db.get_tables())
     at = {"created_at": "2026-11-20 08:00:00", "updated_at": "2026-11-20 08:00:00"}
     with db.atomic():
@@ -202,11 +223,11 @@ def test_a_version_4_database_gets_the_calendar_keeping_every_row(backend_url, r
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
     assert "0005_login_throttle" in result.output and "0006_calendar" in result.output
-    assert "4 → 7" in result.output
+    assert "4 → 8" in result.output
 
     database.bind(backend_url)
     assert not diff_models(db.obj, ALL_MODELS), "the migrated schema differs from the models"
-    assert database.schema_status() == (7, 7)
+    assert database.schema_status() == (8, 8)
     for table, rows in before.items():  # every row, every old column as it was
         width = len(rows[0])
         after = db.execute_sql(f'SELECT * FROM "{table}" ORDER BY id').fetchall()
@@ -242,11 +263,9 @@ def test_a_version_6_database_gets_works_within_lessons_keeping_every_mark(backe
     """0007 (issue 14.2): a mark whose own work type is its lesson's loses it (same weight,
     the lesson's column); one with another type gets that work within the lesson; marks
     without one stay in the lesson's column; no mark is lost or changes its value."""
-    database.bind(backend_url)
-    database.create_schema()
-    database._runner().down("0007_lesson_works")
-    assert database.schema_status() == (6, 7) and "lesson_work" not in db.get_tables()
-    at = {"created_at": "2026-11-20 08:00:00", "updated_at": "2026-11-20 08:00:00"}
+    rolled_back(backend_url, "0007_lesson_works")
+    assert database.schema_status() == (6, 8) and "lesson_work" not in db.get_tables()
+    at = AT
     with db.atomic():
         year = insert("academic_year", **at, name="2026/2027", start="2026-09-01",
                       end="2027-08-31", closed=False)
@@ -271,10 +290,33 @@ def test_a_version_6_database_gets_works_within_lessons_keeping_every_mark(backe
 
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert "6 → 7" in result.output
+    assert "6 → 8" in result.output
     database.bind(backend_url)
     assert not diff_models(db.obj, ALL_MODELS)
     assert [(m.value, m.work_type_id) for m in Mark.select().order_by(Mark.id)] == [
         ("5", None), ("4", None), ("3", test), ("2", test)]
     assert [(w.lesson_id, w.work_type_id) for w in LessonWork.select()] == [(lesson, test)]
+    db.close()
+
+
+def test_a_version_7_database_gets_the_paper_returns_table_keeping_its_rows(backend_url,
+                                                                            runner):
+    """0008 (issue 15.7): the table of returned weekly sheets, empty, beside the rows a
+    version-7 database holds; a return can then be ticked and is audited."""
+    rolled_back(backend_url, "0008_paper_returns")
+    assert database.schema_status() == (7, 8) and "sheet_return" not in db.get_tables()
+    with db.atomic():
+        school_class = insert("school_class", **AT, grade=5, letter="А", room="",
+                              period_scheme="quarter",
+                              year_id=insert("academic_year", **AT, name="2026/2027",
+                                             start="2026-09-01", end="2027-08-31",
+                                             closed=False))
+        pupil = insert("student", **AT, last_name="Иванов", first_name="Иван", notes="",
+                       middle_name="", search_name="иванов иван", gender="")
+    db.close()
+
+    migrated(runner, backend_url, "0008_paper_returns", "7 → 8")
+    assert Student.get_by_id(pupil).last_name == "Иванов"
+    SheetReturn.create(school_class=school_class, student=pupil, monday=dt.date(2026, 11, 16))
+    assert AuditEntry.select().where(AuditEntry.table_name == "sheet_return").count() == 1
     db.close()

@@ -232,9 +232,16 @@ def render_parts(parts: Iterable[str], count: int, workers: int,
     workers = min(workers, count)
     if workers <= 1:
         return render_pdf(parts, done)
+    return render_pooled(render_part, parts, workers, done)
+
+
+def render_pooled(work: Callable[[object], tuple[bytes, int]], parts: Iterable, workers: int,
+                  done: Callable[[int], None] | None = None) -> tuple[bytes, int]:
+    """`work` (a module-level function: part → PDF bytes and page count) on each part in
+    `workers` processes, the PDFs joined in order; `done(i)` after part i."""
     pdfs, pages = [], 0
     with _pool(workers) as pool:
-        for i, (data, n) in enumerate(pool.map(render_part, parts)):
+        for i, (data, n) in enumerate(pool.map(work, parts)):
             pdfs.append(data)
             pages += n
             if done:

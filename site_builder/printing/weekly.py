@@ -16,22 +16,22 @@ from markupsafe import Markup
 
 from models import (
     DiaryAccess,
-    Guardian,
     News,
     Period,
     SchoolClass,
     SchoolSettings,
     Student,
-    StudentGuardian,
     rules,
 )
 from models.calendar import WEEKDAY_SHORT, WEEKDAYS, SchoolCalendar, period_of
 from models.classes import Membership
+from models.paper import paper_pupil_ids as paper_sheet_ids
 from models.record import ClassRecord, LessonRow, MarkRow
 from models.rules import format_average
 
 from ..pages import markdown, week_off
-from .engine import notice_html, qr_svg, render_html, render_parts, render_pdf, worker_count
+from .engine import notice_html, qr_svg, render_html, render_pdf, worker_count
+from .fitting import SIZE, SIZES, FitPart, render_fitted
 
 WEEKDAY_NAMES = [w.capitalize() for w in WEEKDAYS]
 ABSENCE_CODES = ("Н", "Б", "У")
@@ -116,6 +116,7 @@ class Sheet:
     news: list[News]
     qr: Markup | None = None
     off: str = ""  # why the week has no day to show («осенние каникулы»)
+    paper: bool = False  # a guardian asked for paper: the sheet has a return strip
 
     @property
     def last_day(self) -> dt.date:
@@ -154,15 +155,6 @@ class Sheet:
                 f"{self.monday:%d.%m}–{self.last_day:%d.%m.%Y}")
 
 
-def paper_sheet_ids(student_ids: list[int]) -> set[int]:
-    """The pupils with at least one guardian who asked for a paper sheet (rule 9)."""
-    link = StudentGuardian
-    rows = (link.select(link.student).join(Guardian)
-            .where(link.student.in_(student_ids) & (Guardian.wants_paper_sheet == True))  # noqa: E712
-            .tuples())
-    return {sid for (sid,) in rows}
-
-
 def diary_qr_codes(student_ids: list[int]) -> dict[int, Markup]:
     """QR codes of the pupils' online diaries, for those who have one (and a site address)."""
     base_url = SchoolSettings.current().diary_base_url.strip()
@@ -188,9 +180,9 @@ class WeekReader:
         """A sheet for each pupil of the class that week (only paper ones if asked)."""
         self.record = ClassRecord(self.school_class, self.start, self.sunday)
         pupils = self.record.belonging(None, self.monday, self.sunday)
+        self.paper = paper_sheet_ids([p.student_id for p in pupils])
         if paper_only:
-            wanted = paper_sheet_ids([p.student_id for p in pupils])
-            pupils = [p for p in pupils if p.student_id in wanted]
+            pupils = [p for p in pupils if p.student_id in self.paper]
         if not pupils:
             return []
         ids = [p.student_id for p in pupils]
@@ -210,7 +202,7 @@ class WeekReader:
         off = "" if days else week_off(self.calendar, self.monday, self.school_class.grade)
         return Sheet(self.school, pupil.student, self.school_class, self.monday, days,
                      comments, self.period, self._subjects(sid, seen), self.news,
-                     self.qr.get(sid), off)
+                     self.qr.get(sid), off, sid in self.paper)
 
     def _days(self, sid: int, week: list[LessonRow]) -> list[Day]:
         """The days the diary's week shows too (SchoolCalendar.week_days): every school day
@@ -276,8 +268,10 @@ def class_sheets(school_class: SchoolClass | None, monday: dt.date, paper_only: 
 
 
 def sheets_html(sheets: list[Sheet], monday: dt.date, for_pdf: bool = False) -> str:
-    """Weekly sheets as one HTML document, each sheet starting a new page."""
-    return render_html("week.html", for_pdf, **template_globals(), sheets=sheets,
+    """Weekly sheets as one HTML document, each sheet starting a new page; for a browser in
+    the smallest type size, for WeasyPrint with the size left to fitting.py."""
+    size = SIZE if for_pdf else f"{SIZES[-1]:g}pt"
+    return render_html("week.html", for_pdf, **template_globals(), sheets=sheets, size=size,
                        monday=monday_of(monday),
                        saturday=monday_of(monday) + dt.timedelta(days=5),
                        printed=SchoolSettings.current().today())
@@ -312,8 +306,9 @@ def split_batches(batches: list[tuple[SchoolClass, list[Sheet]]],
 def week_printout(school_class: SchoolClass | None, monday: dt.date, paper_only: bool = False,
                   qr: bool | None = None, progress: Progress | None = None,
                   as_html: bool = False) -> Printout:
-    """Weekly sheets of a class (None: the whole school) as a PDF or HTML document; `qr`
-    (the diary's QR code on each sheet) defaults to the school setting."""
+    """Weekly sheets of a class (None: the whole school) as a PDF or HTML document, each
+    sheet in the largest type that keeps it on one page (fitting.py); `qr` (the diary's QR
+    code on each sheet) defaults to the school setting."""
     if qr is None:
         qr = SchoolSettings.current().sheet_qr
     batches = [b for b in class_sheets(school_class, monday, paper_only, qr) if b[1]]
@@ -328,9 +323,9 @@ def week_printout(school_class: SchoolClass | None, monday: dt.date, paper_only:
         return Printout(render_pdf([notice])[0], 0, 1)
     workers = worker_count(count)
     parts = split_batches(batches, workers)
-    documents = (sheets_html(sheets, monday, for_pdf=True) for _, sheets in parts)
-    data, pages = render_parts(documents, len(parts), workers,
-                               _class_done(parts, count, progress))
+    documents = (FitPart.cut(sheets_html(sheets, monday, for_pdf=True)) for _, sheets in parts)
+    data, pages = render_fitted(documents, len(parts), workers,
+                                _class_done(parts, count, progress))
     return Printout(data, count, pages)
 
 
