@@ -4,9 +4,9 @@ A sheet laid out on one page shows by its end's place how much room is left; fro
 follows about the largest size it would fill the page at, and it is tried in that size; a
 sheet that runs onto a second page is tried a step smaller, down to 9 pt (the floor: a
 sheet too long for one page there flows onto a second rather than shrinking further). The
-first sheet of a part starts at the floor, the others (mostly alike: one class's week) at
-the size the first took, so most sheets cost one layout; sheets tried at one size are laid
-out together.
+first sheet of a part starts at the floor (and a step above the size its room gives is
+tried too), the others (mostly alike: one class's week) at the size the first took, so
+most sheets cost one layout; sheets tried at one size are laid out together.
 """
 from __future__ import annotations
 
