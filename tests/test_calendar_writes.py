@@ -28,6 +28,7 @@ from models import (
     Attendance,
     AuditEntry,
     DayTransfer,
+    Guardian,
     Holiday,
     Lesson,
     Mark,
@@ -37,6 +38,7 @@ from models import (
     PlanTopic,
     SchoolClass,
     SchoolSettings,
+    StudentGuardian,
     Subgroup,
     SubgroupMember,
     TeacherComment,
@@ -135,6 +137,9 @@ def build_world(mp: pytest.MonkeyPatch) -> World:
     mp.setenv("JOURNAL_TODAY", PINNED_TODAY)
     q2 = target(school, quarter(school, 2), dt.date(2026, 11, 20), dt.date(2026, 11, 23),
                 dt.date(2026, 11, 24))
+    # 6А's pupil goes home with a paper sheet: the class teacher ticks it back (paper.tick).
+    parent = Guardian.create(last_name="Шестакова", first_name="Мама", wants_paper_sheet=True)
+    StudentGuardian.create(student=school.pupil6, guardian=parent, relation="мать")
     return World(school, people, q1, q2, spare_rows(school), topic)
 
 
@@ -310,6 +315,14 @@ def from_timetable(b: Browser, w: World, t: Target):
                                      "day": t.new_day.isoformat()})
 
 
+def paper_tick(b: Browser, w: World, t: Target):
+    """6А's paper sheet of the absence's week ticked as returned by the class teacher."""
+    day = t.absence.date
+    return b.post("/my-class/paper/tick", {
+        "class_id": w.school.c6.id, "student": w.school.pupil6.id, "returned": "1",
+        "week": (day - dt.timedelta(days=day.weekday())).isoformat()})
+
+
 def reopen_payload(w: World, until: dt.date, subgroup=None, school_class=None) -> dict:
     return {"class_id": (school_class or w.school.c5).id, "subject_id": w.school.math.id,
             "subgroup_id": subgroup.id if subgroup else None, "period_id": w.q1.period.id,
@@ -435,7 +448,8 @@ ACCEPT = Action("accept-suggested", "myclass.accept", "teacher", accept_suggeste
 # A form, answered by a redirect: in a locked period the spare slot's weekday has no
 # lesson to make (its refusal in a locked period: save_lesson, as lesson-create above).
 TODAY = Action("lesson-from-timetable", "journal.from_timetable", "teacher", from_timetable)
-ACTIONS = JOURNAL_ACTIONS + [REOPEN, ACCEPT, TODAY] + SETUP_ACTIONS
+PAPER = Action("paper-tick", "paper.tick", "class_teacher", paper_tick)
+ACTIONS = JOURNAL_ACTIONS + [REOPEN, ACCEPT, TODAY, PAPER] + SETUP_ACTIONS
 WRITES = {a.endpoint for a in ACTIONS}
 
 
@@ -449,6 +463,9 @@ EXEMPT = {
     "login.index": "logging in writes the staff member's session, no year's row",
     "login.logout": "logging out ends a session",
     "account.index": "a person's own password change (Staff has no year)",
+    "diary_passwords.issue": "a pupil's diary password (DiaryAccess has no year: a closed "
+                             "year's pupils still read their diaries)",
+    "diary_passwords.refresh": "starts a build of the public site, no row of the database",
     "years.create_view": "a new year is no row of a closed one (its rows are refused there)",
     "breach.declare": "marks a staff account compromised (Staff has no year)",
     "breach.revert_all": "rule 10: passes a locked period by design; "
