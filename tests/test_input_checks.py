@@ -163,3 +163,4 @@ def test_the_diary_address_is_https_or_this_computer(browser, people, school, ad
     else:
         assert stored == "https://old.school.ru/"
         assert "должен начинаться с https://" in text(page)
+        assert "браузер расшифровывает дневник только на защищённом (https)" in text(page)
