@@ -223,8 +223,10 @@ def panel_server(app):
     thread = threading.Thread(target=server.run, name="waitress-test", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    # Requests still being served finish first: a task ending after server.close() wakes
+    # the closed loop (EBADF in waitress's thread, a failed teardown).
     server.task_dispatcher.shutdown()
+    server.close()
     thread.join(timeout=5)
     if thread.is_alive():  # a keep-alive channel still open: close everything left
         wasyncore.close_all(server._map)
