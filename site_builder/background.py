@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from models import DiaryAccess, RuleError, db
+from models.base import utcnow
 
 from .build import build
 
@@ -53,7 +54,7 @@ def start(output: Path, content: Path, today: dt.date, who: str) -> bool:
     with _guard:
         if _state.running:
             return False
-        _state = BuildState(running=True, started=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        _state = BuildState(running=True, started=utcnow(),
                             total=DiaryAccess.select().count(), who=who)
     threading.Thread(target=_run, args=(output, content, today), name="journal-build",
                      daemon=True).start()
@@ -84,4 +85,4 @@ def _run(output: Path, content: Path, today: dt.date) -> None:
             db.close()
         with _guard:
             _state = replace(_state, running=False, outcome=outcome, failed=failed,
-                             finished=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+                             finished=utcnow())
