@@ -180,6 +180,7 @@ def test_file_pages_register_no_worker(built, context):
     # The stamp: when this page's file was written (no request for d/stamp.json).
     expect(page.locator("#stamp")).to_have_text(re.compile(
         r"^страница от \d\d\.\d\d\.\d{4}, \d\d:\d\d$"))
+    page.wait_for_function("sessionStorage.length > 0")  # the tab's key is written
     page.reload()
     expect(page.locator("#diary")).not_to_be_empty()  # the tab's key, as before
     assert problems == []
