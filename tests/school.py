@@ -20,6 +20,7 @@ from models import (
     Subject,
     TeachingAssignment,
     WorkType,
+    database,
 )
 
 
@@ -139,3 +140,8 @@ class SmallSchool:
         fields.setdefault("teacher", self.teacher)
         return Lesson.create(school_class=school_class or self.c5,
                              date=day or self.today - dt.timedelta(days=7), **fields)
+
+
+# The schema version a fresh database gets: the number of migrations shipped, so a test
+# naming "N → latest" need not change each time a migration is added.
+LATEST_SCHEMA = len(list(database.MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.py")))

@@ -5,12 +5,13 @@ import sqlite3
 
 from journal_cli import main
 from models import Staff, database
+from tests.school import LATEST_SCHEMA
 
 
 def test_init_creates_the_database_once(backend_url, runner):
     first = runner.invoke(main, ["init"])
     assert first.exit_code == 0, first.output
-    assert "База данных создана (версия схемы 8)" in first.output
+    assert f"База данных создана (версия схемы {LATEST_SCHEMA})" in first.output
     second = runner.invoke(main, ["init"])
     assert second.exit_code == 1
     assert "уже создана" in second.output and "journal migrate" in second.output

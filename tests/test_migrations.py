@@ -26,6 +26,7 @@ from models import (
 )
 from models.calendar import Reopening, SchoolCalendar
 from models.people import fold_name
+from tests.school import LATEST_SCHEMA
 
 V1 = Path(__file__).parent / "fixtures" / "schema_v1.sqlite3.gz"
 
@@ -78,7 +79,7 @@ def test_migrate_upgrades_a_first_version_database_without_losing_a_row(backend_
 
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert "0002_search_names" in result.output and "1 → 8" in result.output
+    assert "0002_search_names" in result.output and f"1 → {LATEST_SCHEMA}" in result.output
 
     database.bind(backend_url)
     assert row_counts(db, tables) == before
@@ -96,7 +97,7 @@ def test_migrate_upgrades_a_first_version_database_without_losing_a_row(backend_
     assert someone.id in {s.id for s in found}
 
     again = runner.invoke(main, ["migrate"])
-    assert again.exit_code == 0 and "8 → 8" in again.output
+    assert again.exit_code == 0 and f"{LATEST_SCHEMA} → {LATEST_SCHEMA}" in again.output
     assert row_counts(db, tables) == before
 
 
@@ -118,7 +119,7 @@ def test_a_database_from_before_the_qr_setting_migrates_keeping_its_settings(bac
 
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert "0004_sheet_qr" in result.output and "3 → 8" in result.output
+    assert "0004_sheet_qr" in result.output and f"3 → {LATEST_SCHEMA}" in result.output
     database.bind(backend_url)
     assert not diff_models(db.obj, ALL_MODELS)
     settings = SchoolSettings.current()
@@ -223,7 +224,7 @@ def test_a_version_4_database_gets_the_calendar_keeping_every_row(backend_url, r
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
     assert "0005_login_throttle" in result.output and "0006_calendar" in result.output
-    assert "4 → 8" in result.output
+    assert f"4 → {LATEST_SCHEMA}" in result.output
 
     database.bind(backend_url)
     assert not diff_models(db.obj, ALL_MODELS), "the migrated schema differs from the models"
@@ -290,7 +291,7 @@ def test_a_version_6_database_gets_works_within_lessons_keeping_every_mark(backe
 
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert "6 → 8" in result.output
+    assert f"6 → {LATEST_SCHEMA}" in result.output
     database.bind(backend_url)
     assert not diff_models(db.obj, ALL_MODELS)
     assert [(m.value, m.work_type_id) for m in Mark.select().order_by(Mark.id)] == [
@@ -315,7 +316,7 @@ def test_a_version_7_database_gets_the_paper_returns_table_keeping_its_rows(back
                        middle_name="", search_name="иванов иван", gender="")
     db.close()
 
-    migrated(runner, backend_url, "0008_paper_returns", "7 → 8")
+    migrated(runner, backend_url, "0008_paper_returns", f"7 → {LATEST_SCHEMA}")
     assert Student.get_by_id(pupil).last_name == "Иванов"
     SheetReturn.create(school_class=school_class, student=pupil, monday=dt.date(2026, 11, 16))
     assert AuditEntry.select().where(AuditEntry.table_name == "sheet_return").count() == 1
