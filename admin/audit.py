@@ -43,7 +43,8 @@ TABLES = {
 FIELDS = LABELS | {
     "lesson": "Урок", "value": "Отметка", "code": "Посещаемость", "work_type": "Вид работы",
     "comment": "Комментарий", "text": "Текст", "topic": "Тема урока",
-    "homework": "Домашнее задание", "plan_topic": "Тема КТП", "period": "Период",
+    "homework": "Домашнее задание", "homework_due": "Сдать домашнее задание к",
+    "plan_topic": "Тема КТП", "period": "Период",
     "set_by": "Кто поставил", "password_hash": "Пароль", "compromised_at": "Скомпрометирована с",
     "token": "Адрес дневника", "salt": "Соль ключа", "key": "Ключ дневника",
     "iterations": "Итераций PBKDF2", "issued_at": "Пароль выдан",

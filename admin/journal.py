@@ -265,10 +265,15 @@ class JournalView(SecureView):
             day = dt.date.fromisoformat(str(data.get("date", "")))
         except ValueError:
             return jsonify(error="Укажите дату урока."), 422
+        try:
+            due = (dt.date.fromisoformat(str(data["homework_due"]))
+                   if data.get("homework_due") else None)
+        except ValueError:
+            return jsonify(error="Срок сдачи домашнего задания — не дата."), 422
         # Topic, homework and number are kept as given or refused by the lesson's rules,
         # never cut or rounded: 0, 1.5 or "два" is no lesson number (None, refused).
         fields = {"date": day, "topic": str(data.get("topic", "")).strip(),
-                  "homework": str(data.get("homework", "")).strip(),
+                  "homework": str(data.get("homework", "")).strip(), "homework_due": due,
                   "work_type": row_id(data.get("work_type_id"))}
         if data.get("number") not in (None, ""):  # without one a new lesson is the 1st
             fields["number"] = int_arg(data["number"])

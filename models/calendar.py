@@ -222,6 +222,14 @@ def check_school_day(day: dt.date, school_class: SchoolClass) -> None:
                         rule=14)
 
 
+def check_due_day(day: dt.date, school_class: SchoolClass) -> None:
+    """Homework is due on a school day of the class (rule 14's calendar)."""
+    reason = SchoolCalendar.of(school_class.year_id).day_off(day, school_class.grade)
+    if reason is not None:
+        raise RuleError(f"Срок сдачи домашнего задания {day:%d.%m.%Y} — {reason}: "
+                        "выберите учебный день.")
+
+
 def period_of(periods: Iterable[Period], day: dt.date) -> Period | None:
     """"The current period" on a day, its one home: the period (of a class's scheme, in
     order) holding the day, else the last one ended before it (in a vacation, the period

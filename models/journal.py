@@ -30,6 +30,9 @@ class Lesson(AuditedModel):
     number = IntegerField(default=1)
     topic = CharField(max_length=500, default="")
     homework = TextField(default="")
+    # The day the homework is due when the teacher sets one; else the next lesson of the
+    # subject (and group) is, as the diary reads it (issue 15.1; migration 0009).
+    homework_due = DateField(null=True)
     work_type = ForeignKeyField(WorkType, null=True)
     teacher = ForeignKeyField(Staff, backref="lessons_taught")
     plan_topic = ForeignKeyField(PlanTopic, null=True, on_delete="SET NULL")
@@ -48,6 +51,9 @@ class Lesson(AuditedModel):
         calendar.check_school_day(self.date, self.school_class)
         rules.check_homework_allowed(self.school_class.grade, self.homework or "")
         rules.check_lesson_texts(self.topic or "", self.homework or "")
+        rules.check_homework_due(self.date, self.homework_due, self.homework or "", year.end)
+        if self.homework_due is not None:
+            calendar.check_due_day(self.homework_due, self.school_class)
         rules.check_lesson_number(self.number)
         if self.id is not None:
             self.check_moved_pupils()

@@ -46,6 +46,7 @@ class LessonRow:
     number: int
     topic: str
     homework: str
+    homework_due: dt.date | None  # set by the teacher; else due at the next lesson
     subgroup_id: int | None
     subject_id: int
     subject_name: str
@@ -174,7 +175,8 @@ class ClassRecord:
         """Every lesson of the classes in the range, by date, number and subject order."""
         rows = [LessonRow(*row, "") for row in (
             Lesson.select(Lesson.id, Lesson.school_class, Lesson.date, Lesson.number,
-                          Lesson.topic, Lesson.homework, Lesson.subgroup, Lesson.subject,
+                          Lesson.topic, Lesson.homework, Lesson.homework_due,
+                          Lesson.subgroup, Lesson.subject,
                           Subject.name, Subject.short_name, Subject.sort_order, Lesson.work_type,
                           fn.COALESCE(WorkType.name, ""), fn.COALESCE(WorkType.short_name, ""),
                           Lesson.teacher)

@@ -98,6 +98,23 @@ def check_marks_allowed(grade: int) -> None:
         raise RuleError("В 1 классе отметки не ставятся: обучение безотметочное.", rule=2)
 
 
+def check_homework_due(day: dt.date, due: dt.date | None, homework: str,
+                       year_end: dt.date) -> None:
+    """A date the teacher sets for the homework (issue 15.1; otherwise it is due at the next
+    lesson of the subject): only with a homework, after the lesson, within the year."""
+    if due is None:
+        return
+    if not homework.strip():
+        raise RuleError("Срок сдачи указан, а домашнего задания нет: впишите задание "
+                        "или уберите срок.")
+    if due <= day:
+        raise RuleError(f"Срок сдачи домашнего задания ({due:%d.%m.%Y}) должен быть позже "
+                        f"дня урока ({day:%d.%m.%Y}).")
+    if due > year_end:
+        raise RuleError(f"Срок сдачи {due:%d.%m.%Y} — после конца учебного года "
+                        f"({year_end:%d.%m.%Y}).")
+
+
 def check_homework_allowed(grade: int, homework: str) -> None:
     """Rule 2: grade 1 gets no homework (001, 2.10)."""
     if grade == 1 and homework.strip():

@@ -222,9 +222,10 @@ class ClassRows:
                 if b.valid_from <= day and (b.valid_to is None or day <= b.valid_to)}
 
     def _due_days(self, school_class: SchoolClass, ahead: int = 28) -> dict[int, dt.date]:
-        """The day each lesson's homework is due: the next recorded lesson of the same
-        class, subject and group on a later day; else (this class's lessons) the next
-        school day within `ahead` days whose timetable has that subject for that group."""
+        """The day each lesson's homework is due: the day the teacher set, else the next
+        recorded lesson of the same class, subject and group on a later day; else (this
+        class's lessons) the next school day within `ahead` days whose timetable has that
+        subject for that group."""
         by_journal: dict[tuple, list[LessonRow]] = defaultdict(list)
         for lesson in self.record.lessons:  # in date order
             by_journal[lesson.class_id, lesson.subject_id, lesson.subgroup_id].append(lesson)
@@ -233,7 +234,8 @@ class ClassRows:
             for i, lesson in enumerate(lessons):
                 if not lesson.homework.strip():
                     continue
-                later = next((x.date for x in lessons[i + 1:] if x.date > lesson.date), None)
+                later = lesson.homework_due or next(
+                    (x.date for x in lessons[i + 1:] if x.date > lesson.date), None)
                 if later is None and lesson.class_id == school_class.id:
                     later = self._planned_day(lesson, school_class.grade, ahead)
                 if later is not None:

@@ -16,6 +16,7 @@ from models import (
     ALL_MODELS,
     AuditEntry,
     DayTransfer,
+    Lesson,
     LessonWork,
     Mark,
     SchoolSettings,
@@ -85,7 +86,7 @@ def test_migrate_upgrades_a_first_version_database_without_losing_a_row(backend_
     assert row_counts(db, tables) == before
     assert not diff_models(db.obj, ALL_MODELS), "the migrated schema differs from the models"
     applied, known = database.schema_status()
-    assert applied == known == 8
+    assert applied == known == LATEST_SCHEMA
     settings = SchoolSettings.get()  # 0004: the QR setting, off, beside the old settings
     assert settings.name == "МБОУ «Шамары СОШ»" and settings.sheet_qr is False
     for s in Student.select():
@@ -108,7 +109,7 @@ def test_a_database_from_before_the_qr_setting_migrates_keeping_its_settings(bac
     database.bind(backend_url)
     database.create_schema()
     database._runner().down("0004_sheet_qr")
-    assert database.schema_status() == (3, 8)
+    assert database.schema_status() == (3, LATEST_SCHEMA)
     assert "sheet_qr" not in {c.name for c in db.get_columns("school_settings")}
     db.execute_sql("INSERT INTO school_settings (created_at, updated_at, name, timezone, "
                    "diary_base_url, threshold_3, threshold_4, threshold_5, uses_mark_one) "
@@ -150,8 +151,8 @@ def test_commands_refuse_an_old_schema_and_say_to_migrate(backend_url, runner):
     for command in (["serve"], ["build"], ["credentials", "--class", "5А"]):
         result = runner.invoke(main, command)
         assert result.exit_code == 1, command
-        assert "Схема базы данных устарела (версия 1, нужна 8): выполните journal migrate" \
-            in result.output, command
+        assert (f"Схема базы данных устарела (версия 1, нужна {LATEST_SCHEMA}): "
+                "выполните journal migrate") in result.output, command
 
 
 # The timestamps of the rows the tests write with plain SQL.
@@ -191,7 +192,7 @@ def test_a_version_4_database_gets_the_calendar_keeping_every_row(backend_url, r
     database.bind(backend_url)
     database.create_schema()
     database._runner().down("0005_login_throttle")  # back through 0005: version 4
-    assert database.schema_status() == (4, 8)
+    assert database.schema_status() == (4, LATEST_SCHEMA)
     assert {"day_transfer", "journal_reopening", "login_throttle"}.isdisjoint(db.get_tables())
     at = {"created_at": "2026-11-20 08:00:00", "updated_at": "2026-11-20 08:00:00"}
     with db.atomic():
@@ -228,7 +229,7 @@ def test_a_version_4_database_gets_the_calendar_keeping_every_row(backend_url, r
 
     database.bind(backend_url)
     assert not diff_models(db.obj, ALL_MODELS), "the migrated schema differs from the models"
-    assert database.schema_status() == (8, 8)
+    assert database.schema_status() == (LATEST_SCHEMA, LATEST_SCHEMA)
     for table, rows in before.items():  # every row, every old column as it was
         width = len(rows[0])
         after = db.execute_sql(f'SELECT * FROM "{table}" ORDER BY id').fetchall()
@@ -265,7 +266,7 @@ def test_a_version_6_database_gets_works_within_lessons_keeping_every_mark(backe
     the lesson's column); one with another type gets that work within the lesson; marks
     without one stay in the lesson's column; no mark is lost or changes its value."""
     rolled_back(backend_url, "0007_lesson_works")
-    assert database.schema_status() == (6, 8) and "lesson_work" not in db.get_tables()
+    assert database.schema_status() == (6, LATEST_SCHEMA) and "lesson_work" not in db.get_tables()
     at = AT
     with db.atomic():
         year = insert("academic_year", **at, name="2026/2027", start="2026-09-01",
@@ -305,7 +306,7 @@ def test_a_version_7_database_gets_the_paper_returns_table_keeping_its_rows(back
     """0008 (issue 15.7): the table of returned weekly sheets, empty, beside the rows a
     version-7 database holds; a return can then be ticked and is audited."""
     rolled_back(backend_url, "0008_paper_returns")
-    assert database.schema_status() == (7, 8) and "sheet_return" not in db.get_tables()
+    assert database.schema_status() == (7, LATEST_SCHEMA) and "sheet_return" not in db.get_tables()
     with db.atomic():
         school_class = insert("school_class", **AT, grade=5, letter="А", room="",
                               period_scheme="quarter",
@@ -320,4 +321,31 @@ def test_a_version_7_database_gets_the_paper_returns_table_keeping_its_rows(back
     assert Student.get_by_id(pupil).last_name == "Иванов"
     SheetReturn.create(school_class=school_class, student=pupil, monday=dt.date(2026, 11, 16))
     assert AuditEntry.select().where(AuditEntry.table_name == "sheet_return").count() == 1
+    db.close()
+
+
+def test_a_version_8_database_gets_the_homework_due_date_keeping_its_lessons(backend_url,
+                                                                              runner):
+    """0009 (issue 15.1): a lesson may carry the day its homework is due; lessons already
+    written keep their homework with no date (due at the next lesson, as before)."""
+    rolled_back(backend_url, "0009_homework_due")
+    assert database.schema_status() == (8, LATEST_SCHEMA)
+    with db.atomic():
+        year = insert("academic_year", **AT, name="2026/2027", start="2026-09-01",
+                      end="2027-08-31", closed=False)
+        teacher = insert("staff", **AT, last_name="Учителева", first_name="Анна",
+                         middle_name="", search_name="учителева анна", login="t.aa",
+                         roles="teacher", password_hash="", is_active=True, failed_logins=0,
+                         session_token="", email="", phone="")
+        subject = insert("subject", **AT, name="Математика", short_name="", sort_order=1)
+        school_class = insert("school_class", **AT, year_id=year, grade=5, letter="А",
+                              period_scheme="quarter", room="")
+        lesson = insert("lesson", **AT, school_class_id=school_class, subject_id=subject,
+                        date="2026-11-23", number=1, topic="Дроби", homework="№ 112",
+                        teacher_id=teacher)
+    db.close()
+
+    migrated(runner, backend_url, "0009_homework_due", f"8 → {LATEST_SCHEMA}")
+    kept = Lesson.get_by_id(lesson)
+    assert (kept.homework, kept.homework_due) == ("№ 112", None)
     db.close()

@@ -282,6 +282,7 @@
     form.elements.number.value = head ? head.dataset.number : timetableNumber();
     form.elements.topic.value = head ? head.dataset.topic : (root.dataset.nextTopic || "");
     form.elements.homework.value = head ? head.dataset.homework : "";
+    if (form.elements.homework_due) form.elements.homework_due.value = head ? head.dataset.homeworkDue : "";
     form.elements.work_type_id.value = head ? head.dataset.workTypeId : "";
     title.textContent = head ? "Урок " + head.dataset.date.split("-").reverse().join(".") : "Новый урок";
     remove.hidden = !head;
