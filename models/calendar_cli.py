@@ -1,20 +1,22 @@
-"""CLI commands of the school calendar: `journal check` (lessons stored on days off) and
-`journal year close|reopen` (rule 15's closed years)."""
+"""CLI commands of the school calendar: `journal check` (lessons stored on days off),
+`journal year close|reopen` (rule 15's closed years) and the year transfer, `journal year
+next|carry|promote|status` (issue 16.3, models/year_transfer.py)."""
 from __future__ import annotations
 
 from itertools import groupby
 
 import click
 
-from . import database
+from . import database, year_transfer
 from .auditing import stating
 from .base import RuleError, utcnow, write_transaction
-from .calendar import SchoolCalendar, missing_period_marks
+from .calendar import SchoolCalendar
 from .classes import SchoolClass
+from .cli_types import DATE
 from .curriculum import Subject
 from .journal import Lesson
 from .people import Staff
-from .school import AcademicYear
+from .school import AcademicYear, missing_marks
 
 # The shortest reason the audit log accepts for reopening a closed year.
 MIN_REASON = 5
@@ -76,7 +78,7 @@ def _year(name: str) -> AcademicYear:
 @click.argument("name")
 def year_close(name: str) -> None:
     """Закрыть учебный год NAME (например 2026/2027): его записи станут только для чтения.
-    Не закрывается, пока не выставлены все отметки за периоды (их список)."""
+    Не закрывается, пока не выставлены все отметки за периоды и годовые (их список)."""
     database.bind()
     year = _year(name)
     if year.closed:
@@ -86,13 +88,13 @@ def year_close(name: str) -> None:
     try:
         year.save()
     except RuleError:
-        missing = missing_period_marks(year)
+        missing = missing_marks(year)
         if not missing:
             raise
         for line in missing:
             click.echo(line)
         raise click.ClickException(f"Учебный год {name} не закрыт: не выставлены отметки за "
-                                   f"период ({len(missing)}, список выше).") from None
+                                   f"период и годовые ({len(missing)}, список выше).") from None
     click.echo(f"Учебный год {name} закрыт: его записи только для чтения.")
 
 
@@ -121,6 +123,110 @@ def year_reopen(name: str, reason: str) -> None:
         AcademicYear.get_by_id(year.id).audit_update(old, only=[AcademicYear.closed])
     click.echo(f"Учебный год {name} открыт для исправлений ({reason}). Закройте его снова: "
                f"journal year close {name}")
+
+
+# --- the year transfer (issue 16.3–16.4) ---------------------------------------------
+
+def _pair(name: str | None) -> tuple[AcademicYear, AcademicYear]:
+    old, new = year_transfer.transfer_years(name)
+    if new is None:
+        raise RuleError(f"Следующий за {old.name} учебный год не создан: journal year next "
+                        f"{old.name}")
+    return old, new
+
+
+@year_group.command("next")
+@click.argument("name", required=False)
+@click.option("--name", "new_name", help="Название нового года (по умолчанию следующий: "
+              "2027/2028 после 2026/2027).")
+def year_next(name: str | None, new_name: str | None) -> None:
+    """Создать учебный год после NAME (по умолчанию последнего) с его периодами, каникулами
+    и переносами дней, сдвинутыми на год (на целые недели: дни недели сохраняются)."""
+    database.bind()
+    old, _ = year_transfer.transfer_years(name)
+    new = year_transfer.create_next_year(old, new_name)
+    click.echo(f"Создан учебный год {new.name} ({new.start:%d.%m.%Y}–{new.end:%d.%m.%Y}): "
+               f"периодов {new.periods.count()}, каникул и праздников {new.holidays.count()}, "
+               f"переносов дней {new.transfers.count()}. Проверьте даты в «Учебный год».")
+
+
+@year_group.command("carry")
+@click.argument("name", required=False)
+@click.option("--last-grade", type=click.IntRange(1, 11), help="Последний класс школы "
+              "(по умолчанию 11, 9 или 4 — по классам года).")
+def year_carry(name: str | None, last_grade: int | None) -> None:
+    """Перенести классы года NAME в следующий год (класс + 1, выпускные — нет) с классными
+    руководителями, подгруппами, нагрузкой, расписанием и КТП."""
+    database.bind()
+    old, new = _pair(name)
+    carried = year_transfer.carry(old, new, last_grade)
+    for line in carried.skipped:
+        click.echo(f"  не перенесён: {line}")
+    click.echo(f"Перенесено в {new.name}: " + ", ".join(
+        f"{what} {count}" for what, count in carried.counts.items()) + ".")
+
+
+def _debts(values: tuple[str, ...]) -> dict[int, list[str]]:
+    debts: dict[int, list[str]] = {}
+    for value in values:
+        pupil, _, subject = value.partition(":")
+        if not pupil.strip().isdigit() or not subject.strip():
+            raise click.BadParameter(f"«{value}»: укажите номер ученика и предмет, например "
+                                     "12:Математика.", param_hint="--debt")
+        debts.setdefault(int(pupil), []).append(subject.strip())
+    return debts
+
+
+@year_group.command("promote")
+@click.argument("class_name")
+@click.option("--year", "name", help="Учебный год, из которого переводят (по умолчанию "
+              "предпоследний).")
+@click.option("--order", required=True, help="Номер приказа, например 12-у.")
+@click.option("--date", "order_date", type=DATE, required=True, help="Дата приказа.")
+@click.option("--keep", multiple=True, type=int, help="Номер ученика, оставленного на "
+              "повторное обучение (можно несколько раз).")
+@click.option("--debt", multiple=True, help="НОМЕР:ПРЕДМЕТ — условный перевод с "
+              "академической задолженностью (можно несколько раз).")
+def year_promote(class_name: str, name: str | None, order: str, order_date, keep, debt) -> None:
+    """Перевести класс CLASS_NAME (например 5А, или all — все классы) в следующий год по
+    приказу: всех, кроме оставленных (--keep) и переведённых условно (--debt); выпускной
+    класс оканчивает обучение. Уже переведённые ученики не трогаются."""
+    database.bind()
+    old, new = _pair(name)
+    classes = SchoolClass.select().where(SchoolClass.year == old.id).order_by(
+        SchoolClass.grade, SchoolClass.letter)
+    if class_name.strip().lower() != "all":
+        classes = [c for c in classes if c.name == class_name.strip().upper()]
+        if not classes:
+            raise RuleError(f"Класса {class_name} в учебном году {old.name} нет.")
+    elif keep or debt:
+        raise RuleError("--keep и --debt — для одного класса, не для всех.")
+    debts = _debts(debt)
+    order_ = year_transfer.Order(order, order_date)
+    for number, school_class in enumerate(classes, 1):
+        flagged = [r for r in year_transfer.class_review(school_class, new)
+                   if r.flagged and r.moved is None]
+        for review in flagged:
+            click.echo(f"  {school_class.name}: {review.student.full_name} "
+                       f"(№ {review.student.id}) — {review.problems}")
+        counts = year_transfer.promote_class(school_class, new, order_, set(keep), debts)
+        done = ", ".join(f"{year_transfer.PROMOTING[k]} {n}" for k, n in counts.items())
+        click.echo(f"[{number}/{len(classes)}] {school_class.name}: {done or 'все уже переведены'}")
+
+
+@year_group.command("status")
+@click.argument("name", required=False)
+def year_status(name: str | None) -> None:
+    """Кто из учеников года NAME ещё не переведён в следующий год."""
+    database.bind()
+    old, new = _pair(name)
+    left = year_transfer.not_moved(old, new)
+    for school_class, pupils in left:
+        click.echo(f"{school_class.name} ({len(pupils)}): "
+                   + ", ".join(f"{p.full_name} (№ {p.id})" for p in pupils))
+    total = sum(len(pupils) for _, pupils in left)
+    click.echo(f"Не переведены: {total}." if total else
+               f"Все ученики {old.name} переведены. Закройте год: journal year close {old.name}")
 
 
 COMMANDS = (check_command, year_group)

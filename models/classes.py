@@ -20,6 +20,9 @@ MOVEMENT_KINDS = {
     "enrolled": "зачислен",
     "moved": "переведён в другой класс",
     "promoted": "переведён в следующий класс",
+    # «Условный перевод» (issue 16.4): promoted with an academic debt, the subjects in
+    # the movement's reason (Федеральный закон № 273-ФЗ, ст. 58, ч. 8).
+    "promoted_debt": "переведён условно (с академической задолженностью)",
     "repeating": "оставлен на повторное обучение",
     "left": "выбыл",
     "graduated": "окончил обучение",

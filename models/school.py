@@ -192,19 +192,26 @@ class AcademicYear(AuditedModel):
 
     def guard(self, stored) -> None:
         """A closed year is read-only (its reopening is the administrator's command,
-        `journal year reopen`); closing it needs every period mark (rule 15)."""
+        `journal year reopen`); closing it needs every period and year mark (rule 15)."""
         if stored is not None and stored.closed:
             check_year_open(stored.id)
         if self.closed and (stored is None or not stored.closed):
-            from .calendar import missing_period_marks  # reads the journal
-            missing = missing_period_marks(self)
+            missing = missing_marks(self)
             if missing:
                 shown = "; ".join(missing[:MISSING_SHOWN])
                 more = (f" и ещё {len(missing) - MISSING_SHOWN}"
                         if len(missing) > MISSING_SHOWN else "")
                 raise RuleError(f"Учебный год {self.name} не закрыть: не выставлены "
-                                f"отметки за период ({len(missing)}): {shown}{more}.",
-                                rule=15)
+                                f"отметки за период и годовые ({len(missing)}): "
+                                f"{shown}{more}.", rule=15)
+
+
+def missing_marks(year: AcademicYear) -> list[str]:
+    """Rule 15 (DESIGN: «closing needs every period and year mark»): the period marks and
+    the year marks the year still lacks, one line per class, subject and period."""
+    from .calendar import missing_period_marks  # both read the journal
+    from .year_transfer import missing_year_marks
+    return missing_period_marks(year) + missing_year_marks(year)
 
 
 class Period(InYear, AuditedModel):

@@ -5,7 +5,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from peewee import CharField, DateField, FloatField, ForeignKeyField, IntegerField
+from peewee import BooleanField, CharField, DateField, FloatField, ForeignKeyField, IntegerField
 
 from . import calendar
 from .auditing import AuditedModel
@@ -13,7 +13,7 @@ from .base import RuleError, ValidBetween
 from .classes import SchoolClass, Subgroup, class_year
 from .curriculum import GRADING_SCALES, Subject
 from .people import Staff
-from .school import InYear
+from .school import AcademicYear, InYear
 
 # A timetable's days: Monday to Saturday (no Sunday lessons).
 WEEKDAYS = list(calendar.WEEKDAYS[:6])
@@ -29,6 +29,9 @@ class TeachingAssignment(InYear, AuditedModel):
     teacher = ForeignKeyField(Staff, backref="assignments")
     hours_per_week = FloatField(default=1)
     grading_scale = CharField(default="five")
+    # The curriculum has an exam in the subject: the exam mark column (issue 16.1,
+    # migration 0010).
+    has_exam = BooleanField(default=False)
 
     class Meta:
         indexes = ((("school_class", "subject", "subgroup", "teacher"), True),
@@ -96,6 +99,16 @@ class TimetableSlot(ValidBetween, InYear, AuditedModel):
 
     def owning_year(self) -> int | None:
         return class_year(self.school_class_id)
+
+    @classmethod
+    def valid_between(cls, first: dt.date, last: dt.date | None = None):
+        """Valid on some day from `first` to `last`, inside its class's academic year: an
+        open-ended slot (no «по») ends with its year, so a year's week carried into the
+        next (models/year_transfer.py) neither shows twice nor clashes with itself."""
+        last = first if last is None else last
+        in_year = (SchoolClass.select(SchoolClass.id).join(AcademicYear)
+                   .where((AcademicYear.start <= last) & (AcademicYear.end >= first)))
+        return super().valid_between(first, last) & cls.school_class.in_(in_year)
 
     def __str__(self) -> str:
         """«5А (1 группа), Английский язык, Иванова А.П., каб. 12, понедельник, 2-й урок,

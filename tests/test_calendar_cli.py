@@ -48,13 +48,15 @@ def test_year_close_is_refused_with_the_missing_list(real_school, runner):
 
 
 def fill_period_marks(school) -> None:
-    """Every period mark of the year: maths in 5А and 6А (grade 1 gets none), each quarter;
-    inserted as an import would, the quarters past being locked."""
-    for period in Period.select().where(Period.year == school.year.id):
+    """Every period and year mark of the year (rule 15 needs both to close it): maths in 5А
+    and 6А (grade 1 gets none), each quarter and the year; inserted as an import would, the
+    quarters past being locked."""
+    for period in [*Period.select().where(Period.year == school.year.id), None]:
         for school_class, pupils in ((school.c5, school.pupils5), (school.c6, [school.pupil6])):
             PeriodMark.insert_many([
                 {"student": pupil, "school_class": school_class, "subject": school.math,
-                 "kind": "period", "period": period, "value": "4"} for pupil in pupils
+                 "kind": "period" if period else "year", "period": period, "value": "4"}
+                for pupil in pupils
             ]).execute()
 
 

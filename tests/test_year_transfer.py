@@ -1,0 +1,258 @@
+"""The year transfer (issue 16.3–16.4): the small school's 2026/2027 taken into 2027/2028 —
+the next year made with its calendar shifted, the classes, groups, load, timetable and
+КТП carried, every pupil moved exactly once (promoted, kept back, graduated, promoted
+with a debt), the old year left byte-identical and then closed, read-only; closing
+refused while period or year marks are missing. By the models, the CLI and the panel."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from journal_cli import main
+from models import (
+    ALL_MODELS,
+    AcademicYear,
+    AuditEntry,
+    DayTransfer,
+    Movement,
+    Period,
+    PeriodMark,
+    PlanTopic,
+    RuleError,
+    SchoolClass,
+    Subgroup,
+    SubgroupMember,
+    TeachingAssignment,
+    TimetableSlot,
+    year_transfer,
+)
+from models.year_transfer import Order, class_review, promote_class
+from tests.school import SmallSchool
+
+OLD, NEW = "2026/2027", "2027/2028"
+ORDER = Order("12-у", dt.date(2027, 6, 20))
+
+
+def dump() -> dict[str, dict[int, tuple]]:
+    """Every row of every table, by id."""
+    return {m.__name__: {row[0]: row for row in m.select().order_by(m.id).tuples()}
+            for m in ALL_MODELS}
+
+
+def unchanged_since(before: dict, except_year: int | None = None) -> list[str]:
+    """The rows of `before` changed or gone now (the old year's own row may differ in its
+    `closed` flag and change time only)."""
+    now, changed = dump(), []
+    for table, rows in before.items():
+        for row_id, row in rows.items():
+            if now[table].get(row_id) != row and not (table == "AcademicYear"
+                                                      and row_id == except_year):
+                changed.append(f"{table} {row_id}")
+    return changed
+
+
+# A day after the last quarter (ends 26.05.2027), before its journal locks: year marks.
+YEAR_END = "2027-05-28"
+
+
+@pytest.fixture
+def ending(real_school, monkeypatch) -> SmallSchool:
+    """The 2026/2027 small school at its year's end (today: YEAR_END): a 9А with one pupil
+    (the last grade of a basic school: 9), a КТП topic, a timetable slot, and year marks
+    in maths for all but 6А's pupil (5А: Иванов «5», Петрова «2», Сидоров «3»)."""
+    s = real_school
+    monkeypatch.setenv("JOURNAL_TODAY", YEAR_END)
+    s.c9 = SchoolClass.create(year=s.year, grade=9, letter="А", class_teacher=s.teacher)
+    TeachingAssignment.create(school_class=s.c9, subject=s.math, teacher=s.teacher)
+    s.pupil9 = SmallSchool.pupil("Выпускников", s.c9, s.year.start)
+    maths5 = TeachingAssignment.get((TeachingAssignment.school_class == s.c5)
+                                    & (TeachingAssignment.subject == s.math))
+    PlanTopic.create(assignment=maths5, number=1, title="Дроби",
+                     planned_date=dt.date(2026, 9, 7))
+    TimetableSlot.create(school_class=s.c5, subject=s.math, teacher=s.teacher, weekday=1,
+                         number=1, room="12", valid_from=s.year.start)
+    for pupil, value in zip(s.pupils5, ("5", "2", "3"), strict=True):
+        year_mark(s.c5, pupil, s.math, value)
+    year_mark(s.c9, s.pupil9, s.math, "4")
+    return s
+
+
+def year_mark(school_class, pupil, subject, value) -> PeriodMark:
+    return PeriodMark.create(student=pupil, school_class=school_class, subject=subject,
+                             kind="year", value=value)
+
+
+def fill_period_marks(s: SmallSchool) -> None:
+    """Every quarter's mark in maths (quarters not begun yet on the pinned today: inserted
+    as an import would)."""
+    for period in Period.select().where(Period.year == s.year.id):
+        for school_class, pupils in ((s.c5, s.pupils5), (s.c6, [s.pupil6]),
+                                     (s.c9, [s.pupil9])):
+            PeriodMark.insert_many([
+                {"student": p, "school_class": school_class, "subject": s.math,
+                 "kind": "period", "period": period, "value": "4"} for p in pupils]).execute()
+
+
+def new_class(year: AcademicYear, grade: int) -> SchoolClass:
+    return SchoolClass.get((SchoolClass.year == year.id) & (SchoolClass.grade == grade))
+
+
+def test_the_next_year_keeps_weekdays_and_the_public_holidays_dates(real_school):
+    old = real_school.year
+    new = year_transfer.create_next_year(old)
+    assert (new.name, new.start, new.end) == (NEW, dt.date(2027, 9, 1), dt.date(2028, 8, 31))
+    q = {p.number: p for p in new.periods}
+    # 01.09 is the law's; 24.10.2026, a Saturday, becomes Saturday 23.10.2027.
+    assert (q[1].start, q[1].end) == (dt.date(2027, 9, 1), dt.date(2027, 10, 23))
+    assert q[4].end.weekday() == dt.date(2027, 5, 26).weekday()
+    days = {h.name: (h.start, h.end) for h in new.holidays}
+    assert days["День народного единства"] == (dt.date(2027, 11, 4),) * 2
+    assert days["летние каникулы"][1] == dt.date(2028, 8, 31)
+    assert days["осенние каникулы"][0].weekday() == 0  # a Monday, as 26.10.2026
+    saturday = DayTransfer.get(DayTransfer.year == new.id)
+    assert saturday.date == dt.date(2027, 11, 6) and saturday.working
+    with pytest.raises(RuleError, match="уже есть"):
+        year_transfer.create_next_year(old)
+    logged = AuditEntry.select().where((AuditEntry.table_name == "period")
+                                       & (AuditEntry.action == "create"))
+    assert logged.count() == 8  # the old year's four (built by save()) and the new four
+
+
+def test_the_whole_transfer_moves_every_pupil_once_and_leaves_the_old_year_alone(ending):
+    s = ending
+    before = dump()
+    new = year_transfer.create_next_year(s.year)
+    carried = year_transfer.carry(s.year, new)
+    assert carried.skipped == ["9А: выпускной класс"]
+    assert carried.counts["классы"] == 3 and carried.counts["темы КТП"] == 1
+    c2, c6, c7 = (new_class(new, g) for g in (2, 6, 7))
+    assert c6.class_teacher_id == s.c5.class_teacher_id and c6.letter == "А"
+    # The group, its member, the load, the КТП (the Monday 07.09.2026 → Monday 06.09.2027)
+    # and the timetable, in the new 6А.
+    group = Subgroup.get(Subgroup.school_class == c6)
+    assert [m.student_id for m in SubgroupMember.select().where(
+        SubgroupMember.subgroup == group)] == [s.pupils5[0].id]
+    load = TeachingAssignment.get(TeachingAssignment.school_class == c6)
+    assert (load.subject_id, load.teacher_id) == (s.math.id, s.teacher.id)
+    topic = PlanTopic.get(PlanTopic.assignment == load)
+    assert (topic.title, topic.planned_date) == ("Дроби", dt.date(2027, 9, 6))
+    slot = TimetableSlot.get(TimetableSlot.school_class == c6)
+    assert (slot.weekday, slot.number, slot.room, slot.valid_from) == (1, 1, "12", new.start)
+    # Each year's week shows its own slot only (the old one is open-ended).
+    for day, class_id in ((dt.date(2026, 11, 23), s.c5.id), (dt.date(2027, 9, 6), c6.id)):
+        valid = TimetableSlot.select().where(TimetableSlot.valid_between(day))
+        assert [x.school_class_id for x in valid] == [class_id]
+
+    # Step 3: failing and missing year marks listed first.
+    review = class_review(s.c5, new)
+    assert review[0].student == s.pupils5[1] and review[0].failing == ["Математика: 2"]
+    assert [r.problems for r in class_review(s.c6, new)] == ["нет годовой: Математика"]
+    petrova, sidorov = s.pupils5[1].id, s.pupils5[2].id
+    with pytest.raises(RuleError, match="нет 5-го класса"):
+        promote_class(s.c5, new, ORDER, keep={petrova}, debts={sidorov: ["Математика"]})
+    c5_new = SchoolClass.create(year=new, grade=5, letter="А")  # the deputy adds it
+    assert promote_class(s.c5, new, ORDER, keep={petrova}, debts={sidorov: ["Математика"]}) \
+        == {"repeating": 1, "promoted_debt": 1, "promoted": 1}
+    assert year_transfer.not_moved(s.year, new)[0][0] == s.c1
+    assert promote_class(s.c5, new, ORDER) == {}  # nobody twice
+    for school_class in (s.c1, s.c6):
+        promote_class(school_class, new, ORDER)
+    with pytest.raises(RuleError, match="после последнего учебного дня"):
+        promote_class(s.c9, new, Order("13", dt.date(2027, 5, 20)))
+    assert promote_class(s.c9, new, ORDER) == {"graduated": 1}
+    assert year_transfer.not_moved(s.year, new) == []
+
+    moves = {}
+    for m in Movement.select().where(Movement.id > max(before["Movement"])):
+        assert m.student_id not in moves, "a pupil moved twice"
+        moves[m.student_id] = m
+    assert {sid: (m.kind, m.school_class_id) for sid, m in moves.items()} == {
+        s.pupils5[0].id: ("promoted", c6.id), petrova: ("repeating", c5_new.id),
+        sidorov: ("promoted_debt", c6.id), s.pupil1.id: ("promoted", c2.id),
+        s.pupil6.id: ("promoted", c7.id), s.pupil9.id: ("graduated", None)}
+    assert moves[sidorov].reason == "академическая задолженность: Математика"
+    assert moves[sidorov].order_number == "№ 12-у от 20.06.2027"
+    assert moves[sidorov].date == new.start and moves[s.pupil9.id].date == ORDER.date
+    assert year_transfer.debts_of(c6) == {sidorov: "Математика"}
+    assert [p.id for p in c6.students_on(new.start)] == [s.pupils5[0].id, sidorov]
+    assert s.c5.student_ids_on(s.year.end) == sorted(p.id for p in s.pupils5)
+    audited = AuditEntry.select().where((AuditEntry.table_name == "movement")
+                                        & (AuditEntry.row_id.in_(list(moves))))
+    assert audited.count() == len(moves)
+    for model in (SchoolClass, Subgroup, SubgroupMember, TeachingAssignment, PlanTopic,
+                  TimetableSlot):  # every carried row is in the audit log
+        ids = [x.id for x in model.select(model.id)]
+        logged = {e.row_id for e in AuditEntry.select().where(
+            (AuditEntry.table_name == model._meta.table_name) & (AuditEntry.action == "create"))}
+        assert set(ids) <= logged, model.__name__
+
+    # Step 5: refused while marks are missing, with the list; then closed, read-only.
+    with pytest.raises(RuleError) as refused:
+        year_transfer.close_year(s.year)
+    assert "6А, Математика, годовая: Шестаков Т." in refused.value.message
+    assert "5А, Математика, 1-я четверть" in refused.value.message
+    fill_period_marks(s)
+    sixth = year_mark(s.c6, s.pupil6, s.math, "4")
+    before_close = dump()
+    year_transfer.close_year(s.year)
+    assert AcademicYear.get_by_id(s.year.id).closed
+    assert unchanged_since(before, except_year=s.year.id) == []
+    assert unchanged_since(before_close, except_year=s.year.id) == []
+    sixth.value = "5"
+    with pytest.raises(RuleError, match="закрыт"):
+        sixth.save()
+    old5 = SchoolClass.get_by_id(s.c5.id)
+    old5.room = "13"
+    with pytest.raises(RuleError, match="закрыт"):
+        old5.save()
+
+
+def test_promotion_refuses_strangers_and_a_graduate_with_a_debt(ending):
+    s = ending
+    new = year_transfer.create_next_year(s.year)
+    year_transfer.carry(s.year, new)
+    with pytest.raises(RuleError, match="нет в 5А"):
+        promote_class(s.c5, new, ORDER, keep={s.pupil6.id})
+    with pytest.raises(RuleError, match="академической задолженностью обучение не оканчивает"):
+        promote_class(s.c9, new, ORDER, debts={s.pupil9.id: ["Математика"]})
+    with pytest.raises(RuleError, match="предметы академической задолженности"):
+        promote_class(s.c5, new, ORDER, debts={s.pupils5[2].id: [" "]})
+    with pytest.raises(RuleError, match="номер приказа"):
+        promote_class(s.c5, new, Order(" № ", ORDER.date))
+    assert not Movement.select().where(Movement.date >= new.start).exists()
+
+
+def test_the_cli_takes_a_class_through(ending, runner):
+    s = ending
+    made = runner.invoke(main, ["year", "next", OLD])
+    assert made.exit_code == 0, made.output
+    assert f"Создан учебный год {NEW} (01.09.2027–31.08.2028): периодов 4" in made.output
+    carried = runner.invoke(main, ["year", "carry", OLD])
+    assert carried.exit_code == 0, carried.output
+    assert "не перенесён: 9А: выпускной класс" in carried.output
+    assert "классы 3" in carried.output and "темы КТП 1" in carried.output
+    new = AcademicYear.get(AcademicYear.name == NEW)
+    SchoolClass.create(year=new, grade=5, letter="А")
+    petrova, sidorov = s.pupils5[1].id, s.pupils5[2].id
+    promoted = runner.invoke(main, [
+        "year", "promote", "5А", "--order", "12-у", "--date", "20.06.2027",
+        "--keep", str(petrova), "--debt", f"{sidorov}:Математика"])
+    assert promoted.exit_code == 0, promoted.output
+    assert f"Петрова Тест (№ {petrova}) — Математика: 2" in promoted.output
+    assert "[1/1] 5А: " in promoted.output and "переведён условно 1" in promoted.output
+    status = runner.invoke(main, ["year", "status"])
+    assert "1А (1): Малышкин Тест" in status.output and "Не переведены: 3." in status.output
+    everyone = runner.invoke(main, ["year", "promote", "all", "--order", "12-у",
+                                    "--date", "2027-06-20"])
+    assert everyone.exit_code == 0, everyone.output
+    assert "[4/4] 9А: окончил обучение 1" in everyone.output
+    assert "[2/4] 5А: все уже переведены" in everyone.output
+    done = runner.invoke(main, ["year", "status", OLD])
+    assert "Все ученики 2026/2027 переведены" in done.output
+    refused = runner.invoke(main, ["year", "close", OLD])
+    assert refused.exit_code == 1 and "6А, Математика, годовая: Шестаков Т." in refused.output
+    assert "не выставлены отметки за период и годовые" in refused.output
+    bad = runner.invoke(main, ["year", "promote", "5А", "--order", "1", "--date",
+                               "2027-06-20", "--debt", "Сидоров"])
+    assert bad.exit_code == 2 and "12:Математика" in bad.output
