@@ -22,6 +22,7 @@ from models import (
     SchoolSettings,
     SheetReturn,
     Student,
+    TeachingAssignment,
     database,
     db,
 )
@@ -348,4 +349,33 @@ def test_a_version_8_database_gets_the_homework_due_date_keeping_its_lessons(bac
     migrated(runner, backend_url, "0009_homework_due", f"8 → {LATEST_SCHEMA}")
     kept = Lesson.get_by_id(lesson)
     assert (kept.homework, kept.homework_due) == ("№ 112", None)
+    db.close()
+
+
+def test_a_version_9_database_gets_the_exam_flag_keeping_its_assignments(backend_url, runner):
+    """0010 (issue 16.1): whether the curriculum has an exam in a class's subject; the
+    assignments a version-9 database holds keep everything and have no exam."""
+    rolled_back(backend_url, "0010_assignment_exam")
+    assert database.schema_status() == (9, LATEST_SCHEMA)
+    with db.atomic():
+        year = insert("academic_year", **AT, name="2026/2027", start="2026-09-01",
+                      end="2027-08-31", closed=False)
+        teacher = insert("staff", **AT, last_name="Учителева", first_name="Анна",
+                         middle_name="", search_name="учителева анна", login="t.aa",
+                         roles="teacher", password_hash="", is_active=True, failed_logins=0,
+                         session_token="", email="", phone="")
+        subject = insert("subject", **AT, name="Математика", short_name="", sort_order=1)
+        school_class = insert("school_class", **AT, year_id=year, grade=9, letter="А",
+                              period_scheme="quarter", room="")
+        assignment = insert("teaching_assignment", **AT, school_class_id=school_class,
+                            subject_id=subject, teacher_id=teacher, hours_per_week=5,
+                            grading_scale="five")
+    db.close()
+
+    migrated(runner, backend_url, "0010_assignment_exam", f"9 → {LATEST_SCHEMA}")
+    kept = TeachingAssignment.get_by_id(assignment)
+    assert (kept.hours_per_week, kept.grading_scale, kept.has_exam) == (5, "five", False)
+    kept.has_exam = True
+    kept.save()
+    assert TeachingAssignment.get_by_id(assignment).has_exam
     db.close()
