@@ -5,13 +5,14 @@ from flask_admin import Admin
 
 
 def register(panel: Admin) -> None:
-    from . import audit, journal, myclass, paper, printing, setup, timetable
+    from . import audit, journal, myclass, paper, printing, setup, timetable, year_transfer
 
     journal.register(panel)
     myclass.register(panel)
     paper.register(panel)
     printing.register(panel)
     setup.register(panel)
+    year_transfer.register(panel)
     timetable.register(panel)
     audit.register(panel)
     from . import account

@@ -322,3 +322,18 @@ def timetable_teachers(staff: Staff, query):
     """The staff of `query` whose week the staff member sees: everyone's for the director
     and deputies, a teacher only their own."""
     return query if reads_all(staff) else query.where(Staff.id == staff.id)
+
+
+# --- the year transfer (issue 16.3) ----------------------------------------------------
+
+def may_open_or_close_year(staff: Staff) -> bool:
+    """001 3.1: the journal's administrator creates the new year by 1 July and closes the
+    old one by 30 August; 001 3.3 and rule 5: the deputy sets up the year."""
+    return staff.has_role(*SETUP, *ACCOUNTS)
+
+
+def may_transfer_year(staff: Staff) -> bool:
+    """001 3.3 and rule 5: the deputy enters the classes, the load and the timetable and
+    keeps the movement book (promotions, repeaters, graduates): steps 2–3 of the transfer
+    are the deputy's alone; the admin manages accounts and settings, not pupils."""
+    return staff.has_role(*SETUP)

@@ -379,7 +379,7 @@ def promote_class(school_class: SchoolClass, new: AcademicYear, order: Order,
         counts[kind] += 1
     with write_transaction():
         create_many(Movement, rows)
-    return dict(counts)
+    return {kind: counts[kind] for kind in PROMOTING if kind in counts}
 
 
 def _required(new: AcademicYear, grade: int, letter: str) -> SchoolClass:
@@ -427,6 +427,17 @@ def debts_of(school_class: SchoolClass) -> dict[int, str]:
             Movement.select(Movement.student, Movement.reason)
             .where((Movement.school_class == school_class.id)
                    & (Movement.kind == "promoted_debt")).tuples()}
+
+
+def debtors(new: AcademicYear) -> list[tuple[SchoolClass, Student, str]]:
+    """The pupils promoted into the year with an academic debt: class, pupil, subjects."""
+    found = []
+    for c in SchoolClass.select().where(SchoolClass.year == new.id).order_by(
+            SchoolClass.grade, SchoolClass.letter):
+        debts = debts_of(c)
+        found += [(c, s, debts[s.id]) for s in Student.select().where(
+            Student.id.in_(list(debts))).order_by(Student.last_name, Student.first_name)]
+    return found
 
 
 def close_year(old: AcademicYear) -> None:

@@ -45,6 +45,9 @@ OPENS = {
     "printing": TEACHERS | READ_ALL,  # sheets of own classes, temporary journal of own subjects
     "timetable_week": TEACHERS | READ_ALL,  # a teacher's own week and their classes'
     "audit": READ_ALL | {"admin"},
+    # The year transfer: the admin creates and closes years (001 3.1), the deputy does
+    # every step (001 3.3, rule 5); carrying and promoting are the deputy's (ROW_OPENS).
+    "year_transfer": {"deputy", "admin"},
     "breach": {"admin"},
     "plans": READ_ALL | TEACHERS,  # a teacher's own КТП (an empty list without assignments)
     "students": READ_ALL | CLASS_TEACHERS,
@@ -58,7 +61,8 @@ OPENS = {
         "timetable", "news")},
 }
 # Endpoints about one row, called here with 5А's maths journal (taught by `teacher`).
-ROW_OPENS = {"journal.grid": {"teacher"} | READ_ALL}
+ROW_OPENS = {"journal.grid": {"teacher"} | READ_ALL,
+             "year_transfer.carry": {"deputy"}, "year_transfer.promote": {"deputy"}}
 # Open to everybody: the login form, logging out, and static files.
 PUBLIC = {"static", "admin.static", "login.index", "login.logout"}
 

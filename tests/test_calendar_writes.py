@@ -468,6 +468,13 @@ EXEMPT = {
     "diary_passwords.refresh": "starts a build of the public site, no row of the database",
     "years.create_view": "a new year is no row of a closed one (its rows are refused there)",
     "breach.declare": "marks a staff account compromised (Staff has no year)",
+    "year_transfer.next_year": "a new year is no row of a closed one (as years.create_view)",
+    "year_transfer.carry": "writes only the next year's rows, refused when that year is "
+                           "closed (tests/test_year_transfer.py); the old one is only read",
+    "year_transfer.promote": "movement rows into the next year's classes only (its closed "
+                             "flag checked); the old year is only read",
+    "year_transfer.close": "rule 15's own step: closing the old year (AcademicYear.guard, "
+                           "tests/test_year_transfer.py)",
     "breach.revert_all": "rule 10: passes a locked period by design; "
                          "test_rule_10_* below (a closed year refuses it)",
     **admin_endpoints("audit", "the audit log is read-only (no write roles)"),

@@ -6,6 +6,7 @@ refused while period or year marks are missing. By the models, the CLI and the p
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -256,3 +257,94 @@ def test_the_cli_takes_a_class_through(ending, runner):
     bad = runner.invoke(main, ["year", "promote", "5А", "--order", "1", "--date",
                                "2027-06-20", "--debt", "Сидоров"])
     assert bad.exit_code == 2 and "12:Математика" in bad.output
+
+
+def test_a_closed_next_year_takes_no_transfer(ending):
+    s = ending
+    new = year_transfer.create_next_year(s.year)
+    AcademicYear.update(closed=True).where(AcademicYear.id == new.id).execute()
+    with pytest.raises(RuleError, match=f"Учебный год {NEW} закрыт"):
+        year_transfer.carry(s.year, new)
+    assert not SchoolClass.select().where(SchoolClass.year == new.id).exists()
+
+
+# --- the deputy's page ----------------------------------------------------------------
+
+@pytest.fixture
+def panel(ending, backend_url):
+    """The panel over the ending school, CSRF on; the staff of tests/panel.py."""
+    from admin import create_app
+    from tests.panel import Staffing
+    people = Staffing.build(ending)
+    app = create_app({"TESTING": True, "DATABASE_URL": backend_url, "SECRET_KEY": "test-secret"})
+    return app, people
+
+
+def signed_in(app, who):
+    from tests.panel import Browser
+    browser = Browser(app.test_client())
+    assert browser.login(who.login).status_code == 302
+    return browser
+
+
+def text(response) -> str:
+    """What the page says, without its tags, spaces collapsed; the typed values kept."""
+    html = response.get_data(as_text=True)
+    values = " ".join(f'value="{v}"' for v in re.findall(r'value="([^"]*)"', html))
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split()) + " " + values
+
+
+def test_the_deputy_is_guided_through_the_transfer(panel):
+    app, people = panel
+    s = SchoolClass.get(SchoolClass.grade == 5).year  # the old year
+    deputy = signed_in(app, people.deputy)
+    page = text(deputy.get("/year-transfer/"))
+    assert "Переход с 2026/2027 на 2027/2028" in page and "Создать учебный год" in page
+    deputy.post("/year-transfer/next", {"year": OLD, "name": NEW})
+    page = text(deputy.get("/year-transfer/"))
+    assert "Учебный год 2027/2028 создан: 01.09.2027–31.08.2028, периодов 4" in page
+    deputy.post("/year-transfer/carry", {"year": OLD, "last_grade": "9"})
+    new = AcademicYear.get(AcademicYear.name == NEW)
+    assert [c.name for c in SchoolClass.select().where(SchoolClass.year == new.id)
+            .order_by(SchoolClass.grade)] == ["2А", "6А", "7А"]
+    c5 = SchoolClass.get((SchoolClass.year == s.id) & (SchoolClass.grade == 5))
+    page = text(deputy.get(f"/year-transfer/?class_id={c5.id}"))
+    # A failing or missing year mark first (Иванов's group has English with no year mark
+    # yet), then the rest.
+    assert page.index("Петрова Тест") < page.index("Сидоров Тест")
+    assert page.index("Иванов Тест") < page.index("Сидоров Тест")
+    assert "Петрова Тест Математика: 2" in page
+    assert "Иванов Тест нет годовой: Иностранный язык (английский)" in page
+    pupils = {p.last_name: p.id for p in c5.students_on(s.end)}
+    typed = {"year": OLD, "class_id": c5.id, "order_number": "12-у",
+             "order_date": "2027-06-20", "keep": str(pupils["Петрова"]),
+             f"debt_{pupils['Сидоров']}": "Математика"}
+    refused = deputy.post("/year-transfer/promote", typed)
+    assert refused.status_code == 422
+    page = text(refused)
+    assert "нет 5-го класса" in page and 'value="12-у"' in page  # nothing typed is lost
+    assert 'value="Математика"' in page
+    SchoolClass.create(year=new, grade=5, letter="А")
+    done = deputy.post("/year-transfer/promote", typed)
+    assert done.status_code == 302
+    page = text(deputy.get(done.headers["Location"]))
+    assert "5А: переведён: 1, переведён условно: 1, оставлен на повторное обучение: 1" in page
+    assert "переведён условно (с академической задолженностью) в 6А" in page
+    assert "6А: Сидоров Тест — Математика" in page
+    assert "1А (1): Малышкин Тест" in page
+    refused = deputy.post("/year-transfer/close", {"year": OLD, "confirm": "1"})
+    page = text(deputy.get(refused.headers["Location"]))
+    assert "не закрыт: не выставлены отметки за период и годовые" in page
+    assert "6А, Математика, годовая: Шестаков Т." in page
+    assert not AcademicYear.get_by_id(s.id).closed
+
+
+def test_the_admin_opens_and_closes_years_but_moves_no_pupil(panel):
+    app, people = panel
+    admin = signed_in(app, people.admin)
+    assert admin.get("/year-transfer/").status_code == 200
+    assert admin.post("/year-transfer/next", {"year": OLD}).status_code == 302
+    assert admin.post("/year-transfer/carry", {"year": OLD}).status_code == 403
+    assert admin.post("/year-transfer/promote", {"year": OLD}).status_code == 403
+    for role in ("teacher", "class_teacher", "director"):
+        assert signed_in(app, getattr(people, role)).get("/year-transfer/").status_code == 403
