@@ -25,6 +25,8 @@ from models import (
     rules,
 )
 from models.classes import Membership
+from models.final_marks import END_TITLES
+from models.journal import PERIOD_MARK_KINDS
 from models.rules import format_average as average_text
 from models.rules import suggest_mark
 from models.school import check_year_open
@@ -197,6 +199,8 @@ class JournalView(SecureView):
             opened=row_id(request.args.get("lesson")), focus=row_id(request.args.get("focus")),
             focus_work=row_id(request.args.get("work")),
             thresholds=SchoolSettings.current().thresholds,
+            end_editable=writable and page.last_period and page.period.start <= today,
+            end_titles=END_TITLES, end_names=PERIOD_MARK_KINDS,
             api={name: url_for(f".{name}") for name in ("cell", "lesson", "lesson_delete",
                                                           "period_mark", "reopen", "comment",
                                                           "work")})
@@ -355,19 +359,26 @@ class JournalView(SecureView):
 
     @expose("/api/period-mark", methods=("POST",))
     def period_mark(self):
+        """A period mark, or (`kind`: year, exam, final; no period) a mark of the year's end;
+        answers the value saved and what the year and final marks are suggested now."""
         data = self._payload()
+        kind = data.get("kind") or "period"
         school_class = SchoolClass.get_or_none(SchoolClass.id == row_id(data.get("class_id")))
-        period = Period.get_or_none(Period.id == row_id(data.get("period_id")))
+        period = (Period.get_or_none(Period.id == row_id(data.get("period_id")))
+                  if kind == "period" else None)
         subject_id, student_id = row_id(data.get("subject_id")), row_id(data.get("student"))
-        if school_class is None or period is None or not subject_id or not student_id \
-                or period.year_id != school_class.year_id:
+        if school_class is None or not subject_id or not student_id or (
+                kind == "period" and (period is None or period.year_id != school_class.year_id)):
             abort(404)
         try:
             row = gradebook.set_period_mark(staff(), student_id, school_class, subject_id,
-                                            period, str(data.get("value", "")))
+                                            period, str(data.get("value", "")), kind=str(kind))
         except RuleError as exc:
             return rule_error(exc)
-        return jsonify(value=row.value if row else "")
+        marks = record.pupil_end_marks(school_class, subject_id, student_id,
+                                       SchoolSettings.current().thresholds)
+        return jsonify(value=row.value if row else "", suggested={
+            k: (marks.suggested(k) or "") if marks else "" for k in ("year", "final")})
 
     @expose("/api/reopen", methods=("POST",))
     def reopen(self):

@@ -31,8 +31,10 @@ from models import (
     cells,
 )
 from models.calendar import last_school_week, period_of
-from models.class_marks import PeriodSheet, accept_suggestions
+from models.class_marks import PeriodSheet, YearSheet, accept_suggestions
 from models.class_week import ClassWeek, mark_day_absent
+from models.final_marks import END_KINDS, END_PLURAL
+from models.journal import PERIOD_MARK_KINDS
 from models.record import ClassRecord
 from models.rules import ATTENDANCE_CODES, LOW_MARKS, is_low_mark
 from site_builder.printing import extract
@@ -104,8 +106,13 @@ class MyClassView(SecureView):
             shown = min(day, today)
             context = self._day(school_class, day, today)
         period = self._period(school_class, shown, request.args.get("period_id", type=int))
+        # «Годовые», «Экзаменационные», «Итоговые» in the period list: the year's end.
+        end_kind = request.args.get("period_id") if request.args.get(
+            "period_id") in END_KINDS else None
         sheet = (PeriodSheet.read(school_class, period, today, settings.thresholds)
-                 if period else None)
+                 if period and not end_kind else None)
+        year_sheet = (YearSheet.read(school_class, today, settings.thresholds)
+                      if end_kind and period else None)
         current = list(school_class.students_on(today))
         return self.render(
             "admin/myclass.html", school_class=school_class, today=today,
@@ -113,6 +120,8 @@ class MyClassView(SecureView):
             codes=ATTENDANCE_CODES, current=current,
             guardians=self._guardians([p.id for p in current]), period=period,
             periods=list(school_class.periods()), sheet=sheet, average_text=average_text,
+            end_kind=end_kind, year_sheet=year_sheet, end_kinds=END_KINDS,
+            end_names=PERIOD_MARK_KINDS, end_plural=END_PLURAL,
             is_low=is_low_mark, low_marks=sorted(LOW_MARKS), card_url=card_links(),
             passwords=diary_passwords.section(school_class), back="myclass",
             extract_pupils=extract.extract_pupils(school_class, today), **context)

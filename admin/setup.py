@@ -67,6 +67,7 @@ LABELS = {
     "kind": "Вид движения", "date": "Дата", "reason": "Основание",
     "order_number": "Номер приказа", "weight": "Вес", "teacher": "Учитель",
     "hours_per_week": "Часов в неделю", "grading_scale": "Шкала оценивания",
+    "has_exam": "Экзамен",
     "assignment": "Класс и предмет", "title": "Тема", "hours": "Часов",
     "planned_date": "Плановая дата", "weekday": "День недели",
     "body": "Текст", "published_at": "Дата публикации", "author": "Автор",
@@ -327,11 +328,13 @@ class WorkTypeView(SetupView):
 
 class AssignmentView(SetupView):
     column_list = ["school_class", "subject", "subgroup", "teacher", "hours_per_week",
-                   "grading_scale"]
+                   "grading_scale", "has_exam"]
     column_labels = labels(*column_list)
     column_choices = {"grading_scale": list(GRADING_SCALES.items())}
     column_filters = ["hours_per_week"]
     column_default_sort = [("school_class", False), ("subject", False)]
+    column_descriptions = {"has_exam": "Учебный план предусматривает экзамен: в журнале "
+                                       "появляется столбец экзаменационной отметки."}
     form_columns = column_list
     form_args = {"grading_scale": {"choices": list(GRADING_SCALES.items())}}
 

@@ -16,9 +16,10 @@ from .auditing import stating
 from .base import RuleError, write_transaction
 from .classes import SchoolClass
 from .curriculum import Subject
+from .final_marks import EndMarks, check_year_end_begun
 from .gradebook import set_period_mark
 from .people import Staff, Student
-from .record import ClassRecord
+from .record import ClassRecord, CurriculumRow
 from .school import Period, check_year_open
 from .timetable import TeachingAssignment
 
@@ -76,6 +77,43 @@ class PeriodSheet:
         """(pupil, subject) -> the suggested mark, where no period mark is given yet."""
         return {key: cell.suggested for key, cell in self.cells.items()
                 if cell.suggested and not cell.given}
+
+
+@dataclass
+class YearSheet:
+    """The year's end in «Мой класс» (issue 16.1): pupils of the class by the subjects of its
+    curriculum, each cell a pupil's period marks of the year with the year, exam and final
+    marks and their suggestions (models.final_marks)."""
+
+    school_class: SchoolClass
+    pupils: list[Student]
+    subjects: list[CurriculumRow]
+    cells: dict[tuple[int, int], EndMarks]
+    last_period: Period | None
+    closed: str = ""  # why the year's marks cannot be given yet, "" once they can
+
+    @classmethod
+    def read(cls, school_class: SchoolClass, today: dt.date,
+             thresholds: tuple[float, float, float]) -> YearSheet:
+        """Read in a fixed number of queries, whatever the class's size."""
+        year = school_class.year
+        periods = list(school_class.periods())
+        last = periods[-1] if periods else None
+        pupils = list(school_class.students_on(min(last.end if last else year.end, today)))
+        record = ClassRecord(school_class, year.start, year.end, pupils=[p.id for p in pupils])
+        subjects = list(record.curriculum.values())
+        cells = {(p.id, s.id): record.end_marks(p.id, s.id, thresholds)
+                 for p in pupils for s in subjects}
+        try:
+            check_year_end_begun(str(last) if last else "", last and last.start, today)
+            closed = ""
+        except RuleError as exc:
+            closed = exc.message
+        return cls(school_class, pupils, subjects, cells, last, closed)
+
+    def subjects_of(self, kind: str) -> list[CurriculumRow]:
+        """The subjects with a column of the kind: for exam marks those with an exam."""
+        return [s for s in self.subjects if kind != "exam" or s.has_exam]
 
 
 @dataclass

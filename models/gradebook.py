@@ -10,13 +10,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from . import access, rules
+from . import access, final_marks, rules
 from .base import RuleError, write_transaction
 from .calendar import period_of
 from .cells import LOOKALIKES, Cell, column_of
 from .classes import Membership, Movement, SchoolClass, Subgroup
 from .curriculum import Subject
-from .journal import Lesson, LessonWork, Mark, PeriodMark
+from .final_marks import END_KINDS, EndMarks
+from .journal import PERIOD_MARK_KINDS, Lesson, LessonWork, Mark, PeriodMark
 from .people import Staff
 from .record import ClassRecord, LessonRow, WorkRow
 from .school import Period, SchoolSettings
@@ -24,30 +25,39 @@ from .timetable import PlanTopic, TeachingAssignment
 
 
 def set_period_mark(user: Staff, student_id: int, school_class: SchoolClass, subject_id: int,
-                    period: Period, value: str) -> PeriodMark | None:
-    """Rule 4: set (or, with an empty value, remove) a pupil's mark for the period.
+                    period: Period | None, value: str, kind: str = "period") -> PeriodMark | None:
+    """Rule 4: set (or, with an empty value, remove) a pupil's mark for the period, or (kind
+    «year», «exam», «final», no period) for the year.
 
-    The period must be the class's own and have begun, the subject be in the class's
-    curriculum and the value on its grading scale (PeriodMark.validate).
+    The period must be the class's own and have begun (for the year's marks, its last
+    period), the subject be in the class's curriculum (with an exam, for an exam mark) and
+    the value on its grading scale (PeriodMark.validate).
     """
-    day = min(period.end, SchoolSettings.current().today())
+    if kind not in PERIOD_MARK_KINDS:
+        raise RuleError(f"Неизвестный вид итоговой отметки «{kind}».")
+    if (kind == "period") != (period is not None):
+        raise RuleError("Отметка за период указывается с периодом, остальные — без него.")
+    last = period or school_class.periods().order_by(Period.number.desc()).first()
+    if last is None:
+        raise RuleError("Для класса не заданы учебные периоды.")
+    day = min(last.end, SchoolSettings.current().today())
     access.require(access.can_set_period_mark(user, school_class.id, subject_id, student_id, day),
-                   "Отметку за период ставит учитель предмета (своей подгруппы) "
-                   "или классный руководитель.")
+                   f"{final_marks.ACCUSATIVE[kind]} ставит учитель предмета (своей "
+                   "подгруппы) или классный руководитель.")
     rules.check_enrolled(Movement.class_id_on(student_id, day), school_class.id,
                          school_class.name, day)
     value = value.strip().upper().translate(LOOKALIKES)
     pm = PeriodMark
     row = pm.get_or_none((pm.student == student_id) & (pm.school_class == school_class.id)
-                         & (pm.subject == subject_id) & (pm.kind == "period")
-                         & (pm.period == period.id))
+                         & (pm.subject == subject_id) & (pm.kind == kind)
+                         & (pm.period == period.id if period else pm.period.is_null()))
     with write_transaction():
         if not value:
             if row is not None:
                 row.delete_instance()
             return None
         row = row or pm(student=student_id, school_class=school_class.id, subject=subject_id,
-                        kind="period", period=period.id)
+                        kind=kind, period=period.id if period else None)
         if row.value != value or row.id is None:
             row.value, row.set_by = value, user.id
             row.save()
@@ -156,6 +166,10 @@ class JournalPage:
     period_marks: dict[int, str] = field(default_factory=dict)
     averages: dict[int, Fraction | None] = field(default_factory=dict)
     thresholds: tuple[float, float, float] = (2.5, 3.5, 4.5)
+    # The end columns (issue 16.1): «Год», «Экз.» where the curriculum has an exam, «Итог».
+    end_kinds: tuple[str, ...] = ()
+    end_marks: dict[int, EndMarks] = field(default_factory=dict)
+    last_period: bool = False  # the page shows the class's last period of the year
 
     @classmethod
     def open(cls, class_id: int, subject_id: int, subgroup_id: int | None,
@@ -178,12 +192,13 @@ class JournalPage:
                   or period_of(periods, today) or periods[0])
         page = cls(school_class, subject, subgroup, period,
                    thresholds=SchoolSettings.current().thresholds)
-        page._read(min(today, period.end))
+        page._read(min(today, period.end), periods)
         return page
 
-    def _read(self, last_day: dt.date) -> None:
+    def _read(self, last_day: dt.date, periods: list[Period]) -> None:
         p, group = self.period, self.subgroup.id if self.subgroup else None
         record = ClassRecord(self.school_class, p.start, p.end, subject_id=self.subject.id)
+        record.periods = periods  # read already: the query budget is fixed (test_record)
         self.lessons = record.journal_lessons(group)
         self.pupils = record.belonging(group, p.start, last_day)
         rows = record.all_rows
@@ -211,6 +226,13 @@ class JournalPage:
         self.period_marks = {m.student_id: record.period_mark(
             m.student_id, self.subject.id, p.id, class_id=self.school_class.id)
             for m in self.pupils}
+        self.last_period = periods[-1].id == p.id
+        subject = record.curriculum.get(self.subject.id)
+        if subject is not None:
+            self.end_kinds = tuple(k for k in END_KINDS if k != "exam" or subject.has_exam)
+            self.end_marks = {m.student_id: record.end_marks(m.student_id, self.subject.id,
+                                                             self.thresholds)
+                              for m in self.pupils}
 
     def suggested(self, student_id: int) -> str | None:
         """Rule 7: the period mark the pupil's weighted average suggests."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from peewee import CharField, DateField, ForeignKeyField, IntegerField, TextField
 
-from . import calendar, rules
+from . import calendar, final_marks, rules
 from .audit import AuditedModel
 from .base import RuleError
 from .classes import Membership, SchoolClass, Subgroup
@@ -213,12 +213,17 @@ class PeriodMark(AuditedModel):
         rules.check_marks_allowed(school_class.grade)
         if self.period_id is not None:
             self.check_period(school_class)
+        else:
+            self.check_year_end(school_class)
         scale = grading_scale(school_class.id, self.subject_id)
+        subject = Subject.get_or_none(Subject.id == self.subject_id)
         if scale is None:
-            subject = Subject.get_or_none(Subject.id == self.subject_id)
             named = f"«{subject.name}» " if subject else ""
             raise RuleError(f"Предмет {named}не входит в учебный план {school_class.name} "
                             "класса: отметка за него не ставится.")
+        if self.kind == "exam":
+            final_marks.check_exam_planned(has_exam(school_class.id, self.subject_id),
+                                           subject.name, school_class.name)
         rules.check_period_mark_value(self.value, scale)
         pm = PeriodMark
         twin = pm.select().where((pm.student == self.student_id) & (pm.subject == self.subject_id)
@@ -247,6 +252,12 @@ class PeriodMark(AuditedModel):
                             f"{rules.SCHEME_PLURAL_DATIVE[school_class.period_scheme]}.")
         rules.check_period_started(str(period), period.start, SchoolSettings.current().today())
 
+    def check_year_end(self, school_class: SchoolClass) -> None:
+        """A year, exam or final mark: once the class's last period has begun."""
+        last = school_class.periods().order_by(Period.number.desc()).first()
+        final_marks.check_year_end_begun(str(last) if last else "", last and last.start,
+                                         SchoolSettings.current().today())
+
 
 def grading_scale(class_id: int, subject_id: int) -> str | None:
     """The grading scale of a subject in a class, or None when the class's curriculum (its
@@ -255,3 +266,10 @@ def grading_scale(class_id: int, subject_id: int) -> str | None:
     row = (a.select(a.grading_scale)
            .where((a.school_class == class_id) & (a.subject == subject_id)).first())
     return row.grading_scale if row else None
+
+
+def has_exam(class_id: int, subject_id: int) -> bool:
+    """Whether the class's curriculum has an exam in the subject."""
+    a = TeachingAssignment
+    return (a.select().where((a.school_class == class_id) & (a.subject == subject_id)
+                             & (a.has_exam == True)).exists())  # noqa: E712

@@ -32,8 +32,11 @@ from . import rules
 from .calendar import period_of
 from .classes import Membership, Movement, SchoolClass
 from .curriculum import Subject, WorkType
+from .final_marks import EndMarks
 from .journal import Attendance, Lesson, LessonWork, Mark, PeriodMark, TeacherComment
 from .people import Staff, Student, short_name
+from .school import Period
+from .timetable import TeachingAssignment
 
 
 @dataclass(slots=True)
@@ -95,6 +98,17 @@ class WorkRow:
     @property
     def label(self) -> str:
         return self.short or self.name[:2]
+
+
+@dataclass(slots=True)
+class CurriculumRow:
+    """A subject of the class's curriculum."""
+
+    id: int
+    name: str
+    short: str
+    scale: str
+    has_exam: bool = False
 
 
 @dataclass
@@ -241,6 +255,42 @@ class ClassRecord:
         return found
 
     @functools.cached_property
+    def periods(self) -> list[Period]:
+        """The class's periods of its year and scheme, in order."""
+        return list(self.school_class.periods())
+
+    @functools.cached_property
+    def curriculum(self) -> dict[int, CurriculumRow]:
+        """subject id -> the subject as the class's curriculum (its teaching assignments)
+        has it: name, grading scale and whether it ends in an exam; in subject order."""
+        a = TeachingAssignment
+        query = (a.select(a.subject, Subject.name, Subject.short_name, a.grading_scale,
+                          a.has_exam).join(Subject)
+                 .where(a.school_class == self.school_class.id)
+                 .order_by(Subject.sort_order, Subject.name, a.id))
+        if self.subject_id:
+            query = query.where(a.subject == self.subject_id)
+        found: dict[int, CurriculumRow] = {}
+        for subject_id, name, short, scale, exam in query.tuples():
+            row = found.setdefault(subject_id, CurriculumRow(subject_id, name, short, scale))
+            row.has_exam = row.has_exam or bool(exam)  # a subject split into groups
+        return found
+
+    def end_marks(self, student_id: int, subject_id: int,
+                  thresholds: tuple[float, float, float]) -> EndMarks | None:
+        """A pupil's period marks of the year and year, exam and final marks in a subject of
+        the class's curriculum, with the suggestions (models.final_marks); None for a subject
+        the class does not have."""
+        subject = self.curriculum.get(subject_id)
+        if subject is None:
+            return None
+        marks = self.pupil_period_marks(student_id)
+        return EndMarks(subject_id, subject.scale, subject.has_exam,
+                        [marks.get((subject_id, p.id, "period"), "") for p in self.periods],
+                        *(marks.get((subject_id, None, kind), "")
+                          for kind in ("year", "exam", "final")), thresholds=thresholds)
+
+    @functools.cached_property
     def all_rows(self) -> PupilRows:
         return self.rows(None)
 
@@ -324,3 +374,13 @@ def period_average(school_class: SchoolClass, subject_id: int, student_id: int,
     record = ClassRecord(school_class, period.start, period.end, subject_id=subject_id,
                          pupils=[student_id])
     return record.average(student_id, subject_id, period.start, period.end)
+
+
+def pupil_end_marks(school_class: SchoolClass, subject_id: int, student_id: int,
+                    thresholds: tuple[float, float, float]) -> EndMarks | None:
+    """One pupil's marks of the year's end in the subject with their suggestions, as the
+    grid shows them after a save."""
+    year = school_class.year
+    record = ClassRecord(school_class, year.start, year.end, subject_id=subject_id,
+                         pupils=[student_id])
+    return record.end_marks(student_id, subject_id, thresholds)

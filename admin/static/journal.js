@@ -111,17 +111,44 @@
       });
   }
 
+  // A period mark, or in the end columns (data-kind) a year, exam or final mark; the answer
+  // says what the year and final marks are suggested now, shown as their «→» buttons.
+  const markSaved = {period: "Отметка за период сохранена.", year: "Годовая отметка сохранена.",
+                     exam: "Экзаменационная отметка сохранена.", final: "Итоговая отметка сохранена."};
   function savePeriodMark(input) {
     if (input.value === input.dataset.saved) return;
     const value = input.value;
-    post(root.dataset.apiPeriodMark, Object.assign({student: input.dataset.student, value: value}, ids))
+    const kind = input.dataset.kind || "period";
+    post(root.dataset.apiPeriodMark, Object.assign({student: input.dataset.student, value: value,
+                                                    kind: kind}, ids))
       .then(function (body) {
         clearError(input);
         input.value = body.value;
         input.dataset.saved = body.value;
-        say("Отметка за период сохранена.", false);
+        showSuggested(input.closest("tr"), body.suggested || {});
+        say(markSaved[kind], false);
       }, function (error) { showError(input, error.message); });
   }
+
+  function showSuggested(row, suggested) {
+    row.querySelectorAll("button.accept-mark").forEach(function (button) {
+      const mark = row.querySelector('input.pmark[data-kind="' + button.dataset.kind + '"]');
+      const hint = mark && mark.value ? "" : (suggested[button.dataset.kind] || "");
+      button.dataset.value = hint;
+      button.textContent = "→" + hint;
+      button.hidden = !hint;
+    });
+  }
+
+  // «→4»: the suggested year or final mark accepted in one click.
+  grid.addEventListener("click", function (event) {
+    const button = event.target.closest("button.accept-mark");
+    if (!button) return;
+    const input = button.closest("td").querySelector("input.pmark");
+    input.value = button.dataset.value;
+    button.hidden = true;
+    savePeriodMark(input);
+  });
 
   // --- moving by keyboard ------------------------------------------------------------
   const inputs = Array.from(grid.querySelectorAll("input.cell, input.pmark"));

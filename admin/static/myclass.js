@@ -47,16 +47,32 @@
     }
   });
 
+  // A period mark, or (data-kind) a year, exam or final mark; its «→» button shows what is
+  // suggested while no mark is given.
   function savePeriodMark(input) {
+    const kind = input.dataset.kind || "period";
     post(root.dataset.apiPeriodMark, {class_id: root.dataset.classId,
       period_id: root.dataset.periodId, subject_id: input.dataset.subject,
-      student: input.dataset.student, value: input.value})
+      student: input.dataset.student, value: input.value, kind: kind})
       .then(function (body) {
         input.value = body.value;
         input.classList.toggle("mark-low", lowMarks.indexOf(body.value) >= 0);
+        const accept = input.parentNode.querySelector("button.accept-mark");
+        const hint = body.value ? "" : ((body.suggested || {})[kind] || "");
+        if (accept) { accept.dataset.value = hint; accept.textContent = "→" + hint; accept.hidden = !hint; }
         report(input, null);
       }, function (e) { report(input, e); });
   }
+
+  // «→4»: the suggested year or final mark accepted in one click.
+  root.addEventListener("click", function (event) {
+    const button = event.target.closest("button.accept-mark");
+    if (!button) return;
+    const input = button.parentNode.querySelector("input.pmark");
+    input.value = button.dataset.value;
+    button.hidden = true;
+    savePeriodMark(input);
+  });
 
   // «Весь день»: one reason for every lesson of the pupil that day; the server answers
   // with what it set and refused, and the day's cell drawn again.

@@ -1,0 +1,258 @@
+"""Issue 16.1: year, exam and final marks, entered by the same rights as period marks
+(rule 4), suggested from the period marks by the school's thresholds (rule 7), and shown
+in the diary and on the weekly sheet.
+
+The small school in the real 2026/2027 calendar on 20.05.2027, the last quarter: each
+pupil's quarter marks were given at each quarter's end.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from models import AuditEntry, Period, PeriodMark, SchoolSettings, Subject, TeachingAssignment
+from models.final_marks import suggest_final, suggest_year
+from tests.panel import text
+from tests.school import QUARTERS_2026, SmallSchool
+
+YEAR_END = dt.date(2027, 5, 20)  # a Thursday of the 4th quarter
+
+
+@pytest.fixture
+def school(fresh_db, monkeypatch) -> SmallSchool:
+    """The small school in its last quarter (overrides conftest's: `people`, `app` and
+    `browser` use this one)."""
+    monkeypatch.setenv("JOURNAL_TODAY", YEAR_END.isoformat())
+    return SmallSchool.build(YEAR_END, real_calendar=True)
+
+
+def quarters(school) -> list[Period]:
+    return list(school.c5.periods())
+
+
+def give_quarter_marks(school, monkeypatch, pupil, subject, values, school_class=None):
+    """A pupil's quarter marks, each given on its quarter's last day (journals lock after)."""
+    for period, value in zip(quarters(school), values):
+        monkeypatch.setenv("JOURNAL_TODAY", min(period.end, YEAR_END).isoformat())
+        PeriodMark.create(student=pupil, school_class=school_class or school.c5,
+                          subject=subject, kind="period", period=period, value=value)
+    monkeypatch.setenv("JOURNAL_TODAY", YEAR_END.isoformat())
+
+
+def end_mark(browser, school, pupil, kind, value, subject=None, school_class=None):
+    return browser.post_json("/journal/api/period-mark", {
+        "class_id": (school_class or school.c5).id, "subject_id": (subject or school.math).id,
+        "student": pupil.id, "kind": kind, "value": value})
+
+
+def grid(browser, school, subject=None, school_class=None) -> str:
+    return text(browser.get(f"/journal/grid?class_id={(school_class or school.c5).id}"
+                            f"&subject_id={(subject or school.math).id}"))
+
+
+def accept_button(html: str, pupil, kind: str) -> str | None:
+    """The «→» value offered in a pupil's row of the grid for the kind, or None."""
+    row = re.search(rf'<tr data-student="{pupil.id}">(.*?)</tr>', html, re.S).group(1)
+    found = re.search(rf'class="[^"]*accept-mark" data-kind="{kind}" data-value="([^"]*)"'
+                      r'([^>]*)>', row)
+    return found.group(1) if found and "hidden" not in found.group(2) else None
+
+
+def stored(pupil, kind: str, subject) -> list[str]:
+    pm = PeriodMark
+    return [m.value for m in pm.select().where((pm.student == pupil.id) & (pm.kind == kind)
+                                               & (pm.subject == subject.id))]
+
+
+# --- the suggestions ---------------------------------------------------------------------
+
+def test_the_year_mark_is_suggested_by_the_schools_thresholds():
+    school_default = (2.5, 3.5, 4.5)
+    assert suggest_year(["4", "4", "5", "5"], "five", school_default) == "5"  # 4.5
+    assert suggest_year(["4", "4", "5", "5"], "five", (2.5, 3.5, 4.6)) == "4"
+    assert suggest_year(["3", "4", "4", "4"], "five", school_default) == "4"  # 3.75
+    assert suggest_year(["3", "3", "2", "3"], "five", school_default) == "3"  # 2.75
+    assert suggest_year(["2", "3", "2", ""], "five", school_default) == "2"
+    assert suggest_year(["ОСВ", "5", "", ""], "five", school_default) == "5"
+    assert suggest_year(["ОСВ", "ОСВ"], "five", school_default) == "ОСВ"
+    assert suggest_year(["", ""], "five", school_default) is None
+    assert suggest_year(["ЗЧ", "ЗЧ", "ЗЧ"], "pass", school_default) == "ЗЧ"
+    assert suggest_year(["ЗЧ", "НЗ", "ЗЧ"], "pass", school_default) == "НЗ"
+    # The final mark: the year's without an exam; with one, both by the thresholds.
+    assert suggest_final("4", "", False, "five", school_default) == "4"
+    assert suggest_final("4", "", True, "five", school_default) is None
+    assert suggest_final("4", "5", True, "five", school_default) == "5"  # 4.5
+    assert suggest_final("4", "3", True, "five", school_default) == "4"  # 3.5
+    assert suggest_final("4", "ОСВ", True, "five", school_default) == "4"
+    assert suggest_final("ЗЧ", "НЗ", True, "pass", school_default) == "НЗ"
+    assert suggest_final("", "5", True, "five", school_default) is None
+
+
+# --- the grid's end columns ----------------------------------------------------------------
+
+def test_a_subject_teacher_accepts_the_suggested_year_mark(browser, people, school, monkeypatch):
+    ivanov, petrova, sidorov = school.pupils5
+    give_quarter_marks(school, monkeypatch, ivanov, school.math, ["4", "4", "5", "5"])
+    give_quarter_marks(school, monkeypatch, petrova, school.math, ["3", "4", "4", "4"])
+    browser.login(people.teacher.login)
+    html = grid(browser, school)
+    assert ">Год</th>" in html and ">Итог</th>" in html and ">Экз.</th>" not in html
+    assert accept_button(html, ivanov, "year") == "5"  # 4.5 → «5» (003, 6.3)
+    assert accept_button(html, petrova, "year") == "4"
+    assert accept_button(html, sidorov, "year") is None  # no quarter marks: nothing to suggest
+
+    # One click on «→5» posts the suggestion; the final mark is then suggested from it.
+    saved = end_mark(browser, school, ivanov, "year", "5")
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.get_json() == {"value": "5", "suggested": {"year": "", "final": "5"}}
+    year = PeriodMark.get((PeriodMark.student == ivanov.id) & (PeriodMark.kind == "year"))
+    assert (year.value, year.period_id, year.set_by_id) == ("5", None, people.teacher.id)
+    assert AuditEntry.select().where((AuditEntry.table_name == "period_mark")
+                                     & (AuditEntry.action == "create")).count() == 9
+
+    # The teacher types another value for Petrova; the threshold is a school setting.
+    assert end_mark(browser, school, petrova, "year", "5").get_json()["value"] == "5"
+    settings = SchoolSettings.current()
+    settings.threshold_5 = 4.6
+    settings.save()
+    html = grid(browser, school)
+    assert re.search(rf'data-kind="year" data-student="{ivanov.id}" value="5"', html)
+    assert accept_button(html, ivanov, "year") is None  # given: nothing left to accept
+    assert accept_button(html, ivanov, "final") == "5"
+    assert end_mark(browser, school, ivanov, "final", "5").status_code == 200
+    assert stored(ivanov, "final", school.math) == ["5"]
+    # Removing the year mark (an empty value) offers the suggestion again, now by 4.6.
+    assert end_mark(browser, school, ivanov, "year", "").get_json()["suggested"]["year"] == "4"
+    assert accept_button(grid(browser, school), ivanov, "year") == "4"
+
+
+def test_an_exam_mark_where_the_curriculum_has_an_exam_and_the_final_mark(
+        browser, people, school, monkeypatch):
+    ivanov = school.pupils5[0]
+    give_quarter_marks(school, monkeypatch, ivanov, school.math, ["4", "4", "4", "4"])
+    browser.login(people.teacher.login)
+    assert end_mark(browser, school, ivanov, "year", "4").status_code == 200
+    refused = end_mark(browser, school, ivanov, "exam", "5")
+    assert refused.status_code == 422
+    assert "экзамен учебным планом не предусмотрен" in refused.get_json()["error"]
+    assert stored(ivanov, "exam", school.math) == []
+
+    # The deputy marks the exam in 5А's mathematics assignment (the curriculum).
+    assignment = TeachingAssignment.get((TeachingAssignment.school_class == school.c5.id)
+                                        & (TeachingAssignment.subject == school.math.id))
+    deputy = type(browser)(browser.client.application.test_client())
+    deputy.login(people.deputy.login)
+    form = text(deputy.get(f"/setup/assignments/edit/?id={assignment.id}"))
+    assert 'name="has_exam"' in form and "Экзамен" in form
+    deputy.post(f"/setup/assignments/edit/?id={assignment.id}", {
+        "school_class": school.c5.id, "subject": school.math.id, "subgroup": "",
+        "teacher": people.teacher.id, "hours_per_week": "5", "grading_scale": "five",
+        "has_exam": "y"}, follow_redirects=True)
+    assert TeachingAssignment.get_by_id(assignment.id).has_exam
+
+    html = grid(browser, school)
+    assert ">Экз.</th>" in html
+    assert accept_button(html, ivanov, "final") is None  # the exam is still missing
+    saved = end_mark(browser, school, ivanov, "exam", "5")
+    assert saved.get_json() == {"value": "5", "suggested": {"year": "", "final": "5"}}
+    assert accept_button(grid(browser, school), ivanov, "final") == "5"  # (4 + 5) / 2 = 4.5
+    assert end_mark(browser, school, ivanov, "final", "5").status_code == 200
+    assert [(stored(ivanov, k, school.math)) for k in ("year", "exam", "final")] == [
+        ["4"], ["5"], ["5"]]
+
+
+# --- rule 4: who sets them ---------------------------------------------------------------
+
+def test_a_class_teacher_sets_a_year_mark_in_another_teachers_subject(browser, people, school,
+                                                                      monkeypatch):
+    """6А's English is another teacher's (a group); 6А's class teacher sets its year mark
+    in «Мой класс», where the suggestion is offered too."""
+    pupil = school.pupil6
+    give_quarter_marks(school, monkeypatch, pupil, school.english, ["5", "5", "4", "5"],
+                       school_class=school.c6)
+    browser.login(people.class_teacher.login)
+    page = text(browser.get(f"/my-class/?class_id={school.c6.id}&period_id=year"))
+    assert "Годовые отметки за 2026/2027 учебный год" in page and 'id="year-marks-table"' in page
+    cell = re.search(rf'data-kind="year" data-student="{pupil.id}" '
+                     rf'data-subject="{school.english.id}"[^>]*>\s*<button[^>]*'
+                     r'data-value="([^"]*)"', page)
+    assert cell and cell.group(1) == "5"  # 4.75
+    saved = end_mark(browser, school, pupil, "year", "5", subject=school.english,
+                     school_class=school.c6)
+    assert saved.status_code == 200, saved.get_json()
+    assert stored(pupil, "year", school.english) == ["5"]
+
+
+def test_a_teacher_of_another_class_cannot_set_a_year_mark(browser, people, school):
+    browser.login(people.other.login)  # teaches English in 6А only
+    for kind in ("year", "exam", "final"):
+        refused = end_mark(browser, school, school.pupils5[0], kind, "5")
+        assert refused.status_code == 403, kind
+    assert "учитель предмета" in refused.get_json()["error"]
+    assert PeriodMark.select().where(PeriodMark.kind != "period").count() == 0
+
+
+# --- pass/fail subjects --------------------------------------------------------------------
+
+def test_a_pass_fail_subject_gets_passed_or_not_passed(browser, people, school, monkeypatch):
+    sport = Subject.create(name="Физическая культура")
+    TeachingAssignment.create(school_class=school.c5, subject=sport, teacher=people.teacher,
+                              grading_scale="pass")
+    ivanov, petrova = school.pupils5[:2]
+    give_quarter_marks(school, monkeypatch, ivanov, sport, ["ЗЧ", "ЗЧ", "ЗЧ", "ЗЧ"])
+    give_quarter_marks(school, monkeypatch, petrova, sport, ["ЗЧ", "НЗ", "ЗЧ", "ЗЧ"])
+    browser.login(people.teacher.login)
+    html = grid(browser, school, subject=sport)
+    assert accept_button(html, ivanov, "year") == "ЗЧ"
+    assert accept_button(html, petrova, "year") == "НЗ"
+    refused = end_mark(browser, school, ivanov, "year", "5", subject=sport)
+    assert refused.status_code == 422 and "допустимы: ЗЧ, НЗ" in refused.get_json()["error"]
+    assert end_mark(browser, school, ivanov, "year", "зч", subject=sport).get_json()[
+        "suggested"] == {"year": "", "final": "ЗЧ"}
+    assert end_mark(browser, school, ivanov, "final", "ЗЧ", subject=sport).status_code == 200
+    assert stored(ivanov, "year", sport) == ["ЗЧ"] and stored(ivanov, "final", sport) == ["ЗЧ"]
+
+
+# --- refusals: what the data does not support ----------------------------------------------
+
+def test_marks_the_data_does_not_support_are_refused(browser, people, school, monkeypatch):
+    chemistry = Subject.create(name="Химия")
+    half = Period.create(year=school.year, scheme="half", number=1,
+                         start=QUARTERS_2026[0][0], end=QUARTERS_2026[1][1])
+    browser.login(people.teacher.login)  # 5А's class teacher and maths teacher
+    pupil = school.pupils5[0]
+    period = {"class_id": school.c5.id, "subject_id": school.math.id, "student": pupil.id,
+              "period_id": quarters(school)[-1].id, "value": "4"}
+    refusals = {
+        "не входит в учебный план": [{**period, "subject_id": chemistry.id},
+                                     {**period, "subject_id": chemistry.id, "kind": "year",
+                                      "period_id": None}],
+        "учится по четвертям": [{**period, "period_id": half.id}],
+        "недопустима": [{**period, "value": "ЗЧ"},
+                        {**period, "kind": "year", "value": "ЗЧ"},
+                        {**period, "kind": "final", "value": "6"}],
+        "не предусмотрен": [{**period, "kind": "exam"}],
+    }
+    for message, payloads in refusals.items():
+        for payload in payloads:
+            response = browser.post_json("/journal/api/period-mark", payload)
+            assert response.status_code == 422, (message, payload)
+            assert message in response.get_json()["error"], response.get_json()
+    assert browser.post_json("/journal/api/period-mark", {**period, "kind": "term"}
+                             ).status_code == 422
+    assert PeriodMark.select().count() == 0
+
+    # In the 3rd quarter the 4th has not begun: neither its mark nor the year's is taken.
+    monkeypatch.setenv("JOURNAL_TODAY", "2027-03-10")
+    not_yet = browser.post_json("/journal/api/period-mark", period)
+    assert not_yet.status_code == 422 and "ещё не начался" in not_yet.get_json()["error"]
+    for kind in ("year", "final"):
+        refused = end_mark(browser, school, pupil, kind, "4")
+        assert refused.status_code == 422
+        assert "с начала последнего периода года" in refused.get_json()["error"]
+        assert "30.03.2027" in refused.get_json()["error"]
+    html = grid(browser, school)
+    assert 'data-kind="year" data-student' not in html  # shown, not offered for typing
+    assert PeriodMark.select().count() == 0
