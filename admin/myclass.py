@@ -29,6 +29,7 @@ from models import (
     StudentGuardian,
     access,
     cells,
+    year_transfer,
 )
 from models.calendar import last_school_week, period_of
 from models.class_marks import PeriodSheet, YearSheet, accept_suggestions
@@ -117,7 +118,7 @@ class MyClassView(SecureView):
         return self.render(
             "admin/myclass.html", school_class=school_class, today=today,
             own=SchoolClass.select().where(SchoolClass.id.in_(access.own_class_ids(staff()))),
-            codes=ATTENDANCE_CODES, current=current,
+            codes=ATTENDANCE_CODES, current=current, debts=year_transfer.debts_of(school_class),
             guardians=self._guardians([p.id for p in current]), period=period,
             periods=list(school_class.periods()), sheet=sheet, average_text=average_text,
             end_kind=end_kind, year_sheet=year_sheet, end_kinds=END_KINDS,

@@ -339,6 +339,24 @@ def test_the_deputy_is_guided_through_the_transfer(panel):
     assert not AcademicYear.get_by_id(s.id).closed
 
 
+def test_my_class_in_the_new_year_names_the_debt(panel, monkeypatch):
+    """Issue 16.4: on the new year's class list («Мой класс») a conditionally promoted
+    pupil carries the debt."""
+    app, people = panel
+    old = AcademicYear.get(AcademicYear.name == OLD)
+    new = year_transfer.create_next_year(old)
+    year_transfer.carry(old, new)
+    c5 = SchoolClass.get((SchoolClass.year == old.id) & (SchoolClass.grade == 5))
+    pupils = {p.last_name: p.id for p in c5.students_on(old.end)}
+    promote_class(c5, new, ORDER, debts={pupils["Сидоров"]: ["Математика", "Русский язык"]})
+    monkeypatch.setenv("JOURNAL_TODAY", "2027-09-06")
+    c6 = new_class(new, 6)
+    page = text(signed_in(app, people.teacher).get(f"/my-class/?class_id={c6.id}"))
+    assert ("Сидоров Тест переведён условно, академическая задолженность: Математика, "
+            "Русский язык") in page
+    assert "Иванов Тест переведён условно" not in page
+
+
 def test_the_admin_opens_and_closes_years_but_moves_no_pupil(panel):
     app, people = panel
     admin = signed_in(app, people.admin)
