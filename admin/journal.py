@@ -24,6 +24,7 @@ from models import (
     record,
     rules,
 )
+from models.auditing import stating
 from models.classes import Membership
 from models.final_marks import END_TITLES
 from models.journal import PERIOD_MARK_KINDS
@@ -33,6 +34,7 @@ from models.school import check_year_open
 from models.today import next_plan_topic, open_slot_lesson, slot_numbers
 
 from .base import SecureView, expose, int_arg, row_id, staff
+from .corrections import corrections_of
 
 # How many days ahead the deputy's reopening form proposes.
 REOPEN_DEFAULT_DAYS = 3
@@ -175,15 +177,20 @@ class JournalView(SecureView):
         state = JournalState.of(page)
         # A locked or closed journal is read-only for everyone, as one may not edit.
         writable = not state.read_only
+        # Rule 16: the deputy's cells are open too; each write then asks for the reason.
         editable = access.editable_lesson_ids(user, class_id, subject_id, subgroup_id,
-                                              page.lessons) if writable else set()
+                                              page.lessons, correcting=True) \
+            if writable else set()
         period_marks = access.period_mark_pupils(
             user, class_id, subject_id, [x.student_id for x in page.pupils],
-            min(page.period.end, today)) if writable else []
+            min(page.period.end, today), correcting=True) if writable else []
         return self.render(
             "admin/journal/grid.html", page=page, today=today, teaches=teaches,
             can_create=writable and (teaches or user.has_role(*access.SETUP)),
-            state=state, may_reopen=(state.lock is not None and state.read_only
+            state=state, asks_reason=writable and access.corrects_journal(
+                user, class_id, subject_id, subgroup_id),
+            corrections=corrections_of(page),
+            may_reopen=(state.lock is not None and state.read_only
                                      and user.has_role(*access.SETUP)),
             reopen_until=today + REOPEN_DEFAULT_DAYS * calendar.DAY,
             reopen_last=today + calendar.MAX_REOPEN_DAYS * calendar.DAY,
@@ -234,6 +241,12 @@ class JournalView(SecureView):
             abort(404)
         return lesson
 
+    def _correction(self, data: dict, correcting: bool):
+        """Rule 16: the writes inside are logged with the reason the page sent when they are
+        the deputy's correction (`correcting`, as models.access says); without one they are
+        refused (AccessDenied, a RuleError)."""
+        return stating(access.correction_reason(data.get("reason"), correcting))
+
     @expose("/api/cell", methods=("POST",))
     def cell(self):
         data = self._payload()
@@ -246,8 +259,9 @@ class JournalView(SecureView):
                 data.get("work") not in (None, "") and work is None):
             abort(400)
         try:
-            saved = cells.save_cell(staff(), lesson, student_id, str(data.get("value", "")),
-                                    seen, work_type_id=work)
+            with self._correction(data, access.corrects_lesson(staff(), lesson)):
+                saved = cells.save_cell(staff(), lesson, student_id,
+                                        str(data.get("value", "")), seen, work_type_id=work)
         except RuleError as exc:
             return rule_error(exc)
         average = record.period_average(lesson.school_class, lesson.subject_id, student_id,
@@ -293,8 +307,10 @@ class JournalView(SecureView):
         if lesson is not None and lesson.plan_topic_id and lesson.topic != fields["topic"]:
             fields["plan_topic"] = None
         try:
-            saved = gradebook.save_lesson(staff(), school_class, subject, subgroup, lesson,
-                                          teacher_id=teacher_id, **fields)
+            with self._correction(data, lesson is not None
+                                  and access.corrects_lesson(staff(), lesson)):
+                saved = gradebook.save_lesson(staff(), school_class, subject, subgroup,
+                                              lesson, teacher_id=teacher_id, **fields)
         except RuleError as exc:
             return rule_error(exc)
         return jsonify(id=saved.id)
@@ -308,10 +324,11 @@ class JournalView(SecureView):
         if work_type_id is None or WorkType.get_or_none(WorkType.id == work_type_id) is None:
             return jsonify(error="Такого вида работы нет."), 422
         try:
-            if data.get("remove") is True:
-                removed = gradebook.remove_work(staff(), lesson, work_type_id)
-                return jsonify(removed=removed)
-            gradebook.add_work(staff(), lesson, work_type_id)
+            with self._correction(data, access.corrects_lesson(staff(), lesson)):
+                if data.get("remove") is True:
+                    removed = gradebook.remove_work(staff(), lesson, work_type_id)
+                    return jsonify(removed=removed)
+                gradebook.add_work(staff(), lesson, work_type_id)
         except RuleError as exc:
             return rule_error(exc)
         return jsonify(ok=True)
@@ -323,7 +340,8 @@ class JournalView(SecureView):
         if student_id is None or not isinstance(data.get("text", ""), str):
             abort(400)
         try:
-            text = cells.save_comment(staff(), lesson, student_id, data.get("text", ""))
+            with self._correction(data, access.corrects_lesson(staff(), lesson)):
+                text = cells.save_comment(staff(), lesson, student_id, data.get("text", ""))
         except RuleError as exc:
             return rule_error(exc)
         return jsonify(text=text)
@@ -351,8 +369,11 @@ class JournalView(SecureView):
 
     @expose("/api/lesson/delete", methods=("POST",))
     def lesson_delete(self):
+        data = self._payload()
+        lesson = self._lesson(data.get("lesson_id"))
         try:
-            gradebook.delete_lesson(staff(), self._lesson(self._payload().get("lesson_id")))
+            with self._correction(data, access.corrects_lesson(staff(), lesson)):
+                gradebook.delete_lesson(staff(), lesson)
         except RuleError as exc:
             return rule_error(exc)
         return jsonify(ok=True)
@@ -371,8 +392,10 @@ class JournalView(SecureView):
                 kind == "period" and (period is None or period.year_id != school_class.year_id)):
             abort(404)
         try:
-            row = gradebook.set_period_mark(staff(), student_id, school_class, subject_id,
-                                            period, str(data.get("value", "")), kind=str(kind))
+            with self._correction(data, access.corrects_period_mark(
+                    staff(), school_class.id, subject_id, student_id, period)):
+                row = gradebook.set_period_mark(staff(), student_id, school_class, subject_id,
+                                                period, str(data.get("value", "")), kind=str(kind))
         except RuleError as exc:
             return rule_error(exc)
         marks = record.pupil_end_marks(school_class, subject_id, student_id,

@@ -11,12 +11,13 @@ from collections.abc import Iterable
 
 from peewee import JOIN
 
+from .auditing import stated_reason
 from .base import RuleError
 from .classes import Membership, SchoolClass, Subgroup
 from .curriculum import Subject
 from .journal import Lesson
 from .people import Guardian, Staff, Student, StudentGuardian
-from .school import AcademicYear, SchoolSettings
+from .school import AcademicYear, Period, SchoolSettings
 from .timetable import PlanTopic, TeachingAssignment
 
 # Rule 5: the director and deputies see everything (001 3.1–3.3).
@@ -29,6 +30,18 @@ ACCOUNTS = ("admin",)
 AUDIT = ("admin", "director", "deputy")
 
 DENIED = "Недостаточно прав: этот журнал ведёт другой учитель."
+
+# Rule 16 (001 3.3: «Заместитель директора имеет доступ ко всем страницам электронного
+# журнала с функциональными возможностями учителей-предметников и классных руководителей»):
+# the deputy corrects any entry of an open year's journal, each change with a stated reason.
+CORRECTS = ("deputy",)
+# The shortest reason a correction is saved with (as for reopening a closed year).
+MIN_CORRECTION_REASON = 5
+# How the audit log marks a deputy's correction: its reason follows (corrections read it).
+CORRECTION = "исправление заместителя директора: "
+NO_REASON = ("Исправление записи другого учителя сохраняется только с причиной: напишите её "
+             f"в поле «Причина исправления» над журналом (не короче {MIN_CORRECTION_REASON} "
+             "знаков) и сохраните ещё раз.")
 
 
 def reads_all(staff: Staff) -> bool:
@@ -87,17 +100,47 @@ def can_read_journal(staff: Staff, class_id: int, subject_id: int,
             or substituted(staff, class_id, subject_id, subgroup_id))
 
 
+def corrects(staff: Staff) -> bool:
+    """Rule 16: the staff member may correct other teachers' journal entries, each with a
+    stated reason."""
+    return staff.has_role(*CORRECTS)
+
+
+def correction_reason(reason: object, correcting: bool) -> str:
+    """Rule 16: the audit log's reason for a write, from the reason the page sent: for a
+    deputy's correction (`correcting`: corrects_lesson, corrects_period_mark) `CORRECTION`
+    and the words, refused with the Russian message when missing or too short to say
+    anything; '' for any other write, whatever was sent."""
+    if not correcting:
+        return ""
+    text = " ".join(reason.split()) if isinstance(reason, str) else ""
+    if len(text) < MIN_CORRECTION_REASON:
+        raise AccessDenied(NO_REASON, rule=16)
+    return CORRECTION + text
+
+
+def correction_stated() -> bool:
+    """Rule 16: the changes being made now carry a deputy's correction reason (see
+    correction_reason and auditing.stating)."""
+    return stated_reason().startswith(CORRECTION)
+
+
 def editable_lesson_ids(staff: Staff, class_id: int, subject_id: int,
-                        subgroup_id: int | None, lessons: Iterable) -> set[int]:
+                        subgroup_id: int | None, lessons: Iterable,
+                        correcting: bool = False) -> set[int]:
     """Rule 3 for the lessons of one journal (the whole class's, or a subgroup's) at once:
     the ids of those the staff member may change, each lesson's own teacher (a substitute
     too) or the teacher of the journal; the database is asked once, not per lesson.
 
     Class teachers, the director and deputies read but do not change subject teachers'
-    entries (rule 4); a group teacher does not change whole-class lessons. `lessons` are
-    rows with `id` and `teacher_id`: models, or the journal's read-model rows.
+    entries (rule 4); a group teacher does not change whole-class lessons. With
+    `correcting`, every lesson for the deputy too (rule 16: the grid offers them, and each
+    write then needs a stated reason). `lessons` are rows with `id` and `teacher_id`:
+    models, or the journal's read-model rows.
     """
     rows = list(lessons)
+    if correcting and corrects(staff):
+        return {x.id for x in rows}
     if any(x.teacher_id != staff.id for x in rows) and teaches(
             staff, class_id, subject_id, subgroup_id):
         return {x.id for x in rows}
@@ -105,19 +148,38 @@ def editable_lesson_ids(staff: Staff, class_id: int, subject_id: int,
 
 
 def can_edit_lesson(staff: Staff, lesson: Lesson) -> bool:
-    """Rule 3: may change this lesson (see editable_lesson_ids)."""
+    """Rule 3: may change this lesson (see editable_lesson_ids); rule 16: the deputy any
+    lesson, while a correction's reason is stated."""
     return bool(editable_lesson_ids(staff, lesson.school_class_id, lesson.subject_id,
-                                    lesson.subgroup_id, [lesson]))
+                                    lesson.subgroup_id, [lesson])) or (
+        corrects(staff) and correction_stated())
+
+
+def corrects_journal(staff: Staff, class_id: int, subject_id: int,
+                     subgroup_id: int | None) -> bool:
+    """Rule 16: the journal's page asks the staff member for a correction's reason: they
+    are a deputy who does not teach this journal."""
+    return corrects(staff) and not teaches(staff, class_id, subject_id, subgroup_id)
+
+
+def corrects_lesson(staff: Staff, lesson: Lesson) -> bool:
+    """Rule 16: changing this lesson (its fields, cells, works, comments) would be the
+    deputy's correction of another's entry, which needs a stated reason."""
+    return corrects(staff) and not editable_lesson_ids(
+        staff, lesson.school_class_id, lesson.subject_id, lesson.subgroup_id, [lesson])
 
 
 def period_mark_pupils(staff: Staff, class_id: int, subject_id: int,
-                       student_ids: list[int], day: dt.date) -> set[int]:
+                       student_ids: list[int], day: dt.date,
+                       correcting: bool = False) -> set[int]:
     """Rule 4, pupil by pupil: whose period mark in the subject the staff member may set.
 
     The class teacher and the whole-class teacher set everyone's; a subgroup's teacher only
-    that of the pupils in their subgroup on the day.
+    that of the pupils in their subgroup on the day. With `correcting`, everyone's for the
+    deputy too (rule 16, each with a stated reason).
     """
-    if is_class_teacher(staff, class_id) or teaches(staff, class_id, subject_id):
+    if (correcting and corrects(staff)) or is_class_teacher(staff, class_id) \
+            or teaches(staff, class_id, subject_id):
         return set(student_ids)
     a = TeachingAssignment
     groups = [g for (g,) in a.select(a.subgroup).where(
@@ -131,8 +193,21 @@ def period_mark_pupils(staff: Staff, class_id: int, subject_id: int,
 
 def can_set_period_mark(staff: Staff, class_id: int, subject_id: int, student_id: int,
                         day: dt.date) -> bool:
-    """Rule 4: may set this pupil's period mark in the subject (see period_mark_pupils)."""
-    return student_id in period_mark_pupils(staff, class_id, subject_id, [student_id], day)
+    """Rule 4: may set this pupil's period mark in the subject (see period_mark_pupils);
+    rule 16: the deputy any pupil's, while a correction's reason is stated."""
+    return student_id in period_mark_pupils(staff, class_id, subject_id, [student_id], day) \
+        or (corrects(staff) and correction_stated())
+
+
+def corrects_period_mark(staff: Staff, class_id: int, subject_id: int, student_id: int,
+                         period: Period | None) -> bool:
+    """Rule 16: setting this pupil's mark for the period (None: a year, exam or final mark)
+    would be the deputy's correction, which needs a stated reason."""
+    if not corrects(staff):
+        return False
+    today = SchoolSettings.current().today()
+    day = min(period.end, today) if period is not None else today
+    return student_id not in period_mark_pupils(staff, class_id, subject_id, [student_id], day)
 
 
 class AccessDenied(RuleError):

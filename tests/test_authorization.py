@@ -423,3 +423,57 @@ def test_a_whole_class_teacher_and_the_class_teacher_still_write_every_pupil(
     class_teacher.login(people.teacher.login)  # 5А's class teacher
     for target in TARGETS:
         assert set_a_period_mark(class_teacher, split, target).status_code == 200, target
+
+
+# --- rule 16: the deputy's corrections, each with a stated reason ---------------------
+
+class Stating(Browser):
+    """A browser whose journal page has «Причина исправления» filled in: every JSON write
+    carries it, as the grid's script sends it."""
+
+    reason = "исправление по заявлению учителя"
+
+    def post_json(self, url: str, payload: dict):
+        return super().post_json(url, {**payload, "reason": self.reason})
+
+
+JOURNAL_WRITES = [a for actions in ACTIONS.values() for a in actions]
+
+
+@pytest.mark.parametrize("action", JOURNAL_WRITES, ids=lambda a: a.__name__)
+@pytest.mark.parametrize("role", sorted(EVERYONE))
+def test_rule_16_a_stated_reason_opens_another_teachers_journal_to_the_deputy_alone(
+        app, people, school, role, action):
+    """Every journal write into group 2's journal (taught by neither of the roles), sent
+    with a reason: the deputy's goes through, logged with the reason; for every other role
+    the reason changes nothing (5А's class teacher sets period marks by rule 4 anyway)."""
+    from models import AuditEntry, access
+
+    split = Split.build(school, people)
+    browser = Stating(app.test_client())
+    assert browser.login(getattr(people, role).login).status_code == 302
+    before, last = rows(), AuditEntry.select().order_by(AuditEntry.id.desc()).first().id
+    response = action(browser, split, "other")
+    allowed = role == "deputy" or (role == "teacher" and action is set_a_period_mark)
+    if not allowed:
+        assert response.status_code == 403, (response.status_code, response.get_json())
+        assert rows() == before, "a refused request changed data"
+        return
+    assert response.status_code == 200, response.get_json()
+    logged = list(AuditEntry.select().where(AuditEntry.id > last))
+    assert logged and rows() != before
+    corrected = role == "deputy" and action is not create_a_lesson  # a new lesson: rule 5
+    assert all(e.reason == (access.CORRECTION + Stating.reason if corrected else "")
+               for e in logged), [e.reason for e in logged]
+
+
+@pytest.mark.parametrize("action", [a for a in JOURNAL_WRITES if a is not create_a_lesson],
+                         ids=lambda a: a.__name__)
+def test_rule_16_without_a_reason_the_deputy_changes_nothing(browser, people, school, action):
+    split = Split.build(school, people)
+    browser.login(people.deputy.login)
+    before = rows()
+    response = action(browser, split, "other")
+    assert response.status_code == 403 and response.get_json()["rule"] == 16
+    assert "«Причина исправления»" in response.get_json()["error"]
+    assert rows() == before

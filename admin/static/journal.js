@@ -19,11 +19,28 @@
   // cell can then never be applied out of order, and one page never races itself.
   let queue = Promise.resolve();
 
+  // Rule 16: the deputy's «Причина исправления» goes with every write of the page (the
+  // server asks for it where the write corrects another teacher's entry); it is kept for the
+  // tab's session of this journal, so saving a lesson (which reloads the page) keeps it.
+  const reason = document.getElementById("correction-reason");
+  const reasonKey = "journal-correction-reason:" + [ids.class_id, ids.subject_id, ids.subgroup_id].join(":");
+  if (reason) {
+    try { reason.value = window.sessionStorage.getItem(reasonKey) || ""; } catch (e) { /* storage off */ }
+    reason.addEventListener("input", function () {
+      reason.classList.remove("is-invalid");
+      reason.removeAttribute("aria-invalid");
+      try { window.sessionStorage.setItem(reasonKey, reason.value); } catch (e) { /* storage off */ }
+    });
+  }
+
   // A payload may be a function, called when its turn comes: a queued save then carries
   // what the page knew after the saves before it were answered.
   function post(url, payload) {
     const result = queue.then(function () {
-      return send(url, typeof payload === "function" ? payload() : payload);
+      const body = typeof payload === "function" ? payload() : payload;
+      // The reopening form's own «reason» is its own.
+      if (reason && body.reason === undefined) body.reason = reason.value.trim();
+      return send(url, body);
     });
     queue = result.catch(function () {});
     return result;
@@ -38,6 +55,10 @@
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.ok) return body;
         let message = body.error;
+        if (body.rule === 16 && reason) {  // no reason for a correction: ask for it
+          reason.classList.add("is-invalid");
+          reason.setAttribute("aria-invalid", "true");
+        }
         if (!message && response.status === 400) message = "Сеанс устарел: обновите страницу (F5).";
         if (!message && response.status === 401) message = "Сеанс завершён: войдите снова.";
         throw new Error(message || "Ошибка сервера (" + response.status + "). Запись не сохранена.");
