@@ -7,7 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import html
 
+import pytest
+
 from models import AcademicYear, AuditEntry, Mark, Period, PeriodMark, TeacherComment, access
+from tests.chromium import cell, log_in, stored
 from tests.panel import Browser, rows, text
 
 DAY = dt.timedelta(days=1)
@@ -150,3 +153,33 @@ def test_a_teachers_writes_ask_no_reason_and_carry_none(browser, people, school)
     logged = AuditEntry.select().where(AuditEntry.table_name == "mark")
     assert [e.reason for e in logged] == ["", ""]
     assert "Исправления заместителя директора" not in text(browser.get(grid_url(school)))
+
+
+@pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
+def test_in_chromium_the_deputy_types_a_reason_and_a_mark_and_the_mark_is_saved(
+        new_page, school, people, journal):
+    lesson, pupil = journal[0], school.pupils5[1]
+    page = new_page()
+    log_in(page, people.deputy.login)
+    page.goto(grid_url(school))
+    reason, target = page.locator("#correction-reason"), cell(page, lesson, pupil)
+    # Without a reason: refused, the Russian message at the cell, the typed «4» kept.
+    target.fill("4")
+    target.press("Tab")
+    error = target.locator("xpath=following-sibling::div[contains(@class,'cell-error')]")
+    error.wait_for()
+    assert "«Причина исправления»" in error.inner_text()
+    assert target.input_value() == "4" and stored(lesson, pupil) == ""
+    assert reason.get_attribute("aria-invalid") == "true"
+    # The reason typed, the cell left again: saved, logged and listed with the reason.
+    reason.fill(REASON)
+    target.focus()
+    target.press("Tab")
+    page.wait_for_function(
+        "() => document.getElementById('grid-status').textContent === 'Сохранено.'")
+    assert stored(lesson, pupil) == "4"
+    page.reload()
+    page.wait_for_selector("table#grid")
+    assert reason.input_value() == REASON  # kept for the tab's session of the journal
+    listed = page.locator("#corrections")
+    assert REASON in listed.inner_text() and pupil.last_name in listed.inner_text()
