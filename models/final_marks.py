@@ -19,6 +19,8 @@ END_KINDS = ("year", "exam", "final")
 END_TITLES = {"year": "Год", "exam": "Экз.", "final": "Итог"}
 END_PLURAL = {"year": "Годовые", "exam": "Экзаменационные", "final": "Итоговые"}
 EXEMPT = "ОСВ"
+# Rule 7's thresholds where no suggestion is shown (the diary shows given marks only).
+DEFAULT_THRESHOLDS = (2.5, 3.5, 4.5)
 # Each kind of PeriodMark as the object of a sentence: «Годовую отметку ставит …».
 ACCUSATIVE = {"period": "Отметку за период", "year": "Годовую отметку",
               "exam": "Экзаменационную отметку", "final": "Итоговую отметку"}
@@ -76,7 +78,7 @@ class EndMarks:
     year: str = ""
     exam: str = ""
     final: str = ""
-    thresholds: tuple[float, float, float] = (2.5, 3.5, 4.5)
+    thresholds: tuple[float, float, float] = DEFAULT_THRESHOLDS
 
     @property
     def suggested_year(self) -> str | None:

@@ -32,7 +32,7 @@ from . import rules
 from .calendar import period_of
 from .classes import Membership, Movement, SchoolClass
 from .curriculum import Subject, WorkType
-from .final_marks import EndMarks
+from .final_marks import DEFAULT_THRESHOLDS, EndMarks
 from .journal import Attendance, Lesson, LessonWork, Mark, PeriodMark, TeacherComment
 from .people import Staff, Student, short_name
 from .school import Period
@@ -277,7 +277,8 @@ class ClassRecord:
         return found
 
     def end_marks(self, student_id: int, subject_id: int,
-                  thresholds: tuple[float, float, float]) -> EndMarks | None:
+                  thresholds: tuple[float, float, float] = DEFAULT_THRESHOLDS,
+                  ) -> EndMarks | None:
         """A pupil's period marks of the year and year, exam and final marks in a subject of
         the class's curriculum, with the suggestions (models.final_marks); None for a subject
         the class does not have."""
@@ -289,6 +290,17 @@ class ClassRecord:
                         [marks.get((subject_id, p.id, "period"), "") for p in self.periods],
                         *(marks.get((subject_id, None, kind), "")
                           for kind in ("year", "exam", "final")), thresholds=thresholds)
+
+    def given_end_marks(self, student_id: int) -> list[tuple[str, EndMarks]]:
+        """(subject name, marks) for the pupil's subjects with a year, exam or final mark
+        given, in the curriculum's order: what the diary and the weekly sheet show (given
+        marks only; a suggestion is the teacher's)."""
+        found = []
+        for subject in self.curriculum.values():
+            marks = self.end_marks(student_id, subject.id)
+            if marks is not None and marks.any_given:
+                found.append((subject.name, marks))
+        return found
 
     @functools.cached_property
     def all_rows(self) -> PupilRows:

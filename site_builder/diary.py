@@ -41,6 +41,7 @@ from models import (
 )
 from models.calendar import SchoolCalendar, parse_grades
 from models.diary import DiaryAccess
+from models.final_marks import EndMarks
 from models.record import ClassRecord, LessonRow
 
 
@@ -98,6 +99,9 @@ class Diary:
     due_of: dict[int, dt.date] = field(default_factory=dict)  # lesson -> its homework's day
     bells: dict[int, str] = field(default_factory=dict)  # lesson number -> «08:30–09:15»
     substitutions: list[Substitution] = field(default_factory=list)
+    # The year's end (issue 16.1): (subject name, its period, year, exam and final marks) for
+    # each subject with a year, exam or final mark given; empty until one is.
+    year_marks: list[tuple[str, EndMarks]] = field(default_factory=list)
 
     @property
     def token(self) -> str:
@@ -278,6 +282,7 @@ def _read_class(plan: ClassPlan, ids: list[int]) -> Iterator[Diary]:
                       [t for t in shared.valid_on(plan.today)
                        if t.subgroup_id is None or t.subgroup_id in member.groups],
                       shared.news)
+        diary.year_marks = record.given_end_marks(sid)
         diary.fingerprint = plan.prints[sid]
         diary.bells, diary.due_of = shared.bells_on(plan.today), shared.due
         _week(diary, shared, member, seen, plan.today)

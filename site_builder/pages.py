@@ -179,7 +179,8 @@ class DiaryPages:
         # (a page is bound to its path).
         pages["index.html"] = html
         pages["marks.html"] = self._page("marks", diary, nav, legend=self._legend,
-                                         periods=self._periods(diary, periods))
+                                         periods=self._periods(diary, periods),
+                                         all_periods=periods)
         days_slots = defaultdict(list)
         for slot in diary.timetable:
             days_slots[WEEKDAY_NAMES[slot.weekday - 1]].append(slot)

@@ -8,12 +8,26 @@ pupil's quarter marks were given at each quarter's end.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
+from pypdf import PdfReader
 
-from models import AuditEntry, Period, PeriodMark, SchoolSettings, Subject, TeachingAssignment
+import models.diary as diary_model
+from models import (
+    AuditEntry,
+    Period,
+    PeriodMark,
+    SchoolSettings,
+    Subject,
+    TeachingAssignment,
+    gradebook,
+)
 from models.final_marks import suggest_final, suggest_year
+from site_builder import printing
+from site_builder.build import build
+from tests.outputs import CONTENT, FAST_ITERATIONS, issue_all, open_page
 from tests.panel import text
 from tests.school import QUARTERS_2026, SmallSchool
 
@@ -256,3 +270,67 @@ def test_marks_the_data_does_not_support_are_refused(browser, people, school, mo
     html = grid(browser, school)
     assert 'data-kind="year" data-student' not in html  # shown, not offered for typing
     assert PeriodMark.select().count() == 0
+
+
+# --- shown to parents: the diary and the weekly sheet of the year's last week ---------------
+
+@pytest.fixture
+def year_marked(school, people, monkeypatch):
+    """Иванов's mathematics year with an exam: quarters 4 4 5 5, year 5, exam 4, final 5;
+    Петрова has quarter marks only."""
+    TeachingAssignment.update(has_exam=True).where(
+        (TeachingAssignment.school_class == school.c5.id)
+        & (TeachingAssignment.subject == school.math.id)).execute()
+    ivanov, petrova = school.pupils5[:2]
+    give_quarter_marks(school, monkeypatch, ivanov, school.math, ["4", "4", "5", "5"])
+    give_quarter_marks(school, monkeypatch, petrova, school.math, ["3", "3", "4", "3"])
+    for kind, value in (("year", "5"), ("exam", "4"), ("final", "5")):
+        gradebook.set_period_mark(people.teacher, ivanov.id, school.c5, school.math.id, None,
+                                  value, kind=kind)
+    return school
+
+
+def test_the_diary_shows_the_year_exam_and_final_marks(year_marked, tmp_path, monkeypatch):
+    school = year_marked
+    monkeypatch.setattr(diary_model, "ITERATIONS", FAST_ITERATIONS)
+    ivanov, petrova = school.pupils5[:2]
+    passwords = issue_all([ivanov, petrova])
+    output = tmp_path / "output"
+    build(output, CONTENT, YEAR_END)
+
+    def marks_page(pupil) -> str:
+        access, password = passwords[pupil.id]
+        return open_page(output / "site" / "d" / access.token / "marks.html", password)
+
+    page = marks_page(ivanov)
+    section = re.search(r'<section class="d-period d-year" id="year-marks">(.*?)</section>',
+                        page, re.S).group(1)
+    heads = re.findall(r"<th[^>]*>([^<]*)</th>", section)
+    assert heads == ["Предмет", "1", "2", "3", "4", "Год", "Экз.", "Итог"]
+    rows = [re.findall(r"<td[^>]*>([^<]*)</td>", row)
+            for row in re.findall(r"<tr><td>.*?</tr>", section, re.S)]
+    assert rows == [["Математика", "4", "4", "5", "5", "5", "4", "5"]]
+    assert page.index("Итоги года") < page.index("4-я четверть")  # above the periods
+    assert "Итоги года" not in marks_page(petrova)  # nothing given yet, nothing suggested shown
+
+
+def test_the_weekly_sheet_of_the_last_week_shows_them(year_marked):
+    school = year_marked
+    ivanov, petrova = school.pupils5[:2]
+    last_week = dt.date(2027, 5, 24)  # the 4th quarter ends on Wednesday 26.05
+    document = printing.week_sheets_html(school.c5, last_week)
+    sheets = {name: part for part in document.split('<section class="sheet"')[1:]
+              for name in (ivanov.full_name, petrova.full_name) if name in part}
+    year = re.search(r'<p class="year-marks">(.*?)</p>', sheets[ivanov.full_name], re.S)
+    assert re.sub(r"<[^>]+>", "", year.group(1)).split() == [
+        "Математика:", "годовая", "5,", "экзамен", "4,", "итоговая", "5."]
+    assert "Итоги учебного года" not in sheets[petrova.full_name]
+    # A week of the 3rd quarter: no year's end yet on its sheet.
+    assert "Итоги учебного года" not in printing.week_sheets_html(school.c5,
+                                                                   dt.date(2027, 3, 15))
+
+    pdf = PdfReader(io.BytesIO(printing.week_sheets_pdf(school.c5, last_week)))
+    text_of = [" ".join(page.extract_text().split()) for page in pdf.pages]
+    [first] = [t for t in text_of if ivanov.last_name in t]
+    assert "Итоги учебного года" in first
+    assert "Математика: годовая 5, экзамен 4, итоговая 5." in first

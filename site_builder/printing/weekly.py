@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 
@@ -25,6 +25,7 @@ from models import (
 )
 from models.calendar import WEEKDAY_SHORT, WEEKDAYS, SchoolCalendar, period_of
 from models.classes import Membership
+from models.final_marks import EndMarks
 from models.paper import paper_pupil_ids as paper_sheet_ids
 from models.record import ClassRecord, LessonRow, MarkRow
 from models.rules import format_average
@@ -117,6 +118,8 @@ class Sheet:
     qr: Markup | None = None
     off: str = ""  # why the week has no day to show («осенние каникулы»)
     paper: bool = False  # a guardian asked for paper: the sheet has a return strip
+    # In the year's last period: (subject, marks) with a year, exam or final mark given.
+    year_marks: list[tuple[str, EndMarks]] = field(default_factory=list)
 
     @property
     def last_day(self) -> dt.date:
@@ -200,9 +203,12 @@ class WeekReader:
                     for author, text in self.rows.comments.get((x.id, sid), [])]
         days = self._days(sid, week)
         off = "" if days else week_off(self.calendar, self.monday, self.school_class.grade)
-        return Sheet(self.school, pupil.student, self.school_class, self.monday, days,
-                     comments, self.period, self._subjects(sid, seen), self.news,
-                     self.qr.get(sid), off, sid in self.paper)
+        sheet = Sheet(self.school, pupil.student, self.school_class, self.monday, days,
+                      comments, self.period, self._subjects(sid, seen), self.news,
+                      self.qr.get(sid), off, sid in self.paper)
+        if self.period is not None and self.period.id == self.record.periods[-1].id:
+            sheet.year_marks = self.record.given_end_marks(sid)
+        return sheet
 
     def _days(self, sid: int, week: list[LessonRow]) -> list[Day]:
         """The days the diary's week shows too (SchoolCalendar.week_days): every school day
