@@ -45,7 +45,8 @@ class YearTransferView(SecureView):
         except RuleError as exc:
             abort(404, exc.message)
 
-    def _page(self, typed: dict | None = None, status: int = 200):
+    def _page(self, typed: dict | None = None, missing: list[str] | None = None,
+              status: int = 200):
         old, new = self._years()
         user = staff()
         school_class = _class_of(old, row_id(request.values.get("class_id")))
@@ -67,7 +68,7 @@ class YearTransferView(SecureView):
                          if new is not None else []),
             debts=year_transfer.debtors(new) if new is not None else [],
             left=year_transfer.not_moved(old, new) if new is not None else [],
-            kinds=MOVEMENT_KINDS, typed=typed or {},
+            kinds=MOVEMENT_KINDS, typed=typed or {}, missing=missing or [],
             may_transfer=access.may_transfer_year(user)), status
 
     @expose("/")
@@ -77,18 +78,25 @@ class YearTransferView(SecureView):
     def _back(self, old, **args):
         return redirect(url_for(".index", year=old.name, **args))
 
+    def _step(self, old, work):
+        """A step that answers with a summary: flashed (or its Russian refusal), back to
+        the page."""
+        try:
+            flash(work(), "success")
+        except RuleError as exc:
+            flash(exc.message, "error")
+        return self._back(old)
+
     @expose("/next", methods=("POST",))
     def next_year(self):
         old, _ = self._years()
-        try:
+
+        def work() -> str:
             new = year_transfer.create_next_year(old, request.form.get("name") or None)
-        except RuleError as exc:
-            flash(exc.message, "error")
-            return self._back(old)
-        flash(f"Создан учебный год {new.name} ({new.start:%d.%m.%Y}–{new.end:%d.%m.%Y}) с "
-              "периодами, каникулами и переносами дней прошлого года, сдвинутыми на год. "
-              "Проверьте даты.", "success")
-        return self._back(old)
+            return (f"Создан учебный год {new.name} ({new.start:%d.%m.%Y}–"
+                    f"{new.end:%d.%m.%Y}) с периодами, каникулами и переносами дней прошлого "
+                    "года, сдвинутыми на год. Проверьте даты.")
+        return self._step(old, work)
 
     @expose("/carry", methods=("POST",))
     def carry(self):
@@ -96,20 +104,18 @@ class YearTransferView(SecureView):
             abort(403, "Классы, нагрузку и расписание переносит заместитель директора.")
         old, new = self._years()
         top = row_id(request.form.get("last_grade"))
-        try:
+
+        def work() -> str:
             if new is None:
                 raise RuleError("Сначала создайте следующий учебный год (шаг 1).")
             if top is not None and top > 11:
                 raise RuleError("Последний класс школы — от 1 до 11.")
             carried = year_transfer.carry(old, new, top)
-        except RuleError as exc:
-            flash(exc.message, "error")
-            return self._back(old)
-        skipped = f" Не перенесены: {'; '.join(carried.skipped)}." if carried.skipped else ""
-        flash(f"Перенесено в {new.name}: " + ", ".join(
-            f"{what} {count}" for what, count in carried.counts.items()) + "." + skipped,
-            "success")
-        return self._back(old)
+            skipped = (f" Не перенесены: {'; '.join(carried.skipped)}."
+                       if carried.skipped else "")
+            return f"Перенесено в {new.name}: " + ", ".join(
+                f"{what} {count}" for what, count in carried.counts.items()) + "." + skipped
+        return self._step(old, work)
 
     @expose("/promote", methods=("POST",))
     def promote(self):
@@ -142,6 +148,7 @@ class YearTransferView(SecureView):
 
     @expose("/close", methods=("POST",))
     def close(self):
+        """Closing, confirmed; refused with every missing mark listed on the page."""
         old, _ = self._years()
         if request.form.get("confirm") != "1":
             flash("Отметьте «Подтверждаю закрытие учебного года».", "error")
@@ -150,10 +157,10 @@ class YearTransferView(SecureView):
             year_transfer.close_year(old)
         except RuleError as exc:
             missing = missing_marks(old)
-            flash(exc.message if not missing else
-                  f"Учебный год {old.name} не закрыт: не выставлены отметки за период и "
-                  f"годовые ({len(missing)}): " + "; ".join(missing), "error")
-            return self._back(old)
+            flash(exc.message if not missing else f"Учебный год {old.name} не закрыт: не "
+                  f"выставлены отметки за период и годовые ({len(missing)}, список ниже).",
+                  "error")
+            return self._page(missing=missing, status=422)
         flash(f"Учебный год {old.name} закрыт: его записи только для чтения.", "success")
         return self._back(old)
 

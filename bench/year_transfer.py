@@ -3,16 +3,18 @@
 КТП, promote every class (graduating the last grade) — the functions the panel's page and
 `journal year` call, every row audited.
 
-Run: .venv/bin/python bench/year_transfer.py [--students N] [--database-url URL]
+Run: .venv/bin/python bench/year_transfer.py [--students N] [--database-url URL | --postgres]
                                               [--today YYYY-MM-DD]
 Builds the demo school (`journal demo --students N`; not timed) in a throwaway SQLite file
-(or the database given), then times each step; prints the seconds per step, the rows and
+(or the database given, or with --postgres a new database on a throwaway PostgreSQL cluster,
+bench/postgres.py), then times each step; prints the seconds per step, the rows and
 audit entries written, checks that every pupil was moved exactly once, and the ratio to
 the target with OK/FAIL. Always exits 0; read the OK/FAIL lines.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 import tempfile
@@ -22,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import postgres  # noqa: E402
 from demo import build_demo  # noqa: E402
 from models import AuditEntry, Movement, SchoolClass, database, year_transfer  # noqa: E402
 from models.auditing import acting_as  # noqa: E402
@@ -57,10 +60,12 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=2000)
     parser.add_argument("--database-url", help="default: a new SQLite file in a temp folder")
+    parser.add_argument("--postgres", action="store_true", help="on a throwaway PostgreSQL")
     parser.add_argument("--today", default="2026-11-20")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        url = args.database_url or (stack.enter_context(postgres.database()) if args.postgres
+                                    else f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
         database.bind(url)
         print(f"demo --students {args.students} on {url.split(':', 1)[0]} (not timed) …")
         build_demo(args.students, seed=1, today=dt.date.fromisoformat(args.today), force=True,

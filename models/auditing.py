@@ -11,7 +11,7 @@ import getpass
 import json
 from dataclasses import dataclass
 
-from peewee import Field
+from peewee import Field, SqliteDatabase, fn
 
 from .base import BaseModel, db, utcnow, write_transaction
 
@@ -111,33 +111,56 @@ def snapshot(row: BaseModel) -> str:
     return as_json(row_data(row))
 
 
-def create_many(model: type[AuditedModel], rows: list[dict], chunk: int = 500) -> list[int]:
+def create_many(model: type[AuditedModel], rows: list[dict]) -> list[int]:
     """Insert rows in bulk (a year's transfer: tens of thousands), each logged as created,
     as save() would log it; the ids in the rows' order. Validation and the calendar's guard
     are the caller's: it copies rows already checked, into a year it checked is open.
-    Call inside a write transaction."""
+    Call inside a write transaction. The rows' values are stored values (ids for foreign
+    keys), as a snapshot logs them."""
     from .audit import AuditEntry  # the log table names Staff, itself audited
 
-    ids: list[int] = []
-    for start in range(0, len(rows), chunk):
-        part = rows[start:start + chunk]
-        query = model.insert_many(part)
-        if getattr(db.obj, "returning_clause", False):  # PostgreSQL
-            ids += [row[0] for row in query.returning(model.id).tuples().execute()]
-        else:
-            # SQLite, under the write lock: one statement's rows take consecutive rowids.
-            last = query.execute()
-            ids += range(last - len(part) + 1, last + 1)
-    if _unlogged.get():
+    ids = insert_rows(model, rows)
+    if _unlogged.get() or not rows:
         return ids
     actor, reason, at = _actor.get(), _reason.get(), utcnow()
-    entries = [{"at": at, "staff": actor.staff_id, "address": actor.address,
-                "action": "create", "table_name": model._meta.table_name, "row_id": row_id,
-                "before": None, "after": snapshot(model(id=row_id, **row)), "reason": reason}
-               for row_id, row in zip(ids, rows, strict=True)]
-    for start in range(0, len(entries), chunk):
-        AuditEntry.insert_many(entries[start:start + chunk]).execute()
+    blank = row_data(model())  # the defaults of the columns a row leaves out
+    insert_rows(AuditEntry, [
+        {"at": at, "staff": actor.staff_id, "address": actor.address, "action": "create",
+         "table_name": model._meta.table_name, "row_id": row_id, "before": None,
+         "after": as_json({**blank, **row, "id": row_id}), "reason": reason}
+        for row_id, row in zip(ids, rows, strict=True)])
     return ids
+
+
+# Rows per INSERT statement on PostgreSQL (execute_values' page).
+PAGE = 1000
+
+
+def insert_rows(model: type[BaseModel], rows: list[dict]) -> list[int]:
+    """Plain INSERTs of many rows through the driver, the columns a row leaves out taking
+    their defaults; the new ids in the rows' order. Peewee's insert_many spends most of a
+    year transfer building SQL (74,000 rows: 33 of 46 s under the profiler), the driver a
+    fraction of it."""
+    if not rows:
+        return []
+    fields = [f for f in model._meta.sorted_fields if f.name != "id"]
+    defaults = {f.name: f.default() if callable(f.default) else f.default for f in fields}
+    values = [tuple(f.db_value(row.get(f.name, defaults[f.name])) for f in fields)
+              for row in rows]
+    table = model._meta.table_name
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    cursor = db.cursor()
+    if isinstance(db.obj, SqliteDatabase):
+        # Under the write lock no one else inserts: the rows take the rowids after the
+        # largest, one by one, in order.
+        first = (model.select(fn.MAX(model.id)).scalar() or 0) + 1
+        marks = ", ".join("?" * len(fields))
+        cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', values)
+        return list(range(first, first + len(rows)))
+    from psycopg2.extras import execute_values
+    returned = execute_values(cursor, f'INSERT INTO "{table}" ({columns}) VALUES %s '
+                              'RETURNING "id"', values, page_size=PAGE, fetch=True)
+    return [row[0] for row in returned]
 
 
 class AuditedModel(BaseModel):

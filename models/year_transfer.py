@@ -188,7 +188,8 @@ def _copy(model, rows: list, make) -> dict[int, int]:
     new id."""
     rows = list(rows)
     ids = create_many(model, [make(row) for row in rows])
-    return {row.id: new_id for row, new_id in zip(rows, ids, strict=True)}
+    return {row["id"] if isinstance(row, dict) else row.id: new_id
+            for row, new_id in zip(rows, ids, strict=True)}
 
 
 def _carry_contents(old: AcademicYear, new: AcademicYear, classes: dict[int, int],
@@ -213,11 +214,12 @@ def _carry_contents(old: AcademicYear, new: AcademicYear, classes: dict[int, int
                                    "subgroup": groups.get(x.subgroup_id),
                                    "hours_per_week": x.hours_per_week,
                                    "grading_scale": x.grading_scale})
+    # The КТП is most of the rows (a topic per lesson): read as plain dicts, not models.
     topics = _copy(PlanTopic, PlanTopic.select().where(PlanTopic.assignment.in_(list(assignments)))
-                   .order_by(PlanTopic.id),
-                   lambda t: {"assignment": assignments[t.assignment_id], "number": t.number,
-                              "title": t.title, "hours": t.hours,
-                              "planned_date": t.planned_date and shift.day(t.planned_date)})
+                   .order_by(PlanTopic.id).dicts(),
+                   lambda t: {"assignment": assignments[t["assignment"]], "number": t["number"],
+                              "title": t["title"], "hours": t["hours"],
+                              "planned_date": t["planned_date"] and shift.day(t["planned_date"])})
     s = TimetableSlot
     slots = [x for x in s.select().where(s.school_class.in_(list(classes))).order_by(s.id)
              if x.valid_from <= ends[x.school_class_id]

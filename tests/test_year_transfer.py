@@ -277,7 +277,7 @@ def panel(ending, backend_url):
     from tests.panel import Staffing
     people = Staffing.build(ending)
     app = create_app({"TESTING": True, "DATABASE_URL": backend_url, "SECRET_KEY": "test-secret"})
-    return app, people
+    return app, people, ending
 
 
 def signed_in(app, who):
@@ -295,8 +295,8 @@ def text(response) -> str:
 
 
 def test_the_deputy_is_guided_through_the_transfer(panel):
-    app, people = panel
-    s = SchoolClass.get(SchoolClass.grade == 5).year  # the old year
+    app, people, school = panel
+    s = school.year
     deputy = signed_in(app, people.deputy)
     page = text(deputy.get("/year-transfer/"))
     assert "Переход с 2026/2027 на 2027/2028" in page and "Создать учебный год" in page
@@ -333,16 +333,30 @@ def test_the_deputy_is_guided_through_the_transfer(panel):
     assert "6А: Сидоров Тест — Математика" in page
     assert "1А (1): Малышкин Тест" in page
     refused = deputy.post("/year-transfer/close", {"year": OLD, "confirm": "1"})
-    page = text(deputy.get(refused.headers["Location"]))
+    assert refused.status_code == 422
+    page = text(refused)
     assert "не закрыт: не выставлены отметки за период и годовые" in page
     assert "6А, Математика, годовая: Шестаков Т." in page
     assert not AcademicYear.get_by_id(s.id).closed
+    # Every mark in: unconfirmed, nothing happens; confirmed, the year is closed.
+    fill_period_marks(school)
+    for period in Period.select().where(Period.year == s.id):  # Иванов's English group
+        PeriodMark.insert(student=school.pupils5[0], school_class=school.c5, value="5",
+                          subject=school.english, kind="period", period=period).execute()
+    year_mark(school.c5, school.pupils5[0], school.english, "5")
+    year_mark(school.c6, school.pupil6, school.math, "4")
+    deputy.post("/year-transfer/close", {"year": OLD})
+    assert not AcademicYear.get_by_id(s.id).closed
+    closed = deputy.post("/year-transfer/close", {"year": OLD, "confirm": "1"})
+    page = text(deputy.get(closed.headers["Location"]))
+    assert AcademicYear.get_by_id(s.id).closed
+    assert "Учебный год 2026/2027 закрыт: его записи только для чтения." in page
 
 
 def test_my_class_in_the_new_year_names_the_debt(panel, monkeypatch):
     """Issue 16.4: on the new year's class list («Мой класс») a conditionally promoted
     pupil carries the debt."""
-    app, people = panel
+    app, people, _ = panel
     old = AcademicYear.get(AcademicYear.name == OLD)
     new = year_transfer.create_next_year(old)
     year_transfer.carry(old, new)
@@ -358,7 +372,7 @@ def test_my_class_in_the_new_year_names_the_debt(panel, monkeypatch):
 
 
 def test_the_admin_opens_and_closes_years_but_moves_no_pupil(panel):
-    app, people = panel
+    app, people, _ = panel
     admin = signed_in(app, people.admin)
     assert admin.get("/year-transfer/").status_code == 200
     assert admin.post("/year-transfer/next", {"year": OLD}).status_code == 302
