@@ -109,17 +109,17 @@ def timed_apart(url: str, school_class: SchoolClass | None, monday: dt.date,
     return result, Timing(**found)
 
 
-def long_sheets(pdf: Path) -> int | None:
-    """How many sheets take more than one page: pages in a row with the same footer (the
-    pupil's name); None without pdftotext (Debian poppler-utils)."""
+def long_sheets(pdf: Path) -> list[str] | None:
+    """The sheets that take more than one page, by their footer's pupil, class and week:
+    pages in a row with the same footer; None without pdftotext (Debian poppler-utils)."""
     if shutil.which("pdftotext") is None:
         return None
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
                           capture_output=True, text=True).stdout
     footers = [next((ln.strip() for ln in reversed(page.splitlines()) if ln.strip()), "")
                for page in text.split("\f") if page.strip()]
-    return sum(1 for i, f in enumerate(footers) if i and f == footers[i - 1]
-               and (i < 2 or footers[i - 2] != f))
+    return [f.split(" · сформирована")[0] for i, f in enumerate(footers)
+            if i and f == footers[i - 1] and (i < 2 or footers[i - 2] != f)]
 
 
 def report(name: str, result: printing.Printout, timing: Timing, target: float,
@@ -136,9 +136,11 @@ def report(name: str, result: printing.Printout, timing: Timing, target: float,
     print(f"target {name:<7} {target:5.0f} s  (ratio {seconds / target:.2f}): "
           f"{'OK' if seconds < target else 'FAIL'}")
     longer = long_sheets(pdf)
-    over = "" if longer is None else f", {longer} sheets on more than one page"
+    over = "" if longer is None else f", {len(longer)} sheets on more than one page"
     print(f"one page a pupil         ({result.pages} pages, {result.sheets} sheets{over}): "
           f"{'OK' if result.pages == result.sheets else 'FAIL'}")
+    for footer in longer or ():
+        print(f"  on more than one page: {footer}")
 
 
 def news_line(monday: dt.date) -> str:

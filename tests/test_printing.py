@@ -120,7 +120,7 @@ def test_weekly_sheets_show_each_pupils_week_as_the_journal_holds_it(school, wee
     assert "Present Simple" in first and "Упр. 7, с. 12" in first  # his English subgroup
     assert "Present Simple" not in second and "Present Simple" not in third
     assert re.search(r"4\s*Устный\s+ответ", second) and re.search(r"\b3\b", second)
-    assert "Забыла тетрадь с домашней работой." in second
+    assert "Забыла тетрадь с домашней работой." in " ".join(second.split())  # may wrap
     assert "Забыла тетрадь" not in first and "Забыла тетрадь" not in third
     assert "Пропущено уроков: 2 (Н — 1, Б — 1)" in third
     assert "Пропусков нет." in first and "Пропусков нет." in second

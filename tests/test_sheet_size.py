@@ -13,9 +13,20 @@ import pytest
 from pypdf import PdfReader
 
 from journal_cli import main
-from models import Guardian, Lesson, SchoolSettings, Student, StudentGuardian, database
+from models import (
+    Guardian,
+    Lesson,
+    News,
+    SchoolClass,
+    SchoolSettings,
+    Student,
+    StudentGuardian,
+    TeacherComment,
+    database,
+)
 from site_builder import printing
 from site_builder.printing import fitting
+from tests.demo_school import TODAY as DEMO_TODAY
 from tests.demo_school import run_demo
 from tests.outputs import pages_of
 
@@ -152,3 +163,42 @@ def test_a_typical_demo_week_is_one_readable_page_a_pupil(backend_url, runner, t
         sizes[body_size(page)] += 1
     assert set(sizes) <= set(fitting.SIZES) and len(sizes) > 1, sizes  # sized sheet by sheet
     assert sum("отрезать" in text for text in pages_of(target.read_bytes())) >= 8
+
+
+DEMO_COMMENTS = ("Молодец, отличная работа!", "Был невнимателен на уроке.")
+
+
+# Page layout is WeasyPrint's, the same on either database.
+@pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
+def test_the_demos_busiest_sheets_are_one_readable_page_each(backend_url, runner):
+    """The sheets that ran onto a second page in the demo school's batch (bench/print.py,
+    the week of 16.11.2026): an 8th–9th grade week of 31–32 lessons, long subject names
+    and topics, a news item, two teachers' comments and the return strip. Each is one page
+    with all of it on it, nothing but the footer below 9 pt."""
+    run_demo(runner)
+    monday = printing.monday_of(dt.date.fromisoformat(DEMO_TODAY))
+    busy = Counter(c for (c,) in Lesson.select(Lesson.school_class).join(SchoolClass)
+                   .where(Lesson.date.between(monday, monday + dt.timedelta(days=6)),
+                          SchoolClass.grade.in_((8, 9))).tuples())
+    school_class = SchoolClass.get_by_id(busy.most_common(1)[0][0])
+    sheets = printing.WeekReader(school_class, monday).sheets()
+    assert min(len(s.rows) for s in sheets) >= 30
+    teacher = school_class.class_teacher
+    for sheet in sheets:
+        paper_guardian(sheet.student)
+        for row, text in zip(sheet.rows[::10], DEMO_COMMENTS):
+            TeacherComment.create(lesson=row.lesson.id, student=sheet.student, author=teacher,
+                                  text=text)
+    if not printing.week_news(school_class, monday):
+        News.create(title="Объявление для класса", school_class=school_class,
+                    body="Просим сдать деньги на рабочие тетради до пятницы.",
+                    published_at=dt.datetime.combine(monday + dt.timedelta(days=2),
+                                                      dt.time(9)))
+    data = printing.week_sheets_pdf(school_class, monday)
+    pages, texts = pdf_pages(data), pages_of(data)
+    assert len(pages) == len(sheets)
+    for page, text, sheet in zip(pages, texts, sheets, strict=True):
+        assert_readable(page)
+        flat = " ".join(text.split())
+        assert sheet.student.full_name in flat and "отрезать" in flat
+        assert all(text in flat for text in DEMO_COMMENTS) and "Новости недели" in flat
