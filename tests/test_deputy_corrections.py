@@ -103,6 +103,19 @@ def test_the_deputy_corrects_a_period_mark_and_a_comment_each_logged_with_the_re
     assert "3 → 4" in listed and "— → Исправлено" in listed
 
 
+def test_the_corrections_list_escapes_what_was_typed(browser, people, school):
+    lesson, pupil = school.lesson(), school.pupils5[0]
+    browser.login(people.deputy.login)
+    typed = "<script>alert(1)</script>"
+    comment = browser.post_json("/journal/api/comment", {
+        "lesson": lesson.id, "student": pupil.id, "text": typed, "reason": f"<b>{REASON}</b>"})
+    assert comment.status_code == 200, comment.get_json()
+    page = text(browser.get(grid_url(school)))
+    listed = page.split('id="corrections"', 1)[1]
+    assert "<script>" not in listed and f"<b>{REASON}" not in listed
+    assert "&lt;script&gt;" in listed and f"&lt;b&gt;{REASON}&lt;/b&gt;" in listed
+
+
 def test_the_deputy_corrects_nothing_in_a_closed_year(browser, people, school):
     lesson, pupil = school.lesson(), school.pupils5[0]
     Mark.create(lesson=lesson, student=pupil, value="2")
