@@ -23,6 +23,7 @@ from models import (
     StudentGuardian,
     TeacherComment,
     database,
+    diary,
 )
 from site_builder import printing
 from site_builder.printing import fitting
@@ -170,11 +171,13 @@ DEMO_COMMENTS = ("Молодец, отличная работа!", "Был не�
 
 # Page layout is WeasyPrint's, the same on either database.
 @pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
-def test_the_demos_busiest_sheets_are_one_readable_page_each(backend_url, runner):
+def test_the_demos_busiest_sheets_are_one_readable_page_each(backend_url, runner,
+                                                             monkeypatch):
     """The sheets that ran onto a second page in the demo school's batch (bench/print.py,
     the week of 16.11.2026): an 8th–9th grade week of 31–32 lessons, long subject names
     and topics, a news item, two teachers' comments and the return strip. Each is one page
-    with all of it on it, nothing but the footer below 9 pt."""
+    with all of it on it, nothing but the footer below 9 pt; with the diary's QR code too."""
+    monkeypatch.setattr(diary, "ITERATIONS", 1000)
     run_demo(runner)
     monday = printing.monday_of(dt.date.fromisoformat(DEMO_TODAY))
     busy = Counter(c for (c,) in Lesson.select(Lesson.school_class).join(SchoolClass)
@@ -194,11 +197,15 @@ def test_the_demos_busiest_sheets_are_one_readable_page_each(backend_url, runner
                     body="Просим сдать деньги на рабочие тетради до пятницы.",
                     published_at=dt.datetime.combine(monday + dt.timedelta(days=2),
                                                       dt.time(9)))
-    data = printing.week_sheets_pdf(school_class, monday)
-    pages, texts = pdf_pages(data), pages_of(data)
-    assert len(pages) == len(sheets)
-    for page, text, sheet in zip(pages, texts, sheets, strict=True):
-        assert_readable(page)
-        flat = " ".join(text.split())
-        assert sheet.student.full_name in flat and "отрезать" in flat
-        assert all(text in flat for text in DEMO_COMMENTS) and "Новости недели" in flat
+    for sheet in sheets:
+        diary.issue(sheet.student)
+    for qr in (False, True):
+        data = printing.week_sheets_pdf(school_class, monday, qr=qr)
+        pages, texts = pdf_pages(data), pages_of(data)
+        assert len(pages) == len(sheets), qr
+        for page, text, sheet in zip(pages, texts, sheets, strict=True):
+            assert_readable(page)
+            flat = " ".join(text.split())
+            assert sheet.student.full_name in flat and "отрезать" in flat
+            assert all(text in flat for text in DEMO_COMMENTS) and "Новости недели" in flat
+            assert ("Электронный дневник" in flat) == qr
