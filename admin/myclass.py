@@ -197,21 +197,26 @@ class MyClassView(SecureView):
     @expose("/accept", methods=("POST",))
     def accept(self):
         """«Принять рекомендованные»: the suggestions the page showed become period marks
-        where none is given."""
+        (or, `period_id` «year» or «final», the year's or final marks) where none is given."""
         school_class = self._class(request.form.get("class_id", type=int))
         settings = SchoolSettings.current()
-        period = self._period(school_class, settings.today(),
-                              request.form.get("period_id", type=int))
-        if period is None or period.id != request.form.get("period_id", type=int):
-            abort(400)
+        kind = request.form.get("period_id", "")
+        kind = kind if kind in ("year", "final") else "period"
+        period = None
+        if kind == "period":
+            period = self._period(school_class, settings.today(),
+                                  request.form.get("period_id", type=int))
+            if period is None or period.id != request.form.get("period_id", type=int):
+                abort(400)
         try:
             done = accept_suggestions(staff(), school_class, period,
                                       reviewed(request.form.get("reviewed", "")),
-                                      settings.today(), settings.thresholds)
+                                      settings.today(), settings.thresholds, kind=kind)
             flash(done.summary, "success")
         except RuleError as exc:
             flash(exc.message, "error")
-        return redirect(url_for(".index", class_id=school_class.id, period_id=period.id,
+        return redirect(url_for(".index", class_id=school_class.id,
+                                period_id=period.id if period else kind,
                                 _anchor="period-marks"))
 
     @expose("/extract")

@@ -16,7 +16,7 @@ from .auditing import stating
 from .base import RuleError, write_transaction
 from .classes import SchoolClass
 from .curriculum import Subject
-from .final_marks import EndMarks, check_year_end_begun
+from .final_marks import END_PLURAL, EndMarks, check_year_end_begun
 from .gradebook import set_period_mark
 from .people import Staff, Student
 from .record import ClassRecord, CurriculumRow
@@ -115,6 +115,11 @@ class YearSheet:
         """The subjects with a column of the kind: for exam marks those with an exam."""
         return [s for s in self.subjects if kind != "exam" or s.has_exam]
 
+    def missing(self, kind: str) -> dict[tuple[int, int], str]:
+        """(pupil, subject) -> the suggested year or final mark, where none is given yet."""
+        return {key: marks.suggested(kind) for key, marks in self.cells.items()
+                if marks.suggested(kind)}
+
 
 @dataclass
 class Accepted:
@@ -132,27 +137,43 @@ class Accepted:
         return said
 
 
-def accept_suggestions(user: Staff, school_class: SchoolClass, period: Period,
+def accept_suggestions(user: Staff, school_class: SchoolClass, period: Period | None,
                        reviewed: dict[tuple[int, int], str], today: dt.date,
-                       thresholds: tuple[float, float, float]) -> Accepted:
-    """Rule 4: set the period marks the class teacher reviewed, each equal to its
-    suggestion (rule 7), in one transaction. A mark given meanwhile is kept; a suggestion
-    that changed since the review (a new mark) refuses the whole action, as does any
-    refused write (rights, a locked period): nothing is then written."""
+                       thresholds: tuple[float, float, float],
+                       kind: str = "period") -> Accepted:
+    """Rule 4: set the period marks (or, `kind` «year» or «final» and no period, the year's
+    or final marks) the class teacher reviewed, each equal to its suggestion (rule 7), in
+    one transaction. A mark given meanwhile is kept; a suggestion that changed since the
+    review (a new mark) refuses the whole action, as does any refused write (rights, a
+    locked period): nothing is then written."""
     check_year_open(school_class.year_id)
     done = Accepted()
-    with write_transaction(), stating(f"«Мой класс»: приняты рекомендованные отметки "
-                                      f"за {period.accusative}"):
-        now = PeriodSheet.read(school_class, period, today, thresholds).cells
+    what = f"за {period.accusative}" if period else f"({END_PLURAL[kind].lower()})"
+    with write_transaction(), stating(f"«Мой класс»: приняты рекомендованные отметки {what}"):
+        now = suggestions(school_class, period, kind, today, thresholds)
         for (student_id, subject_id), value in reviewed.items():
-            cell = now.get((student_id, subject_id))
-            if cell is not None and cell.given:
+            given, suggested = now.get((student_id, subject_id), ("", None))
+            if given:
                 done.kept += 1
                 continue
-            if cell is None or cell.suggested != value:
+            if suggested != value:
                 raise RuleError("Рекомендуемые отметки изменились, пока страница была "
                                 "открыта: ничего не выставлено — обновите страницу и "
                                 "проверьте их снова.")
-            set_period_mark(user, student_id, school_class, subject_id, period, value)
+            set_period_mark(user, student_id, school_class, subject_id, period, value,
+                            kind=kind)
             done.set += 1
     return done
+
+
+def suggestions(school_class: SchoolClass, period: Period | None, kind: str, today: dt.date,
+                thresholds: tuple[float, float, float],
+                ) -> dict[tuple[int, int], tuple[str, str | None]]:
+    """(pupil, subject) -> (the mark given, the mark suggested) of the kind, as the page
+    shows them now."""
+    if kind == "period":
+        cells = PeriodSheet.read(school_class, period, today, thresholds).cells
+        return {key: (cell.given, cell.suggested) for key, cell in cells.items()}
+    sheet = YearSheet.read(school_class, today, thresholds)
+    return {key: (marks.given(kind), marks.suggested_year if kind == "year"
+                  else marks.suggested_final) for key, marks in sheet.cells.items()}

@@ -199,6 +199,33 @@ def test_a_class_teacher_sets_a_year_mark_in_another_teachers_subject(browser, p
     assert stored(pupil, "year", school.english) == ["5"]
 
 
+def test_the_class_teacher_accepts_every_suggested_year_mark_at_once(browser, people, school,
+                                                                    monkeypatch):
+    """«Мой класс», «Годовые»: one action sets the missing year marks to their suggestions
+    (a given one is kept), logged with that reason; the final ones follow the same way."""
+    ivanov, petrova, sidorov = school.pupils5
+    give_quarter_marks(school, monkeypatch, ivanov, school.math, ["4", "4", "5", "5"])
+    give_quarter_marks(school, monkeypatch, petrova, school.math, ["3", "3", "4", "3"])
+    give_quarter_marks(school, monkeypatch, sidorov, school.math, ["5", "5", "5", "5"])
+    gradebook.set_period_mark(people.teacher, sidorov.id, school.c5, school.math.id, None,
+                              "4", kind="year")
+    browser.login(people.teacher.login)  # 5А's class teacher
+    page = text(browser.get(f"/my-class/?class_id={school.c5.id}&period_id=year"))
+    start = page.index('id="accept-form"')
+    form = page[start:page.index("</form>", start)]
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+    assert "Принять рекомендованные (2)" in page and fields["period_id"] == "year"
+    before = AuditEntry.select().count()
+    done = text(browser.post("/my-class/accept", fields, follow_redirects=True))
+    assert "Выставлено рекомендованных отметок: 2." in done
+    assert [stored(p, "year", school.math) for p in (ivanov, petrova, sidorov)] == [
+        ["5"], ["3"], ["4"]]  # 4.5 → 5, 3.25 → 3; Сидоров's «4» kept
+    logged = list(AuditEntry.select().where(AuditEntry.id > before))
+    assert len(logged) == 2 and all("рекомендованные" in e.reason for e in logged)
+    page = text(browser.get(f"/my-class/?class_id={school.c5.id}&period_id=final"))
+    assert "Принять рекомендованные (3)" in page  # the year's marks, no exam
+
+
 def test_a_teacher_of_another_class_cannot_set_a_year_mark(browser, people, school):
     browser.login(people.other.login)  # teaches English in 6А only
     for kind in ("year", "exam", "final"):
