@@ -13,18 +13,10 @@ import pytest
 from pypdf import PdfReader
 
 from journal_cli import main
-from models import (
-    Guardian,
-    Lesson,
-    News,
-    SchoolClass,
-    SchoolSettings,
-    Student,
-    StudentGuardian,
-    TeacherComment,
-    database,
-    diary,
-)
+from models import Guardian, Lesson, SchoolSettings, Student, StudentGuardian, database, diary
+from models.classes import SchoolClass
+from models.journal import TeacherComment
+from models.news import News
 from site_builder import printing
 from site_builder.printing import fitting
 from tests.demo_school import TODAY as DEMO_TODAY
