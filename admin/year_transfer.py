@@ -25,6 +25,13 @@ def _class_of(old, class_id: int | None) -> SchoolClass | None:
     return SchoolClass.get_or_none((SchoolClass.id == class_id) & (SchoolClass.year == old.id))
 
 
+def _created(new):
+    """The next year, for steps 2–3; refused before step 1."""
+    if new is None:
+        raise RuleError("Сначала создайте следующий учебный год (шаг 1).")
+    return new
+
+
 def _next_name(old) -> str:
     """The name step 1 proposes; empty when the old name says nothing (the deputy types)."""
     try:
@@ -98,19 +105,22 @@ class YearTransferView(SecureView):
                     "года, сдвинутыми на год. Проверьте даты.")
         return self._step(old, work)
 
+    def _deputys(self, refusal: str):
+        """Steps 2–3 are the deputy's alone: the two years, or 403 with the reason."""
+        if not access.may_transfer_year(staff()):
+            abort(403, refusal)
+        return self._years()
+
     @expose("/carry", methods=("POST",))
     def carry(self):
-        if not access.may_transfer_year(staff()):
-            abort(403, "Классы, нагрузку и расписание переносит заместитель директора.")
-        old, new = self._years()
+        old, new = self._deputys("Классы, нагрузку и расписание переносит заместитель "
+                                 "директора.")
         top = row_id(request.form.get("last_grade"))
 
         def work() -> str:
-            if new is None:
-                raise RuleError("Сначала создайте следующий учебный год (шаг 1).")
             if top is not None and top > 11:
                 raise RuleError("Последний класс школы — от 1 до 11.")
-            carried = year_transfer.carry(old, new, top)
+            carried = year_transfer.carry(old, _created(new), top)
             skipped = (f" Не перенесены: {'; '.join(carried.skipped)}."
                        if carried.skipped else "")
             return f"Перенесено в {new.name}: " + ", ".join(
@@ -120,9 +130,7 @@ class YearTransferView(SecureView):
     @expose("/promote", methods=("POST",))
     def promote(self):
         """One class by one order; a refusal shows the page again with what was typed."""
-        if not access.may_transfer_year(staff()):
-            abort(403, "Книгу движения ведёт заместитель директора.")
-        old, new = self._years()
+        old, new = self._deputys("Книгу движения ведёт заместитель директора.")
         school_class = _class_of(old, row_id(request.form.get("class_id")))
         if school_class is None:
             abort(400, "Класс не выбран.")
@@ -131,8 +139,7 @@ class YearTransferView(SecureView):
         debts = {int(name[5:]): value.split(",") for name, value in form.items()
                  if name.startswith("debt_") and row_id(name[5:]) and value.strip()}
         try:
-            if new is None:
-                raise RuleError("Сначала создайте следующий учебный год (шаг 1).")
+            new = _created(new)
             try:
                 order_date = read_date(form.get("order_date", "").strip())
             except ValueError:

@@ -300,6 +300,8 @@ def test_the_deputy_is_guided_through_the_transfer(panel):
     deputy = signed_in(app, people.deputy)
     page = text(deputy.get("/year-transfer/"))
     assert "Переход с 2026/2027 на 2027/2028" in page and "Создать учебный год" in page
+    early = deputy.post("/year-transfer/carry", {"year": OLD})
+    assert "Сначала создайте следующий учебный год" in text(deputy.get(early.headers["Location"]))
     deputy.post("/year-transfer/next", {"year": OLD, "name": NEW})
     page = text(deputy.get("/year-transfer/"))
     assert "Учебный год 2027/2028 создан: 01.09.2027–31.08.2028, периодов 4" in page
