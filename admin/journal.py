@@ -191,7 +191,7 @@ class JournalView(SecureView):
                 user, class_id, subject_id, subgroup_id),
             corrections=corrections_of(page),
             may_reopen=(state.lock is not None and state.read_only
-                                     and user.has_role(*access.SETUP)),
+                        and user.has_role(*access.SETUP)),
             reopen_until=today + REOPEN_DEFAULT_DAYS * calendar.DAY,
             reopen_last=today + calendar.MAX_REOPEN_DAYS * calendar.DAY,
             lesson_days=lesson_days(page, today),
