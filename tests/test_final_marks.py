@@ -27,6 +27,7 @@ from models import (
 from models.final_marks import suggest_final, suggest_year
 from site_builder import printing
 from site_builder.build import build
+from tests.chromium import log_in
 from tests.outputs import CONTENT, FAST_ITERATIONS, issue_all, open_page
 from tests.panel import text
 from tests.school import QUARTERS_2026, SmallSchool
@@ -361,3 +362,32 @@ def test_the_weekly_sheet_of_the_last_week_shows_them(year_marked):
     [first] = [t for t in text_of if ivanov.last_name in t]
     assert "Итоги учебного года" in first
     assert "Математика: годовая 5, экзамен 4, итоговая 5." in first
+
+
+# --- in a real Chromium: one click accepts, typing another value replaces -------------------
+
+def test_one_click_in_the_grid_accepts_the_suggested_year_mark(new_page, school, people,
+                                                               monkeypatch):
+    ivanov = school.pupils5[0]
+    give_quarter_marks(school, monkeypatch, ivanov, school.math, ["4", "4", "5", "5"])
+    page = new_page()
+    log_in(page, people.teacher.login)
+    page.goto(f"/journal/grid?class_id={school.c5.id}&subject_id={school.math.id}")
+    row = page.locator(f'#grid tr[data-student="{ivanov.id}"]')
+    year, final = (row.locator(f'button.accept-mark[data-kind="{k}"]') for k in ("year", "final"))
+    assert year.inner_text() == "→5" and final.is_hidden()
+
+    year.click()
+    page.wait_for_function("() => document.getElementById('grid-status').textContent"
+                           " === 'Годовая отметка сохранена.'")
+    assert row.locator('input.pmark[data-kind="year"]').input_value() == "5"
+    assert year.is_hidden() and final.inner_text() == "→5"  # the final follows the year
+    assert stored(ivanov, "year", school.math) == ["5"]
+
+    # Another value typed instead of the suggestion: saved on leaving the field.
+    typed = row.locator('input.pmark[data-kind="final"]')
+    typed.fill("4")
+    typed.press("Tab")
+    page.wait_for_function("() => document.getElementById('grid-status').textContent"
+                           " === 'Итоговая отметка сохранена.'")
+    assert final.is_hidden() and stored(ivanov, "final", school.math) == ["4"]

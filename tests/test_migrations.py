@@ -184,6 +184,21 @@ def insert(table: str, **values) -> int:
     return db.execute_sql(f'SELECT MAX(id) FROM "{table}"').fetchone()[0]
 
 
+def insert_maths_class(grade: int) -> tuple[int, int, int]:
+    """A year with a teacher, mathematics and a class of the grade, as the schemas since
+    version 1 hold them: (teacher, subject, class) ids."""
+    year = insert("academic_year", **AT, name="2026/2027", start="2026-09-01",
+                  end="2027-08-31", closed=False)
+    teacher = insert("staff", **AT, last_name="Учителева", first_name="Анна",
+                     middle_name="", search_name="учителева анна", login="t.aa",
+                     roles="teacher", password_hash="", is_active=True, failed_logins=0,
+                     session_token="", email="", phone="")
+    subject = insert("subject", **AT, name="Математика", short_name="", sort_order=1)
+    school_class = insert("school_class", **AT, year_id=year, grade=grade, letter="А",
+                          period_scheme="quarter", room="")
+    return teacher, subject, school_class
+
+
 def test_a_version_4_database_gets_the_calendar_keeping_every_row(backend_url, runner, today):
     """0005 and 0006 (issue 12) on a database the fourth schema version made: its rows
     stay; the settings get a five-day week for every grade and a lock 5 working days
@@ -270,17 +285,9 @@ def test_a_version_6_database_gets_works_within_lessons_keeping_every_mark(backe
     assert database.schema_status() == (6, LATEST_SCHEMA) and "lesson_work" not in db.get_tables()
     at = AT
     with db.atomic():
-        year = insert("academic_year", **at, name="2026/2027", start="2026-09-01",
-                      end="2027-08-31", closed=False)
-        teacher = insert("staff", **at, last_name="Учителева", first_name="Анна",
-                         middle_name="", search_name="учителева анна", login="t.aa",
-                         roles="teacher", password_hash="", is_active=True, failed_logins=0,
-                         session_token="", email="", phone="")
-        subject = insert("subject", **at, name="Математика", short_name="", sort_order=1)
+        teacher, subject, school_class = insert_maths_class(grade=5)
         oral, test = (insert("work_type", **at, name=name, short_name="", weight=weight)
                       for name, weight in (("Устный ответ", 1.0), ("Контрольная работа", 2.0)))
-        school_class = insert("school_class", **at, year_id=year, grade=5, letter="А",
-                              period_scheme="quarter", room="")
         pupil = insert("student", **at, last_name="Иванов", first_name="Иван", middle_name="",
                        search_name="иванов иван", gender="", notes="")
         lesson = insert("lesson", **at, school_class_id=school_class, subject_id=subject,
@@ -332,15 +339,7 @@ def test_a_version_8_database_gets_the_homework_due_date_keeping_its_lessons(bac
     rolled_back(backend_url, "0009_homework_due")
     assert database.schema_status() == (8, LATEST_SCHEMA)
     with db.atomic():
-        year = insert("academic_year", **AT, name="2026/2027", start="2026-09-01",
-                      end="2027-08-31", closed=False)
-        teacher = insert("staff", **AT, last_name="Учителева", first_name="Анна",
-                         middle_name="", search_name="учителева анна", login="t.aa",
-                         roles="teacher", password_hash="", is_active=True, failed_logins=0,
-                         session_token="", email="", phone="")
-        subject = insert("subject", **AT, name="Математика", short_name="", sort_order=1)
-        school_class = insert("school_class", **AT, year_id=year, grade=5, letter="А",
-                              period_scheme="quarter", room="")
+        teacher, subject, school_class = insert_maths_class(grade=5)
         lesson = insert("lesson", **AT, school_class_id=school_class, subject_id=subject,
                         date="2026-11-23", number=1, topic="Дроби", homework="№ 112",
                         teacher_id=teacher)
@@ -358,15 +357,7 @@ def test_a_version_9_database_gets_the_exam_flag_keeping_its_assignments(backend
     rolled_back(backend_url, "0010_assignment_exam")
     assert database.schema_status() == (9, LATEST_SCHEMA)
     with db.atomic():
-        year = insert("academic_year", **AT, name="2026/2027", start="2026-09-01",
-                      end="2027-08-31", closed=False)
-        teacher = insert("staff", **AT, last_name="Учителева", first_name="Анна",
-                         middle_name="", search_name="учителева анна", login="t.aa",
-                         roles="teacher", password_hash="", is_active=True, failed_logins=0,
-                         session_token="", email="", phone="")
-        subject = insert("subject", **AT, name="Математика", short_name="", sort_order=1)
-        school_class = insert("school_class", **AT, year_id=year, grade=9, letter="А",
-                              period_scheme="quarter", room="")
+        teacher, subject, school_class = insert_maths_class(grade=9)
         assignment = insert("teaching_assignment", **AT, school_class_id=school_class,
                             subject_id=subject, teacher_id=teacher, hours_per_week=5,
                             grading_scale="five")
