@@ -20,8 +20,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from peewee import SqliteDatabase
+
 from .auditing import create_many
-from .base import RuleError, write_transaction
+from .base import RuleError, db, write_transaction
 from .calendar import PUBLIC_HOLIDAYS, DayTransfer
 from .classes import LEAVING_KINDS, Membership, Movement, SchoolClass, Subgroup, SubgroupMember
 from .curriculum import Subject
@@ -162,25 +164,38 @@ def carry(old: AcademicYear, new: AcademicYear, top: int | None = None) -> Carri
     teachers, subgroups and members, teaching assignments, timetable (the slots valid on
     the class's last day, from the new year's first day) and КТП into the new year, in
     bulk, every row audited. A class the new year already has is left as it is."""
-    check_year_open(new.id)
     top = top or last_grade(old)
-    result, pairs = Carried(), []
-    have = {(c.grade, c.letter) for c in SchoolClass.select().where(SchoolClass.year == new.id)}
-    for c in SchoolClass.select().where(SchoolClass.year == old.id).order_by(
-            SchoolClass.grade, SchoolClass.letter):
-        if c.grade >= top:
-            result.skipped.append(f"{c.name}: выпускной класс")
-        elif (c.grade + 1, c.letter) in have:
-            result.skipped.append(f"{c.grade + 1}{c.letter} уже есть в {new.name}")
-        else:
-            pairs.append(c)
+    result, moving = Carried(), []
     with write_transaction():
-        classes = _copy(SchoolClass, pairs, lambda c: {
+        lock_year(new)
+        have = {(c.grade, c.letter)
+                for c in SchoolClass.select().where(SchoolClass.year == new.id)}
+        for c in SchoolClass.select().where(SchoolClass.year == old.id).order_by(
+                SchoolClass.grade, SchoolClass.letter):
+            if c.grade >= top:
+                result.skipped.append(f"{c.name}: выпускной класс")
+            elif (c.grade + 1, c.letter) in have:
+                result.skipped.append(f"{c.grade + 1}{c.letter} уже есть в {new.name}")
+            else:
+                moving.append(c)
+        classes = _copy(SchoolClass, moving, lambda c: {
             "year": new.id, "grade": c.grade + 1, "letter": c.letter, "room": c.room,
             "period_scheme": c.period_scheme, "class_teacher": c.class_teacher_id})
         _carry_contents(old, new, classes, result)
     result.counts = {"классы": len(classes), **result.counts}
     return result
+
+
+def lock_year(new: AcademicYear) -> None:
+    """Transfers into one year take turns, so a class is carried and a pupil moved once:
+    SQLite's BEGIN IMMEDIATE (write_transaction) already serialises every writer; on
+    PostgreSQL (READ COMMITTED) the year's row is locked first. Refused if the year is
+    closed (rule 15)."""
+    query = AcademicYear.select(AcademicYear.id).where(AcademicYear.id == new.id)
+    if not isinstance(db.obj, SqliteDatabase):
+        query = query.for_update()
+    query.first()
+    check_year_open(new.id)
 
 
 def _copy(model, rows: list, make) -> dict[int, int]:
@@ -341,6 +356,13 @@ def promote_class(school_class: SchoolClass, new: AcademicYear, order: Order,
              for sid, subjects in (debts or {}).items()}
     if not order.number.strip().lstrip("№").strip():
         raise RuleError("Укажите номер приказа.")
+    with write_transaction():
+        lock_year(new)
+        return _promote(school_class, new, order, set(keep), debts, top)
+
+
+def _promote(school_class: SchoolClass, new: AcademicYear, order: Order, keep: set[int],
+             debts: dict[int, list[str]], top: int | None) -> dict[str, int]:
     reviews = class_review(school_class, new)
     inside = {r.student.id for r in reviews}
     strangers = (set(keep) | set(debts)) - inside
@@ -361,7 +383,6 @@ def promote_class(school_class: SchoolClass, new: AcademicYear, order: Order,
     if graduating and order.date <= day:
         raise RuleError(f"Приказ об окончании обучения — после последнего учебного дня "
                         f"класса ({day:%d.%m.%Y}).")
-    check_year_open(new.id)
     onward = None if graduating else _required(new, school_class.grade + 1, school_class.letter)
     rows, counts = [], defaultdict(int)
     for review in reviews:
@@ -379,8 +400,7 @@ def promote_class(school_class: SchoolClass, new: AcademicYear, order: Order,
                      "order_number": order.text,
                      "reason": DEBT_REASON + ", ".join(debts[sid]) if sid in debts else ""})
         counts[kind] += 1
-    with write_transaction():
-        create_many(Movement, rows)
+    create_many(Movement, rows)
     return {kind: counts[kind] for kind in PROMOTING if kind in counts}
 
 
