@@ -382,3 +382,31 @@ def test_the_admin_opens_and_closes_years_but_moves_no_pupil(panel):
     assert admin.post("/year-transfer/promote", {"year": OLD}).status_code == 403
     for role in ("teacher", "class_teacher", "director"):
         assert signed_in(app, getattr(people, role)).get("/year-transfer/").status_code == 403
+
+
+def test_a_demo_school_goes_through_the_transfer(backend_url, runner):
+    """Issue 16's acceptance on the demo school (40 pupils, every grade): every pupil moved
+    exactly once, the load, timetable and КТП carried, the old year's rows unchanged."""
+    from tests.demo_school import run_demo
+    run_demo(runner, "--no-build")
+    old, _ = year_transfer.transfer_years(None)
+    before = dump()
+    new = year_transfer.create_next_year(old)
+    year_transfer.carry(old, new)
+    pupils = set()
+    for school_class in SchoolClass.select().where(SchoolClass.year == old.id):
+        pupils |= {r.student.id for r in class_review(school_class)}
+        promote_class(school_class, new, ORDER)
+    assert year_transfer.not_moved(old, new) == []
+    moves = [m.student_id for m in Movement.select().where(Movement.id > max(before["Movement"]))]
+    assert sorted(moves) == sorted(pupils) and len(pupils) > 30
+    assert unchanged_since(before) == []
+    for model in (TeachingAssignment, TimetableSlot, PlanTopic):
+        query = model.select()
+        if model is PlanTopic:
+            query = query.join(TeachingAssignment)
+        carried = query.switch(model).join(SchoolClass, on=(
+            (TeachingAssignment if model is PlanTopic else model).school_class == SchoolClass.id))
+        old_rows = carried.where((SchoolClass.year == old.id) & (SchoolClass.grade < 11)).count()
+        new_rows = carried.where(SchoolClass.year == new.id).count()
+        assert new_rows == old_rows > 0, model.__name__
