@@ -89,7 +89,6 @@ class YearSheet:
     pupils: list[Student]
     subjects: list[CurriculumRow]
     cells: dict[tuple[int, int], EndMarks]
-    last_period: Period | None
     closed: str = ""  # why the year's marks cannot be given yet, "" once they can
 
     @classmethod
@@ -109,7 +108,7 @@ class YearSheet:
             closed = ""
         except RuleError as exc:
             closed = exc.message
-        return cls(school_class, pupils, subjects, cells, last, closed)
+        return cls(school_class, pupils, subjects, cells, closed)
 
     def subjects_of(self, kind: str) -> list[CurriculumRow]:
         """The subjects with a column of the kind: for exam marks those with an exam."""
@@ -175,5 +174,4 @@ def suggestions(school_class: SchoolClass, period: Period | None, kind: str, tod
         cells = PeriodSheet.read(school_class, period, today, thresholds).cells
         return {key: (cell.given, cell.suggested) for key, cell in cells.items()}
     sheet = YearSheet.read(school_class, today, thresholds)
-    return {key: (marks.given(kind), marks.suggested_year if kind == "year"
-                  else marks.suggested_final) for key, marks in sheet.cells.items()}
+    return {key: (marks.given(kind), marks.suggested(kind)) for key, marks in sheet.cells.items()}

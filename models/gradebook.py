@@ -35,8 +35,6 @@ def set_period_mark(user: Staff, student_id: int, school_class: SchoolClass, sub
     """
     if kind not in PERIOD_MARK_KINDS:
         raise RuleError(f"Неизвестный вид итоговой отметки «{kind}».")
-    if (kind == "period") != (period is not None):
-        raise RuleError("Отметка за период указывается с периодом, остальные — без него.")
     last = period or school_class.periods().order_by(Period.number.desc()).first()
     if last is None:
         raise RuleError("Для класса не заданы учебные периоды.")

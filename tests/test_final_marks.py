@@ -299,6 +299,13 @@ def test_marks_the_data_does_not_support_are_refused(browser, people, school, mo
     assert 'data-kind="year" data-student' not in html  # shown, not offered for typing
     assert PeriodMark.select().count() == 0
 
+    # In summer the 4th quarter's journal is locked (rule 15), and its year marks with it.
+    monkeypatch.setenv("JOURNAL_TODAY", "2027-06-21")
+    locked = end_mark(browser, school, pupil, "year", "4")
+    assert locked.status_code == 422 and "Журнал за 4-ю четверть закрыт" in locked.get_json()[
+        "error"]
+    assert PeriodMark.select().count() == 0
+
 
 # --- shown to parents: the diary and the weekly sheet of the year's last week ---------------
 
