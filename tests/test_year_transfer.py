@@ -410,3 +410,60 @@ def test_a_demo_school_goes_through_the_transfer(backend_url, runner):
         old_rows = carried.where((SchoolClass.year == old.id) & (SchoolClass.grade < 11)).count()
         new_rows = carried.where(SchoolClass.year == new.id).count()
         assert new_rows == old_rows > 0, model.__name__
+
+
+# --- in a browser ---------------------------------------------------------------------
+
+@pytest.fixture
+def app(panel):
+    """The served panel (tests/conftest.py's panel_server) is the ending school's."""
+    return panel[0]
+
+
+@pytest.fixture
+def site(panel_server):
+    return panel_server
+
+
+@pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
+def test_in_a_browser_the_deputy_creates_carries_and_promotes(chromium, site, panel):
+    """Real Chromium under the panel's Content-Security-Policy: the forms post with their
+    CSRF tokens, the refusals and summaries show, and nothing breaks the policy."""
+    from tests.chromium import TIMEOUT_MS, VIEWPORT, log_in
+    _, people, school = panel
+    context = chromium.new_context(viewport=VIEWPORT, locale="ru-RU", base_url=site)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        # Console errors (a CSP violation is one) and the page's own failed requests; the
+        # browser's favicon.ico request shows only as an anonymous «Failed to load».
+        errors = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error"
+                and not m.text.startswith("Failed to load resource") else None)
+        page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
+        log_in(page, people.deputy.login)
+        page.goto("/year-transfer/")
+        assert page.input_value("#name") == NEW
+        with page.expect_navigation():
+            page.click("#next-form button")
+        assert "Создан учебный год 2027/2028" in page.inner_text("body")
+        page.fill("#last_grade", "9")
+        with page.expect_navigation():
+            page.click("#carry-form button")
+        assert "Перенесено в 2027/2028: классы 3" in page.inner_text("body")
+        with page.expect_navigation():
+            page.click("#classes tr:has-text('6А') a")
+        assert "нет годовой: Математика" in page.inner_text("#review")
+        page.fill(f'input[name="debt_{school.pupil6.id}"]', "Математика")
+        page.fill("#order_number", "12-у")
+        page.fill("#order_date", "2027-06-20")
+        with page.expect_navigation():
+            page.click("#promote-form button")
+        assert "6А: переведён условно: 1." in page.inner_text("body")
+        review = page.inner_text("#review")
+        assert ("переведён условно (с академической задолженностью) в 7А, приказ № 12-у от "
+                "20.06.2027 (академическая задолженность: Математика)") in review
+        assert "Шестаков Тест — Математика" in page.inner_text("#debts")
+        assert not errors, errors
+    finally:
+        context.close()
