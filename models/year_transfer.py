@@ -63,7 +63,7 @@ def next_date(day: dt.date) -> dt.date:
 class Shift:
     """How the old year's dates move into the new one.
 
-    By whole weeks (52, or 53 when that is nearer a calendar year), not by date + 1 year:
+    By whole weeks (52, the number nearest a year), not by date + 1 year:
     a quarter beginning on a Monday begins on a Monday again, a vacation keeps its Saturday
     to Sunday, a working Saturday by transfer stays a Saturday (a transfer to a weekday
     would be refused), and a КТП topic stays on its lesson's weekday. The year's first and
@@ -124,8 +124,8 @@ def following_year(old: AcademicYear) -> AcademicYear | None:
 
 
 def transfer_years(name: str | None = None) -> tuple[AcademicYear, AcademicYear | None]:
-    """The year being left (named, or the last one that has not started after another)
-    and the year after it (None before step 1)."""
+    """The year being left and the year after it (None before step 1). Unnamed, the year
+    being left is the one before the newest while it is open, else the newest."""
     if name:
         old = AcademicYear.get_or_none(AcademicYear.name == name.strip())
         if old is None:
