@@ -398,3 +398,96 @@ def test_one_click_in_the_grid_accepts_the_suggested_year_mark(new_page, school,
     page.wait_for_function("() => document.getElementById('grid-status').textContent"
                            " === 'Итоговая отметка сохранена.'")
     assert final.is_hidden() and stored(ivanov, "final", school.math) == ["4"]
+
+
+# --- issue 16's acceptance: the demo school taken through its whole year --------------------
+
+DEMO_YEAR_END = "2027-05-27"  # the day after the 4th quarter (26.05), its journal still open
+
+
+def test_the_demo_school_gets_its_year_exam_and_final_marks(backend_url, runner, monkeypatch,
+                                                            tmp_path):
+    """The demo's period marks of every period; each class teacher accepts the suggested
+    year marks in «Мой класс», 9А's algebra has an exam (marked by its teacher in the
+    grid), the final marks are accepted from the year and exam marks; a 9А pupil's diary
+    and last weekly sheet show them."""
+    from admin import create_app
+    from models import SchoolClass, Staff
+    from tests.demo_school import run_demo
+    from tests.panel import _HASH, Browser
+
+    monkeypatch.setenv("JOURNAL_TODAY", DEMO_YEAR_END)
+    monkeypatch.setattr(diary_model, "ITERATIONS", FAST_ITERATIONS)
+    run_demo(runner, "--no-build", "--today", DEMO_YEAR_END)
+    Staff.update(password_hash=_HASH).execute()
+    app = create_app({"TESTING": True, "DATABASE_URL": backend_url, "SECRET_KEY": "test"})
+    ninth = SchoolClass.get((SchoolClass.grade == 9) & (SchoolClass.letter == "А"))
+    maths = Subject.get(Subject.name == "Алгебра")
+    a = TeachingAssignment
+    TeachingAssignment.update(has_exam=True).where(
+        (a.school_class == ninth.id) & (a.subject == maths.id)).execute()
+
+    graded = list(SchoolClass.select().where(SchoolClass.grade >= 2))
+    for school_class in graded:
+        teacher = Browser(app.test_client())
+        teacher.login(school_class.class_teacher.login)
+        for kind in ("year", "final"):
+            if kind == "final" and school_class.id == ninth.id:
+                maths_teacher = Browser(app.test_client())
+                maths_teacher.login(a.get((a.school_class == ninth.id)
+                                          & (a.subject == maths.id)).teacher.login)
+                for pupil in list(ninth.students_on(dt.date.fromisoformat(DEMO_YEAR_END))):
+                    assert end_mark(maths_teacher, None, pupil, "exam", "4", subject=maths,
+                                    school_class=ninth).status_code == 200
+            page = text(teacher.get(f"/my-class/?class_id={school_class.id}&period_id={kind}"))
+            start = page.index('id="accept-form"')
+            fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"',
+                                     page[start:page.index("</form>", start)]))
+            done = text(teacher.post("/my-class/accept", fields, follow_redirects=True))
+            assert "Выставлено рекомендованных отметок" in done, school_class.name
+
+    # Every graded pupil with a subject's period marks has its year and final mark, each as
+    # suggested from what was given; 9А's algebra through its exam.
+    pm = PeriodMark
+    periods = {}
+    for row in pm.select().where(pm.kind == "period"):
+        periods.setdefault((row.student_id, row.subject_id, row.school_class_id), []).append(
+            row.value)
+    ends = {(r.student_id, r.subject_id, r.school_class_id, r.kind): r.value
+            for r in pm.select().where(pm.kind != "period")}
+    scales = {(r.school_class_id, r.subject_id): r.grading_scale for r in a.select()}
+    thresholds = SchoolSettings.current().thresholds
+    checked = 0
+    for (sid, subject_id, class_id), values in periods.items():
+        scale = scales[class_id, subject_id]
+        year = suggest_year(values, scale, thresholds)
+        if year is None:
+            continue
+        exam = ends.get((sid, subject_id, class_id, "exam"), "")
+        assert ends[sid, subject_id, class_id, "year"] == year
+        assert ends[sid, subject_id, class_id, "final"] == suggest_final(
+            year, exam, bool(exam), scale, thresholds)
+        checked += 1
+    exams = [k for k in ends if k[3] == "exam"]
+    assert checked > 100 and len(exams) == len(ninth.student_ids_on(
+        dt.date.fromisoformat(DEMO_YEAR_END))) > 0
+
+    # Shown to parents: a 9А pupil's diary and the sheet of the year's last week.
+    pupil = ninth.students_on(dt.date.fromisoformat(DEMO_YEAR_END))[0]
+    passwords = issue_all([pupil])
+    build(tmp_path / "site-output", CONTENT, dt.date.fromisoformat(DEMO_YEAR_END), workers=1)
+    access, password = passwords[pupil.id]
+    page = open_page(tmp_path / "site-output" / "site" / "d" / access.token / "marks.html",
+                     password)
+    row = re.search(r"<tr><td>Алгебра</td>(.*?)</tr>",
+                    page.split('id="year-marks"')[1].split("</section>")[0]).group(1)
+    cells = re.findall(r"<td[^>]*>(?:<span[^>]*>)?([^<]*)", row)
+    key = (pupil.id, maths.id, ninth.id)
+    assert cells[-3:] == [ends[(*key, "year")], "4", ends[(*key, "final")]]
+    sheet = printing.week_sheets_html(ninth, dt.date(2027, 5, 24))
+    mine = next(part for part in sheet.split('<section class="sheet"')[1:]
+                if pupil.full_name in part)
+    year_line = re.sub(r"<[^>]+>", "", re.search(r'<p class="year-marks">(.*?)</p>', mine,
+                                                 re.S).group(1))
+    assert (f"Алгебра: годовая {ends[(*key, 'year')]}, экзамен 4, итоговая "
+            f"{ends[(*key, 'final')]}") in year_line
