@@ -60,6 +60,25 @@ def assert_readable(page) -> None:
     assert small == "" or ("выписка за неделю" in small and "сформирована" in small), small
 
 
+def assert_within_margins(page, margin_mm: float = 10.0) -> None:
+    """Every line of the sheet starts at least 10 mm from the paper's left edge and its body
+    (all but the footer, set below 9 pt in the bottom margin) 10 mm above its lower edge:
+    the printer-safe margins. (Where lines end is not known from the PDF's text.)"""
+    mm = 72 / 25.4
+    top = float(page.mediabox.height) - margin_mm * mm + 0.01
+
+    def visit(text, cm, tm, _font, size):
+        if not text.strip():
+            return
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        scale = (tm[2] ** 2 + tm[3] ** 2) ** 0.5 * (cm[2] ** 2 + cm[3] ** 2) ** 0.5
+        assert x >= margin_mm * mm - 0.01 and y < top, text
+        assert y >= margin_mm * mm or size * scale < FLOOR, text
+
+    page.extract_text(visitor_text=visit)
+
+
 def paper_guardian(pupil: Student, paper: bool = True) -> None:
     guardian = Guardian.create(last_name=pupil.last_name, first_name="Мама",
                                wants_paper_sheet=paper)
@@ -197,7 +216,8 @@ def test_the_demos_busiest_sheets_are_one_readable_page_each(backend_url, runner
         assert len(pages) == len(sheets), qr
         for page, text, sheet in zip(pages, texts, sheets, strict=True):
             assert_readable(page)
+            assert_within_margins(page)
             flat = " ".join(text.split())
             assert sheet.student.full_name in flat and "отрезать" in flat
-            assert all(text in flat for text in DEMO_COMMENTS) and "Новости недели" in flat
+            assert all(c in flat for c in DEMO_COMMENTS) and "Новости недели" in flat
             assert ("Электронный дневник" in flat) == qr
