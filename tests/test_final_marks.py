@@ -15,11 +15,14 @@ import pytest
 from pypdf import PdfReader
 
 import models.diary as diary_model
+from admin import create_app
 from models import (
     AuditEntry,
     Period,
     PeriodMark,
+    SchoolClass,
     SchoolSettings,
+    Staff,
     Subject,
     TeachingAssignment,
     gradebook,
@@ -28,8 +31,9 @@ from models.final_marks import suggest_final, suggest_year
 from site_builder import printing
 from site_builder.build import build
 from tests.chromium import log_in
+from tests.demo_school import run_demo
 from tests.outputs import CONTENT, FAST_ITERATIONS, issue_all, open_page
-from tests.panel import text
+from tests.panel import _HASH, Browser, text
 from tests.school import QUARTERS_2026, SmallSchool
 
 YEAR_END = dt.date(2027, 5, 20)  # a Thursday of the 4th quarter
@@ -157,7 +161,7 @@ def test_an_exam_mark_where_the_curriculum_has_an_exam_and_the_final_mark(
     # The deputy marks the exam in 5А's mathematics assignment (the curriculum).
     assignment = TeachingAssignment.get((TeachingAssignment.school_class == school.c5.id)
                                         & (TeachingAssignment.subject == school.math.id))
-    deputy = type(browser)(browser.client.application.test_client())
+    deputy = Browser(browser.client.application.test_client())
     deputy.login(people.deputy.login)
     form = text(deputy.get(f"/setup/assignments/edit/?id={assignment.id}"))
     assert 'name="has_exam"' in form and "Экзамен" in form
@@ -411,11 +415,6 @@ def test_the_demo_school_gets_its_year_exam_and_final_marks(backend_url, runner,
     year marks in «Мой класс», 9А's algebra has an exam (marked by its teacher in the
     grid), the final marks are accepted from the year and exam marks; a 9А pupil's diary
     and last weekly sheet show them."""
-    from admin import create_app
-    from models import SchoolClass, Staff
-    from tests.demo_school import run_demo
-    from tests.panel import _HASH, Browser
-
     monkeypatch.setenv("JOURNAL_TODAY", DEMO_YEAR_END)
     monkeypatch.setattr(diary_model, "ITERATIONS", FAST_ITERATIONS)
     run_demo(runner, "--no-build", "--today", DEMO_YEAR_END)
