@@ -115,7 +115,9 @@ def grid_lessons(browser: Browser, student: Student, school_class: SchoolClass,
             key = (dt.date.fromisoformat(day), int(number), names[subject_id])
             if 'class="off"' in cell:
                 continue
-            tokens = words(cell) and html.unescape(_TAG.sub(" ", cell)).split()
+            # The deputy may correct (rule 16): the cells are inputs, the text their value.
+            typed = re.search(r'<input class="cell"[^>]* value="([^"]*)"', cell)
+            tokens = html.unescape(typed.group(1) if typed else _TAG.sub(" ", cell)).split()
             absence = next((t for t in tokens or [] if t in ("Н", "Б", "У", "ОП")), None)
             marks = [t for t in tokens or [] if t != absence]
             if kind == "work-head":
