@@ -9,6 +9,7 @@ teacher cannot mean are refused with the reason, and nothing typed is lost.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -74,3 +75,23 @@ def test_a_due_date_the_teacher_cannot_mean_is_refused(browser, people, school, 
                    homework_due=str(due))
     assert refused.status_code == 422 and said in refused.get_json()["error"]
     assert Lesson.select().count() == 0
+
+
+def test_the_lesson_form_sets_the_due_date_in_a_browser(new_page, school, people):
+    """In Chromium: the teacher opens a new lesson, types the homework, picks «Сдать к» and
+    saves; the lesson's column then opens with the date filled in."""
+    from tests.chromium import log_in
+    page = new_page()
+    log_in(page, people.teacher.login)
+    page.goto(f"/journal/grid?class_id={school.c5.id}&subject_id={school.math.id}")
+    page.click("#lesson-add")
+    page.select_option("#lf-date", MONDAY.isoformat())
+    page.fill("#lf-topic", "Дроби")
+    page.fill("#lf-homework", "Сочинение")
+    page.fill("#lf-homework-due", FRIDAY.isoformat())
+    page.click("#lesson-form button[type=submit]")
+    page.wait_for_url(re.compile(r"focus="))
+    lesson = Lesson.get(Lesson.date == MONDAY)
+    assert (lesson.homework, lesson.homework_due) == ("Сочинение", FRIDAY)
+    page.click(f'th[data-lesson-id="{lesson.id}"] .lesson-btn')
+    assert page.locator("#lf-homework-due").input_value() == FRIDAY.isoformat()

@@ -405,8 +405,9 @@
 
   // Enter goes to the next field (a half-typed topic is never saved by it); on the save
   // button it saves, as does Ctrl+Enter anywhere; Shift+Enter is a new line in the homework.
+  // «Сдать к» is rarely set: Enter passes it by (Tab or a click reaches it).
   const fields = Array.from(form.querySelectorAll("select, input:not([type=hidden]), textarea, button[type=submit]"))
-    .filter(function (f) { return !f.closest("#lf-works"); });
+    .filter(function (f) { return !f.closest("#lf-works") && f.id !== "lf-homework-due"; });
   form.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" || event.target.matches("button")) return;
     if (event.ctrlKey || event.metaKey) { event.preventDefault(); form.requestSubmit(); return; }
