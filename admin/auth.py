@@ -14,6 +14,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from models import Staff
+from models.activity import record_login
 from models.base import utcnow
 from models.people import LoginRefused
 
@@ -99,6 +100,7 @@ class LoginView(BaseView):
                 login_user(user)
                 session.permanent = True
                 session["login_at"] = utcnow().isoformat()
+                record_login(user.id, request.remote_addr or "", utcnow())
                 return redirect(safe_next(request.args.get("next")))
         return self.render("admin/login.html", form=form), 200
 

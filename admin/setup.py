@@ -79,6 +79,12 @@ LABELS = {
     "working": "Рабочий день",
     "six_day_grades": "Классы с шестидневной неделей",
     "lock_after_days": "Журнал периода закрывается через, рабочих дней",
+    "topic_deadline": "Тема и домашнее задание — до (время дня урока)",
+    "written_marks_days": "Отметки за письменные работы — в течение, рабочих дней",
+    "absence_reason_days": "Причины пропусков — в течение, рабочих дней",
+    "paper_reentry_days": "Перенос из временного журнала — в течение, рабочих дней",
+    "min_marks": "Наименьшее число отметок за период",
+    "is_written": "Письменная работа",
 }
 GENDERS = [("", "не указан"), ("М", "мужской"), ("Ж", "женский")]
 SCHEMES = [(key, label) for key, (label, _) in PERIOD_SCHEMES.items()]
@@ -319,7 +325,7 @@ class SubjectView(SetupView):
 
 
 class WorkTypeView(SetupView):
-    column_list = ["name", "short_name", "weight"]
+    column_list = ["name", "short_name", "weight", "is_written"]
     column_labels = labels(*column_list)
     column_searchable_list = ["name"]
     column_default_sort = ("name", False)
@@ -421,9 +427,14 @@ class SettingsView(SetupView):
                    "threshold_5", "uses_mark_one", "sheet_qr", "six_day_grades",
                    "lock_after_days"]
     column_labels = labels(*column_list, name="Название школы")
-    form_columns = column_list
+    # Rule 13's deadlines (reported by the control report, never enforced) in the form only.
+    form_columns = column_list + ["topic_deadline", "written_marks_days",
+                                  "absence_reason_days", "paper_reentry_days", "min_marks"]
     form_args = {"six_day_grades": {"description": (
-        "например 2-11; остальные классы учатся пять дней")}}
+        "например 2-11; остальные классы учатся пять дней")},
+        "topic_deadline": {"description": "ЧЧ:ММ; позже — в отчёте о заполнении журнала"},
+        "min_marks": {"description": "у кого меньше за две недели до конца периода — "
+                                     "в отчёте о накопляемости отметок"}}
 
     def get_query(self):
         SchoolSettings.current()  # the row exists before anyone opens the list

@@ -2,6 +2,7 @@
 
 Nothing here imports Flask or Pelican; the panel, the CLI and the builder share it.
 """
+from .activity import LoginRecord
 from .audit import AuditEntry, acting_as
 from .base import BaseModel, RuleError, db
 from .calendar import DayTransfer, Reopening
@@ -19,7 +20,7 @@ from .timetable import PlanTopic, TeachingAssignment, TimetableSlot
 # In order of dependency, for creating and dropping tables.
 ALL_MODELS = [
     SchoolSettings, AcademicYear, Period, Holiday, DayTransfer, Bell,
-    Staff, LoginThrottle, Student, Guardian, StudentGuardian,
+    Staff, LoginThrottle, LoginRecord, Student, Guardian, StudentGuardian,
     Subject, WorkType,
     SchoolClass, Movement, Subgroup, SubgroupMember,
     TeachingAssignment, PlanTopic, TimetableSlot,

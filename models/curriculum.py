@@ -1,7 +1,7 @@
 """What is taught and how it is marked: subjects, work types and grading scales."""
 from __future__ import annotations
 
-from peewee import CharField, FloatField, IntegerField
+from peewee import BooleanField, CharField, FloatField, IntegerField
 
 from .auditing import AuditedModel
 from .base import RuleError
@@ -29,6 +29,9 @@ class WorkType(AuditedModel):
     name = CharField(unique=True)
     short_name = CharField(default="")
     weight = FloatField(default=1.0)
+    # A written work (диктант, контрольная): its marks are due within the school's
+    # written_marks_days working days (rule 13; issue 17.6; migration 0011).
+    is_written = BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.name

@@ -1,7 +1,14 @@
 """The journal itself: lessons, marks, attendance, comments and period marks."""
 from __future__ import annotations
 
-from peewee import CharField, DateField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from . import calendar, final_marks, rules
 from .audit import AuditedModel
@@ -36,6 +43,9 @@ class Lesson(AuditedModel):
     work_type = ForeignKeyField(WorkType, null=True)
     teacher = ForeignKeyField(Staff, backref="lessons_taught")
     plan_topic = ForeignKeyField(PlanTopic, null=True, on_delete="SET NULL")
+    # Re-entered from the temporary paper journal after an outage (rule 12; the control
+    # report checks it was within the school's paper_reentry_days; migration 0011).
+    from_paper = BooleanField(default=False)
 
     class Meta:
         indexes = ((("school_class", "subject", "date"), False),

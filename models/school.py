@@ -58,6 +58,17 @@ def check_diary_address(address: str) -> None:
         raise RuleError(DIARY_ADDRESS_REFUSED)
 
 
+def check_deadline_time(text: str) -> dt.time:
+    """A time of day «ЧЧ:ММ» (a deadline on the lesson day, rule 13)."""
+    text = (text or "").strip()
+    if len(text) == 5 and text[2] == ":":
+        try:
+            return dt.time.fromisoformat(text)
+        except ValueError:
+            pass
+    raise RuleError(f"Срок {quoted(text)} — не время дня: укажите «ЧЧ:ММ», например 20:00.")
+
+
 def pinned_now(zone: ZoneInfo) -> dt.date | None:
     """JOURNAL_TODAY: the test suite pins "today" so no test reads the real clock. A date
     (2026-11-25) is the school's date; a moment with its offset (2026-11-29T20:30+00:00)
@@ -118,6 +129,16 @@ class SchoolSettings(AuditedModel):
     # five), and how many working days after a period ends its journal locks.
     six_day_grades = CharField(default="")
     lock_after_days = IntegerField(default=5)
+    # Rule 13's deadlines, reported (never enforced) by the journal-filling control report
+    # (issue 17.6; migration 0011): topic and homework by this time of the lesson day; a
+    # written work's marks within N working days; absence reasons and re-entry from the
+    # temporary paper journal within N working days; and the fewest marks a pupil should
+    # have in a subject before a period's last two weeks (issue 17.5).
+    topic_deadline = CharField(default="20:00")
+    written_marks_days = IntegerField(default=5)
+    absence_reason_days = IntegerField(default=2)
+    paper_reentry_days = IntegerField(default=2)
+    min_marks = IntegerField(default=3)
 
     @classmethod
     def current(cls) -> SchoolSettings:
@@ -156,6 +177,14 @@ class SchoolSettings(AuditedModel):
         check_diary_address(self.diary_base_url)
         from .calendar import parse_grades  # the calendar reads these settings
         parse_grades(self.six_day_grades)
+        check_deadline_time(self.topic_deadline)
+        for days, what in ((self.written_marks_days, "Отметки за письменные работы"),
+                           (self.absence_reason_days, "Причины пропусков"),
+                           (self.paper_reentry_days, "Перенос из временного журнала")):
+            if days is None or not 0 <= days <= MAX_LOCK_AFTER:
+                raise RuleError(f"{what}: срок — от 0 до {MAX_LOCK_AFTER} рабочих дней.")
+        if self.min_marks is None or not 0 <= self.min_marks <= 20:
+            raise RuleError("Наименьшее число отметок за период — от 0 до 20.")
         if self.lock_after_days is None or not 0 <= self.lock_after_days <= MAX_LOCK_AFTER:
             raise RuleError("Журнал периода закрывается через 0–"
                             f"{MAX_LOCK_AFTER} рабочих дней после его окончания.")

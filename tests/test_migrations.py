@@ -18,11 +18,13 @@ from models import (
     DayTransfer,
     Lesson,
     LessonWork,
+    LoginRecord,
     Mark,
     SchoolSettings,
     SheetReturn,
     Student,
     TeachingAssignment,
+    WorkType,
     database,
     db,
 )
@@ -369,4 +371,31 @@ def test_a_version_9_database_gets_the_exam_flag_keeping_its_assignments(backend
     kept.has_exam = True
     kept.save()
     assert TeachingAssignment.get_by_id(assignment).has_exam
+    db.close()
+
+
+def test_a_version_10_database_gets_the_reports_settings_keeping_its_rows(backend_url,
+                                                                           runner):
+    """0011 (issue 17): rule 13's deadlines and the marks minimum as settings with their
+    defaults, written works and re-entered lessons flagged «no» for every row already
+    there, and an empty table of logins."""
+    rolled_back(backend_url, "0011_reports")
+    assert database.schema_status() == (10, LATEST_SCHEMA)
+    assert "login_record" not in db.get_tables()
+    with db.atomic():
+        teacher, subject, school_class = insert_maths_class(grade=5)
+        dictation = insert("work_type", **AT, name="Диктант", short_name="Д", weight=2.0)
+        lesson = insert("lesson", **AT, school_class_id=school_class, subject_id=subject,
+                        date="2026-11-23", number=1, topic="Дроби", homework="",
+                        teacher_id=teacher)
+    db.close()
+
+    migrated(runner, backend_url, "0011_reports", f"10 → {LATEST_SCHEMA}")
+    settings = SchoolSettings.current()
+    assert (settings.topic_deadline, settings.written_marks_days, settings.absence_reason_days,
+            settings.paper_reentry_days, settings.min_marks) == ("20:00", 5, 2, 2, 3)
+    assert WorkType.get_by_id(dictation).is_written is False
+    assert Lesson.get_by_id(lesson).from_paper is False
+    LoginRecord.create(staff=teacher, at=dt.datetime(2026, 11, 25, 5, 0), address="10.0.0.1")
+    assert LoginRecord.select().count() == 1
     db.close()
