@@ -412,3 +412,38 @@ def may_transfer_year(staff: Staff) -> bool:
     keeps the movement book (promotions, repeaters, graduates): steps 2–3 of the transfer
     are the deputy's alone; the admin manages accounts and settings, not pupils."""
     return staff.has_role(*SETUP)
+
+
+# --- «Отчёты» (issue 17) ------------------------------------------------------------------
+
+def may_read_reports(staff: Staff) -> bool:
+    """Rules 3–5: the director and deputies (every class), class teachers (their classes)
+    and subject teachers (the classes they teach) read the reports; the admin, who manages
+    accounts and settings, only when holding one of those roles too."""
+    return reads_all(staff) or staff.has_role("teacher") or may_use_my_class(staff)
+
+
+def report_class_ids(staff: Staff, year: AcademicYear | None) -> list[int]:
+    """The classes of the year whose figures the staff member reads in a report, in the
+    school's order: every class for the director and deputies, else the classes they lead
+    (rule 4) and those they teach (rule 3)."""
+    query = (SchoolClass.select(SchoolClass.id)
+             .where(SchoolClass.year == (year.id if year else 0))
+             .order_by(SchoolClass.grade, SchoolClass.letter))
+    if not reads_all(staff):
+        taught = (TeachingAssignment.select(TeachingAssignment.school_class)
+                  .where(TeachingAssignment.teacher == staff.id))
+        query = query.where((SchoolClass.class_teacher == staff.id)
+                            | SchoolClass.id.in_(taught))
+    return [c.id for c in query]
+
+
+def report_subject_ids(staff: Staff, class_id: int) -> set[int] | None:
+    """The subjects of the class a report shows the staff member: None (all) for the
+    director, deputies and the class teacher; a subject teacher those they teach there
+    (rule 3; a subgroup's teacher the subject's whole-class figures, as the journal)."""
+    if reads_all(staff) or is_class_teacher(staff, class_id):
+        return None
+    a = TeachingAssignment
+    return {s for (s,) in a.select(a.subject).where((a.teacher == staff.id)
+                                                     & (a.school_class == class_id)).tuples()}
