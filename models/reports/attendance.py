@@ -18,8 +18,8 @@ from .. import access
 from ..classes import SchoolClass
 from ..people import Staff
 from ..record import ClassRecord, LessonRow
-from ..school import Period
 from . import Chart, Choice, Column, Report, Row, Table, report
+from .choosing import chosen_classes, chosen_period, share
 
 MISSED = ("Н", "Б", "У")  # a lesson missed, by reason
 LATE = "ОП"  # late: present, so counted apart and not as a missed lesson
@@ -30,25 +30,14 @@ MONTHS = ("январь", "февраль", "март", "апрель", "май"
 def span(choice: Choice) -> tuple[dt.date, dt.date, str]:
     """The dates the choice covers and their name: a period, a range or the whole year."""
     year = choice.year
-    if choice.period_id:
-        period = Period.get_or_none((Period.id == choice.period_id) & (Period.year == year.id))
+    if choice.period_id is not None:
+        period = chosen_period(choice)
         access.require(period is not None, "Такого учебного периода в этом году нет.")
         return period.start, period.end, f"{period}, {year.name}"
     start, end = choice.start or year.start, choice.end or year.end
     if choice.start or choice.end:
         return start, end, f"с {start:%d.%m.%Y} по {end:%d.%m.%Y}"
     return start, end, f"{year.name} учебный год"
-
-
-def scope_classes(user: Staff, choice: Choice) -> list[SchoolClass]:
-    """The classes the report covers: the one chosen or every class the user reads
-    (models.access decides), in the school's order."""
-    ids = access.report_class_ids(user, choice.year)
-    if choice.class_id is not None:
-        access.require(choice.class_id in ids, "Этот класс вне ваших отчётов.")
-        ids = [choice.class_id]
-    found = {c.id: c for c in SchoolClass.select().where(SchoolClass.id.in_(ids))} if ids else {}
-    return [found[i] for i in ids if i in found]
 
 
 def month_name(key: tuple[int, int]) -> str:
@@ -72,10 +61,10 @@ class Tally:
         return sum(self.codes[c] for c in MISSED)
 
     def share(self) -> float | None:
-        return self.missed / self.due if self.due else None
+        return share(self.missed, self.due)
 
     def attended(self) -> float | None:
-        return 1 - self.missed / self.due if self.due else None
+        return share(self.due - self.missed, self.due)
 
     def cells(self) -> list:
         """Due, Н, Б, У, missed, share missed, ОП."""
@@ -211,7 +200,8 @@ def week_chart(all_figures: list[ClassAttendance], label: str) -> Chart:
         for monday, tally in figures.weeks.items():
             weeks[monday].add(tally)
     mondays = sorted(weeks)
-    values = [round(weeks[m].attended() * 100, 1) if weeks[m].due else None for m in mondays]
+    values = [weeks[m].attended() for m in mondays]
+    values = [None if v is None else round(v * 100, 1) for v in values]
     return Chart("Посещаемость по неделям", [f"{m:%d.%m}" for m in mondays],
                  [(label, values)], kind="line", unit="%")
 
@@ -224,7 +214,7 @@ def attendance(user: Staff, choice: Choice) -> Report:
     reads; the whole year is shown by month, a period or range by subject."""
     start, end, when = span(choice)
     by_month = not (choice.period_id or choice.start or choice.end)
-    classes = scope_classes(user, choice)
+    classes = chosen_classes(user, choice)
     all_figures = [ClassAttendance(c, start, end, choice.subject_id,
                                    access.report_subject_ids(user, c.id), by_month)
                    for c in classes]
@@ -244,6 +234,7 @@ NOTES = [
     "Пропущено = Н + Б + У; доля пропусков = пропущено / уроков.",
     "ОП (опоздание) — ученик был на уроке: опоздания считаются отдельно и в пропуски не "
     "входят.",
-    "Посещаемость = 1 − пропущено / уроков (ученико-уроков класса за месяц).",
+    "Посещаемость = (уроков − пропущено) / уроков (ученико-уроков класса за месяц).",
+    "Доли округлены до десятой доли процента, половина — вверх.",
     "Учебный год целиком показан по месяцам, учебный период или даты — по предметам.",
 ]

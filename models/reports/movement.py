@@ -18,7 +18,8 @@ from ..classes import MOVEMENT_KINDS, Membership, Movement, SchoolClass, Subgrou
 from ..curriculum import Subject
 from ..people import Staff, Student
 from . import Choice, Column, Report, Row, Table, report
-from .attendance import scope_classes, span
+from .attendance import span
+from .choosing import chosen_classes
 
 # The columns of the count table after «Класс», in order.
 FLOWS = ("start", "from_outside", "from_class", "arrived", "left", "graduated", "to_class",
@@ -80,7 +81,7 @@ def movement(user: Staff, choice: Choice) -> Report:
     """Report 4 of issue 17: per class the pupils at the start, those who arrived and
     left, at the end; the movements themselves; the school's totals."""
     start, end, when = span(choice)
-    classes = scope_classes(user, choice)
+    classes = chosen_classes(user, choice)
     ids = {c.id for c in classes}
     names = {c.id: c.name for c in SchoolClass.select(SchoolClass.id, SchoolClass.grade,
                                                       SchoolClass.letter)}
@@ -141,7 +142,7 @@ def occupancy(user: Staff, choice: Choice) -> Report:
     """Report 4's second part: pupils per class and per subgroup on a date (the range's
     first day, by default today), by gender where the pupil's card gives it."""
     day = choice.start or choice.today
-    classes = scope_classes(user, choice)
+    classes = chosen_classes(user, choice)
     pupils = (Movement.select(Movement.student)
               .where(Movement.school_class.in_([c.id for c in classes]) & (Movement.date <= day)))
     members = Membership.read(pupils) if classes else {}
