@@ -150,3 +150,13 @@ def test_all_classes_add_up_to_the_school(absences, people):
     assert school_row.cells == ["Школа", "за весь срок", 5, 12, 2, 2, 1, 5, 2,
                                 0.583]
     assert report.charts[0].series == [("Все классы", [50.0, 100.0])]
+
+
+def test_a_period_is_shown_by_subject(absences, people):
+    """The quarter (21.09–25.12): Иванов's 25.09 absence counts; 7 lessons due, 4 missed."""
+    report = attendance(people.deputy, choose(absences, period_id=absences.period.id))
+    assert cells(table(report, "Посещаемость 5А"), "Иванов Тест") == [
+        "Иванов Тест", 1, 3, 7, 3, 1, 0, 4, 0.571, 1]
+    assert report.scope == "5А, 1-я четверть, Тестовый год"
+    with pytest.raises(AccessDenied):
+        attendance(people.deputy, choose(absences, period_id=absences.period.id + 100))
