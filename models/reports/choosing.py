@@ -73,3 +73,12 @@ def share(part: int, whole: int) -> float | None:
     if not whole:
         return None
     return (2000 * part + whole) // (2 * whole) / 1000
+
+
+def journal_link(class_id: int, subject_id: int, subgroup_id: int | None = None,
+                 period_id: int | None = None) -> str:
+    """The journal page (the grid) of a class's subject, a group's, a period's."""
+    link = f"/journal/grid?class_id={class_id}&subject_id={subject_id}"
+    if subgroup_id:
+        link += f"&subgroup_id={subgroup_id}"
+    return link + (f"&period_id={period_id}" if period_id else "")
