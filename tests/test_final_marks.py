@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import re
 
 import pytest
@@ -18,16 +19,20 @@ import models.diary as diary_model
 from admin import create_app
 from models import (
     AuditEntry,
+    Movement,
     Period,
     PeriodMark,
+    RuleError,
     SchoolClass,
     SchoolSettings,
     Staff,
     Subject,
     TeachingAssignment,
     gradebook,
+    year_transfer,
 )
 from models.final_marks import suggest_final, suggest_year
+from models.year_transfer import Order, class_review, promote_class
 from site_builder import printing
 from site_builder.build import build
 from tests.chromium import log_in
@@ -35,6 +40,7 @@ from tests.demo_school import run_demo
 from tests.outputs import CONTENT, FAST_ITERATIONS, issue_all, open_page
 from tests.panel import _HASH, Browser, text
 from tests.school import QUARTERS_2026, SmallSchool
+from tests.test_year_transfer import dump, unchanged_since
 
 YEAR_END = dt.date(2027, 5, 20)  # a Thursday of the 4th quarter
 
@@ -490,3 +496,42 @@ def test_the_demo_school_gets_its_year_exam_and_final_marks(backend_url, runner,
                                                  re.S).group(1))
     assert (f"Алгебра: годовая {ends[(*key, 'year')]}, экзамен 4, итоговая "
             f"{ends[(*key, 'final')]}") in year_line
+
+    # The year's end (issue 16.3–16.4): the deputy opens the next year, carries the classes
+    # and moves each class by one order — a pupil with a failing year mark kept back in
+    # one class, conditionally promoted in another, everyone else promoted or graduated.
+    # Every pupil is moved exactly once and not one row of the year's data changes.
+    old = ninth.year
+    seventh = SchoolClass.get((SchoolClass.grade == 7) & (SchoolClass.year == old.id))
+    weak = seventh.students_on(dt.date.fromisoformat(DEMO_YEAR_END))[0]
+    gradebook.set_period_mark(seventh.class_teacher, weak.id, seventh, maths.id, None, "2",
+                              kind="year")  # 7th grade has algebra: a failing year
+    before = dump()
+    new = year_transfer.create_next_year(old)
+    year_transfer.carry(old, new)
+    moved, decisions = [], itertools.cycle(("keep", "debt"))
+    for school_class in SchoolClass.select().where(SchoolClass.year == old.id).order_by(
+            SchoolClass.grade, SchoolClass.letter):
+        reviews = class_review(school_class)
+        failing = [r.student.id for r in reviews if r.failing]
+        keep, debts = set(), {}
+        for sid in failing:  # a graduate with a debt does not graduate: kept back
+            if school_class.grade == 11 or next(decisions) == "keep":
+                keep.add(sid)
+            else:
+                debts[sid] = ["Математика"]
+        promote_class(school_class, new, Order("41-у", dt.date(2027, 6, 20)), keep, debts)
+        moved += [r.student.id for r in reviews]
+    movements = list(Movement.select().where(Movement.id > max(before["Movement"])))
+    assert sorted(m.student_id for m in movements) == sorted(moved) == sorted(set(moved))
+    kinds = {m.kind for m in movements}
+    assert kinds == {"promoted", "graduated", "repeating", "promoted_debt"} and len(moved) > 30
+    assert year_transfer.not_moved(old, new) == []
+    assert unchanged_since(before) == []
+    # Every period and year mark is there: the deputy closes the year, which is then
+    # read-only; the year's data is still as it was.
+    year_transfer.close_year(old)
+    with pytest.raises(RuleError, match="закрыт"):
+        gradebook.set_period_mark(seventh.class_teacher, weak.id, seventh, maths.id, None, "3",
+                                  kind="year")
+    assert unchanged_since(before, except_year=old.id) == []
