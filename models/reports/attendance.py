@@ -28,16 +28,17 @@ MONTHS = ("январь", "февраль", "март", "апрель", "май"
 
 
 def span(choice: Choice) -> tuple[dt.date, dt.date, str]:
-    """The dates the choice covers and their name: a period, a range or the whole year."""
+    """The dates the choice covers and their name: a range (the form may send its default
+    period beside it: the dates typed win), a period, or the whole year."""
     year = choice.year
+    if choice.start or choice.end:
+        start, end = choice.start or year.start, choice.end or year.end
+        return start, end, f"с {start:%d.%m.%Y} по {end:%d.%m.%Y}"
     if choice.period_id is not None:
         period = chosen_period(choice)
         access.require(period is not None, "Такого учебного периода в этом году нет.")
         return period.start, period.end, f"{period}, {year.name}"
-    start, end = choice.start or year.start, choice.end or year.end
-    if choice.start or choice.end:
-        return start, end, f"с {start:%d.%m.%Y} по {end:%d.%m.%Y}"
-    return start, end, f"{year.name} учебный год"
+    return year.start, year.end, f"{year.name} учебный год"
 
 
 def month_name(key: tuple[int, int]) -> str:
