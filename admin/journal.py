@@ -104,6 +104,14 @@ def day_label(day: dt.date) -> str:
     return f"{calendar.WEEKDAY_SHORT[day.weekday()]}, {day:%d.%m.%Y}"
 
 
+def paper_lessons(page: gradebook.JournalPage) -> set[int]:
+    """The page's lessons re-entered from the temporary paper journal (rule 12): their
+    form's box comes ticked."""
+    ids = [x.id for x in page.lessons]
+    return {i for (i,) in Lesson.select(Lesson.id).where(
+        Lesson.id.in_(ids) & (Lesson.from_paper == True)).tuples()} if ids else set()  # noqa: E712
+
+
 def lesson_days(page: gradebook.JournalPage,
                 today: dt.date) -> list[tuple[dt.date, str, bool]]:
     """The dates of the lesson form, newest first, as (day, label, offered): the class's
@@ -206,6 +214,8 @@ class JournalView(SecureView):
             opened=row_id(request.args.get("lesson")), focus=row_id(request.args.get("focus")),
             focus_work=row_id(request.args.get("work")),
             thresholds=SchoolSettings.current().thresholds,
+            paper_reentry_days=SchoolSettings.current().paper_reentry_days,
+            paper_lessons=paper_lessons(page),
             end_editable=writable and page.last_period and page.period.start <= today,
             end_titles=END_TITLES, end_names=PERIOD_MARK_KINDS,
             api={name: url_for(f".{name}") for name in ("cell", "lesson", "lesson_delete",
@@ -293,6 +303,8 @@ class JournalView(SecureView):
         fields = {"date": day, "topic": str(data.get("topic", "")).strip(),
                   "homework": str(data.get("homework", "")).strip(), "homework_due": due,
                   "work_type": row_id(data.get("work_type_id"))}
+        if "from_paper" in data:  # rule 12's flag; scripts of older pages omit it
+            fields["from_paper"] = data["from_paper"] is True
         if data.get("number") not in (None, ""):  # without one a new lesson is the 1st
             fields["number"] = int_arg(data["number"])
         if data.get("work_type_id") and not (

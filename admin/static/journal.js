@@ -332,6 +332,7 @@
     form.elements.homework.value = head ? head.dataset.homework : "";
     if (form.elements.homework_due) form.elements.homework_due.value = head ? head.dataset.homeworkDue : "";
     form.elements.work_type_id.value = head ? head.dataset.workTypeId : "";
+    form.elements.from_paper.checked = head ? head.hasAttribute("data-from-paper") : false;
     title.textContent = head ? "Урок " + head.dataset.date.split("-").reverse().join(".") : "Новый урок";
     remove.hidden = !head;
     error.textContent = "";
@@ -405,9 +406,10 @@
 
   // Enter goes to the next field (a half-typed topic is never saved by it); on the save
   // button it saves, as does Ctrl+Enter anywhere; Shift+Enter is a new line in the homework.
-  // «Сдать к» is rarely set: Enter passes it by (Tab or a click reaches it).
+  // «Сдать к» and «Перенесён из временного журнала» are rarely set: Enter passes them by
+  // (Tab or a click reaches them).
   const fields = Array.from(form.querySelectorAll("select, input:not([type=hidden]), textarea, button[type=submit]"))
-    .filter(function (f) { return !f.closest("#lf-works") && f.id !== "lf-homework-due"; });
+    .filter(function (f) { return !f.closest("#lf-works") && f.id !== "lf-homework-due" && f.id !== "lf-from-paper"; });
   form.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" || event.target.matches("button")) return;
     if (event.ctrlKey || event.metaKey) { event.preventDefault(); form.requestSubmit(); return; }
@@ -420,6 +422,7 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     const data = Object.fromEntries(new FormData(form).entries());
+    data.from_paper = form.elements.from_paper.checked;  // an unticked box is not in FormData
     post(root.dataset.apiLesson, Object.assign({}, data, ids))
       .then(function (body) {
         // The saved lesson's column, its first cell focused: marks are typed next.
