@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pytest
 
-from models import Holiday, PlanTopic, TeachingAssignment
+from models import Holiday, PlanTopic, RuleError, TeachingAssignment
 from models.reports import programme
 from tests.report_school import D, choice, two_quarters
 
@@ -95,3 +95,8 @@ def test_a_date_range(planned, people):
 def test_subject_teacher_sees_their_journal(planned, people):
     report = programme.build(people.english, choice(planned, period_id=planned.q2.id))
     assert table(report) == [ENGLISH_5]
+
+
+def test_a_period_of_another_year_is_refused(planned, people):
+    with pytest.raises(RuleError, match="Такого учебного периода"):
+        programme.build(people.deputy, choice(planned, period_id=planned.q2.id + 100))

@@ -51,11 +51,14 @@ def class_period(school_class: SchoolClass, chosen: Period | None) -> Period | N
 
 
 def chosen_period(choice: Choice) -> Period | None:
-    """The Period the choice names (of the chosen year), or None for the whole year."""
+    """The Period the choice names (of the chosen year), or None for the whole year; a
+    period of no such year is refused."""
     if choice.period_id is None:
         return None
-    return Period.get_or_none((Period.id == choice.period_id)
-                              & (Period.year == choice.year.id))
+    period = Period.get_or_none((Period.id == choice.period_id)
+                                & (Period.year == choice.year.id))
+    access.require(period is not None, "Такого учебного периода в этом году нет.")
+    return period
 
 
 def year_span(school_class: SchoolClass) -> tuple[dt.date, dt.date]:
