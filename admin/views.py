@@ -5,12 +5,13 @@ from flask_admin import Admin
 
 
 def register(panel: Admin) -> None:
-    from . import audit, journal, myclass, paper, printing, setup, timetable, year_transfer
+    from . import audit, journal, myclass, paper, printing, reports, setup, timetable, year_transfer
 
     journal.register(panel)
     myclass.register(panel)
     paper.register(panel)
     printing.register(panel)
+    reports.register(panel)
     setup.register(panel)
     year_transfer.register(panel)
     timetable.register(panel)
