@@ -7,9 +7,14 @@ English group 1, `other` 6А's English group 2; the deputy, the director and the
 """
 from __future__ import annotations
 
+import io
+
 import pytest
 
+from admin.charts import chart_svg
+from admin.report_files import cell_text, report_xlsx
 from models import Staff, access
+from models.reports import Chart, Column, Report, Row, Table
 from tests.school import staff
 
 # --- access: who reads reports, of which classes and subjects ---------------------------
@@ -49,3 +54,120 @@ def test_report_subjects_by_role(school, people):
     assert access.report_subject_ids(people.other, school.c5.id) == set()
     someone: Staff = staff("math.six")
     assert access.report_subject_ids(someone, school.c6.id) == set()
+
+
+# --- the panel: the list, a report's page, its files ------------------------------------
+
+def test_the_reports_list_names_every_report(browser, people):
+    browser.login(people.deputy.login)
+    page = browser.get("/reports/").get_data(as_text=True)
+    assert "Сводная ведомость успеваемости" in page
+    assert 'href="/reports/progress"' in page
+
+
+def test_the_admin_alone_has_no_reports(browser, people):
+    browser.login(people.admin.login)
+    assert browser.get("/reports/").status_code == 403
+    assert browser.get("/reports/progress").status_code == 403
+
+
+def test_a_class_teacher_of_6a_never_gets_5a(browser, school, people):
+    browser.login(people.class_teacher.login)
+    page = browser.get("/reports/progress").get_data(as_text=True)
+    assert "6А" in page and "Шестаков" in page  # the default: their first class
+    for ask in (f"class_id={school.c5.id}", f"class_id={school.c5.id}&format=xlsx",
+                f"class_id={school.c5.id}&format=pdf"):
+        response = browser.get(f"/reports/progress?{ask}")
+        assert response.status_code == 403, ask
+        assert "Иванов" not in response.get_data(as_text=True)
+    assert browser.get("/reports/progress?class_id=999999").status_code == 404
+    assert browser.get("/reports/nothing").status_code == 404
+
+
+def test_a_bad_parameter_is_a_russian_message_over_the_kept_form(browser, school, people):
+    browser.login(people.deputy.login)
+    response = browser.get(f"/reports/progress?class_id={school.c5.id}&period_id=999999")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Такого периода у выбранного класса и года нет" in html
+    assert f'<option value="{school.c5.id}" selected>5А</option>' in html  # the form kept
+    response = browser.get("/reports/progress?year=abc")
+    assert "Такого учебного года нет" in response.get_data(as_text=True)
+    response = browser.get("/reports/progress?format=doc")
+    assert response.status_code == 400
+    assert "PDF или XLSX" in response.get_data(as_text=True)
+
+
+def test_the_pdf_reads_back(browser, school, people):
+    from pypdf import PdfReader
+
+    from models import SchoolSettings
+    settings = SchoolSettings.current()
+    settings.name = "МБОУ «СОШ № 1»"
+    settings.save()
+    browser.login(people.deputy.login)
+    response = browser.get(f"/reports/progress?class_id={school.c5.id}"
+                           f"&period_id={school.period.id}&format=pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "filename*=UTF-8''progress_5" in response.headers["Content-Disposition"]
+    pdf = PdfReader(io.BytesIO(response.data))
+    page = pdf.pages[0]
+    assert page.mediabox.width > page.mediabox.height  # landscape
+    text = " ".join(" ".join(p.extract_text().split()) for p in pdf.pages)
+    assert "МБОУ «СОШ № 1»" in text
+    assert "Сводная ведомость успеваемости" in text
+    assert "Иванов Тест" in text and "Сидоров Тест" in text
+    assert f"Дата формирования: {school.today:%d.%m.%Y}" in text
+    assert "Классный руководитель ____________ / ____________ /" in text
+
+
+# --- the writers on a report of every kind of column ----------------------------------
+
+def sample_report():
+    return Report("sample", "Проба", "5А, 1-я четверть", [
+        Table("Итоги успеваемости по классам и параллелям школы", [
+            Column("Класс"), Column("Учеников", "int"), Column("Средний", "number"),
+            Column("Качество", "percent")],
+            [Row(["5А", 25, 4.25, 0.857], link="/journal/"), Row(["Всего", 1234, 3.5, 1.0],
+                                                                  level=1)]),
+        Table("Итоги успеваемости по классам и параллелям школы", [Column("x", "int")],
+              [Row([1])]),
+        Table("a/b:c", [Column("y")], [Row(["=1+1"])])],
+        notes=["% качества = («4» и «5») / все × 100 %"],
+        charts=[Chart("Качество <b>", ["5А", "6А"], [("2026", [85.7, None]),
+                                                     ("2027", [40, 60])], unit="%")])
+
+
+def test_figures_in_russian():
+    assert cell_text(4.25, "number") == "4,25"
+    assert cell_text(0.857, "percent") == "85,7\u00a0%"
+    assert cell_text(1234, "int") == "1\u00a0234"
+    assert cell_text(None, "int") == "" and cell_text("н/а", "number") == "н/а"
+
+
+def test_the_xlsx_keeps_numbers_as_numbers():
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(report_xlsx(sample_report())))
+    names = book.sheetnames
+    assert names == ["Итоги успеваемости по классам и", "Итоги успеваемости по класс (2)",
+                     "a b c"]
+    assert all(len(name) <= 31 for name in names)
+    sheet = book[names[0]]
+    assert sheet["A1"].value == "Проба" and sheet["A2"].value == "5А, 1-я четверть"
+    assert [c.value for c in sheet[4]] == ["Класс", "Учеников", "Средний", "Качество"]
+    assert sheet["A4"].font.b and sheet.freeze_panes == "A5"
+    count, average, share = sheet["B5"], sheet["C5"], sheet["D5"]
+    assert (count.value, average.value, share.value) == (25, 4.25, 0.857)
+    assert average.number_format == "0.00" and share.number_format == "0.0%"
+    assert sheet["A6"].font.b  # the total's row
+    assert sheet["A8"].value.startswith("% качества")  # the notes under the table
+    assert book[names[2]]["A5"].value == "=1+1" and book[names[2]]["A5"].data_type == "s"
+
+
+def test_the_chart_is_escaped_svg_without_script():
+    svg = str(chart_svg(sample_report().charts[0]))
+    assert svg.startswith("<svg") and "<script" not in svg and "style=" not in svg
+    assert "Качество &lt;b&gt;, %" in svg and "<b>" not in svg
+    assert svg.count("<rect") == 3 + 2  # three values (one None) and two legend keys
+    assert "85,7" in svg and ">100<" in svg  # the value and the axis's top for shares

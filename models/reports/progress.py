@@ -19,7 +19,7 @@ from ..classes import Membership, SchoolClass
 from ..people import Staff
 from ..record import ClassRecord, CurriculumRow
 from ..school import Period
-from . import Choice, Column, Report, Row, Table, report
+from . import Chart, Choice, Column, Report, Row, Table, report
 
 # The counts under the pupils: (row title, the mark counted).
 COUNTED = (("«5»", "5"), ("«4»", "4"), ("«3»", "3"), ("«2»", "2"), ("н/а", "Н/А"))
@@ -103,6 +103,15 @@ def class_table(user: Staff, school_class: SchoolClass, period: Period | None,
     return Table(title, columns, rows)
 
 
+def marks_chart(table: Table) -> Chart:
+    """The counts under the pupils as bars: per subject column, how many «5», «4», «3»,
+    «2» and «н/а»."""
+    marks = table.columns[2:-1]
+    counts = [row for row in table.rows if row.level][:len(COUNTED)]
+    return Chart("Отметки по предметам", [c.title for c in marks],
+                 [(row.cells[1], row.cells[2:-1]) for row in counts], unit="учеников")
+
+
 @report("progress", "Сводная ведомость успеваемости", ("class", "period"),
         "Отметки учеников класса за период (или годовые, экзаменационные и итоговые за "
         "год) по всем предметам учебного плана, средний балл ученика и число «5», «4», «3», "
@@ -124,6 +133,7 @@ def build(user: Staff, choice: Choice) -> Report:
         title = school_class.name if len(classes) > 1 else "Ведомость"
         tables.append(class_table(user, school_class, period, title))
     who = classes[0].name if len(classes) == 1 else f"все классы ({len(classes)})"
+    charts = [marks_chart(tables[0])] if len(classes) == 1 else []
     notes = ["Средний балл — среднее арифметическое отметок «2»–«5» в строке ученика "
              f"(отметки {'за период' if chosen else 'годовые, экзаменационные и итоговые'}; "
              "«зачёт», «ОСВ» и «н/а» в нём не учитываются).",
@@ -131,6 +141,6 @@ def build(user: Staff, choice: Choice) -> Report:
              "не аттестованных («н/а»).",
              "Выбывшие и прибывшие за период ученики отмечены датой движения."]
     return Report("progress", "Сводная ведомость успеваемости", f"{who}, {when}", tables,
-                  notes=notes, landscape=True,
+                  notes=notes, charts=charts, landscape=True,
                   signer="Классный руководитель" if len(classes) == 1
                   else Report.signer)
