@@ -25,7 +25,10 @@ quarter 1 quality (3 + 2)/8 = 62,5 %, passing (8 − 2)/8 = 75 %.
 """
 from __future__ import annotations
 
+import io
+
 import pytest
+from openpyxl import load_workbook
 
 from models import RuleError, SubgroupMember
 from models.reports import results
@@ -140,3 +143,22 @@ def test_another_class_is_refused(results_school, people):
     school = results_school
     with pytest.raises(RuleError, match="вне ваших отчётов"):
         results.build(people.english, choice(school, class_id=school.c6.id))
+
+
+def test_the_panel_shows_it_and_the_xlsx_keeps_numbers(results_school, people, browser):
+    """The deputy opens quarter 2's results in the panel, with the chart, then downloads
+    them: the counts and shares stay numbers."""
+    school = results_school
+    browser.login(people.deputy.login)
+    url = f"/reports/results?class_id=all&period_id={school.q2.id}"
+    page = browser.get(url)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Итоги успеваемости" in text and "6-е классы" in text and "<svg" in text
+    xlsx = browser.get(url + "&format=xlsx")
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.data))["Итоги успеваемости"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    school_row = next(r for r in rows if r[0] == "Школа")
+    assert school_row[:10] == ["Школа", 8, 2, 2, 1, 1, 1, 1, 0.75, 0.5]
+    assert sheet.cell(row=rows.index(school_row) + 1, column=10).number_format.endswith("%")

@@ -68,7 +68,7 @@ def class_rows(user: Staff, choice: Choice, school_class: SchoolClass, cache: di
             if lesson.class_id == school_class.id and lesson.subject_id in shown and given:
                 counted.append((lesson.date, given))
         for subject in subjects:
-            rows.append(Row([school_class.name, member.student.short_name, names[subject],
+            rows.append(Row([school_class.name, member.student.full_name, names[subject],
                              lessons[subject], marks[subject],
                              _state(member, school_class, stay, day, lessons[subject],
                                     marks[subject], minimum, end)],
