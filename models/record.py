@@ -323,10 +323,7 @@ class ClassRecord:
                 .where(where & Mark.student.in_(pupils)).order_by(Mark.id).tuples()):
             found.marks[lesson_id, sid].append(
                 MarkRow(value, name or "", short or "", w if w is not None else 1.0, own))
-        for lesson_id, sid, code in (Attendance.select(Attendance.lesson, Attendance.student,
-                                                       Attendance.code).join(Lesson)
-                                     .where(where & Attendance.student.in_(pupils)).tuples()):
-            found.attendance[lesson_id, sid] = code
+        found.attendance = self.attendance(ids)
         c = TeacherComment
         for lesson_id, sid, text, last, first, middle in (
                 c.select(c.lesson, c.student, c.text, Staff.last_name, Staff.first_name,
@@ -335,6 +332,16 @@ class ClassRecord:
                 .where(where & c.student.in_(pupils)).order_by(c.id).tuples()):
             found.comments[lesson_id, sid].append((short_name(last, first, middle), text))
         return found
+
+    def attendance(self, ids: list[int] | None = None) -> dict[tuple[int, int], str]:
+        """(lesson id, student id) -> Н, Б, У or ОП of these pupils (all the record's, for
+        None) at the record's lessons, in one query: read alone by the attendance report,
+        which needs no marks."""
+        a = Attendance
+        pupils = self._pupil_query() if ids is None else ids
+        return {(lesson_id, sid): code for lesson_id, sid, code in (
+            a.select(a.lesson, a.student, a.code).join(Lesson)
+            .where(self._in_range() & a.student.in_(pupils)).tuples())}
 
     # --- asking -----------------------------------------------------------------------
 

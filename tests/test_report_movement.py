@@ -25,8 +25,10 @@ On 20.10: 1А 1 (gender not given); 5А 2 (Иванов М, Новикова Ж)
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from openpyxl import load_workbook
 
 from models import Movement, Student, Subgroup, SubgroupMember
 from models.reports import Choice
@@ -124,3 +126,21 @@ def test_occupancy_defaults_to_today(book, people):
         ["5А", "весь класс", 1, 0, 1, 0],
         ["5А", "Иностранный язык (английский): 1 группа", 0, 0, 0, 0],
         ["Итого", "", 1, 0, 1, 0]]
+
+
+def test_the_panel_shows_it_and_the_xlsx_keeps_numbers(book, people, browser):
+    """The deputy opens the movement of every class for the dates, then downloads it."""
+    browser.login(people.deputy.login)
+    url = "/reports/movement?class_id=all&start=2026-09-28&end=2026-10-31"
+    page = browser.get(url)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Движение по классам" in text and "Новикова Тест" in text
+    xlsx = browser.get(url + "&format=xlsx")
+    assert xlsx.status_code == 200
+    workbook = load_workbook(io.BytesIO(xlsx.data))
+    rows = [[c.value for c in row] for row in workbook["Движение по классам"].iter_rows()]
+    assert ["Итого по школе", 6, 1, 1, 2, 1, 0, 1, 2, 6] in rows
+    listed = [r[1] for r in workbook["Список движений"].iter_rows(values_only=True)]
+    below = listed.index("Ученик") + 1  # the header, under the report's title lines
+    assert listed[below:below + 3] == ["Сидоров Тест", "Петрова Тест", "Новикова Тест"]

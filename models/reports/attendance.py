@@ -41,6 +41,10 @@ def span(choice: Choice) -> tuple[dt.date, dt.date, str]:
     return year.start, year.end, f"{year.name} учебный год"
 
 
+def monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
 def month_name(key: tuple[int, int]) -> str:
     year, month = key
     return f"{MONTHS[month - 1].capitalize()} {year}"
@@ -80,28 +84,39 @@ TALLY_COLUMNS = [Column("Уроков", "int"), *(Column(c, "int") for c in MISS
 
 class ClassAttendance:
     """One class's figures: per pupil a tally per column key (subject or month), per
-    month and per week; only the lessons of the subjects the user may see."""
+    month and per week; only the lessons of the subjects the user may see.
+
+    The lessons due are counted once per membership (pupils with the same movements and
+    subgroup windows are due the same lessons); each pupil then adds only their codes."""
 
     def __init__(self, school_class: SchoolClass, start: dt.date, end: dt.date,
                  subject_id: int | None, subjects: set[int] | None, by_month: bool):
         self.school_class, self.by_month = school_class, by_month
         record = ClassRecord(school_class, start, end, subject_id=subject_id)
-        own = [x for x in record.class_lessons()
-               if subjects is None or x.subject_id in subjects]
-        self.columns = self._columns(own)
+        own = {x.id: x for x in record.class_lessons()
+               if subjects is None or x.subject_id in subjects}
+        self.columns = self._columns(list(own.values()))
         self.pupils: dict[int, dict] = {}  # student id -> {key: Tally}
         self.names: dict[int, str] = {}
         self.months: dict[tuple[int, int], Tally] = defaultdict(Tally)
         self.month_pupils: dict[tuple[int, int], set[int]] = defaultdict(set)
         self.weeks: dict[dt.date, Tally] = defaultdict(Tally)
-        slots: dict[tuple[dt.date, int | None], list[LessonRow]] = defaultdict(list)
-        for lesson in own:
-            slots[lesson.date, lesson.subgroup_id].append(lesson)
-        codes = record.all_rows.attendance
+        self.slots: dict[tuple[dt.date, int | None], list[LessonRow]] = defaultdict(list)
+        for lesson in own.values():
+            self.slots[lesson.date, lesson.subgroup_id].append(lesson)
+        codes: dict[int, list[tuple[LessonRow, str]]] = defaultdict(list)
+        for (lesson_id, sid), code in record.attendance().items():
+            if lesson_id in own:
+                codes[sid].append((own[lesson_id], code))
+        dues: dict[tuple, dict[str, Counter]] = {}
         for sid, member in record.members.items():
             if member.belongs_between(school_class.id, None, start, end):
                 self.names[sid] = member.student.full_name
-                self.pupils[sid] = self._pupil(sid, member, slots, codes)
+                same = (tuple(member.moves),
+                        tuple(sorted((g, tuple(w)) for g, w in member.groups.items())))
+                if same not in dues:
+                    dues[same] = self._due(member)
+                self.pupils[sid] = self._pupil(sid, member, dues[same], codes[sid])
 
     def _columns(self, lessons: list[LessonRow]) -> list[tuple[object, str]]:
         if self.by_month:
@@ -111,20 +126,33 @@ class ClassAttendance:
                             x.subject_short or x.subject_name) for x in lessons})
         return [(s[2], s[3]) for s in subjects]
 
-    def _pupil(self, sid, member, slots, codes) -> dict:
-        tallies: dict = defaultdict(Tally)
-        for (day, group), lessons in slots.items():
-            if not member.belongs(self.school_class.id, group, day):
-                continue  # rule 8: not in the class (or the group) that day
-            month = (day.year, day.month)
+    def _key(self, lesson: LessonRow):
+        return (lesson.date.year, lesson.date.month) if self.by_month else lesson.subject_id
+
+    def _due(self, member) -> dict[str, Counter]:
+        """The lessons due to a pupil of this membership (rule 8: in the class, and the
+        group, that day), counted by column key, month and week."""
+        due = {"key": Counter(), "month": Counter(), "week": Counter()}
+        for (day, group), lessons in self.slots.items():
+            if member.belongs(self.school_class.id, group, day):
+                due["month"][day.year, day.month] += len(lessons)
+                due["week"][monday(day)] += len(lessons)
+                due["key"].update(self._key(x) for x in lessons)
+        return due
+
+    def _pupil(self, sid, member, due, codes) -> dict:
+        tallies = {key: Tally(n) for key, n in due["key"].items()}
+        for month, n in due["month"].items():
+            self.months[month].due += n
             self.month_pupils[month].add(sid)
-            for lesson in lessons:
-                code = codes.get((lesson.id, sid))
-                for tally in (tallies[month if self.by_month else lesson.subject_id],
-                              self.months[month], self.weeks[day - dt.timedelta(day.weekday())]):
-                    tally.due += 1
-                    if code:
-                        tally.codes[code] += 1
+        for week, n in due["week"].items():
+            self.weeks[week].due += n
+        for lesson, code in codes:
+            day = lesson.date
+            if member.belongs(self.school_class.id, lesson.subgroup_id, day):
+                for tally in (tallies.setdefault(self._key(lesson), Tally()),
+                              self.months[day.year, day.month], self.weeks[monday(day)]):
+                    tally.codes[code] += 1
         return tallies
 
     def total(self, sid: int) -> Tally:
