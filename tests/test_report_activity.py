@@ -86,3 +86,10 @@ def test_logins_and_changes_are_counted_per_person_and_month(school, people, app
         ["Арбузова Анна Петровна", "учитель", "ноябрь 2026", 2, 2],
         ["Итого", "", "", 2, 2]]
     assert own.scope == "01.11.2026–25.11.2026"
+
+    # The same figures in the panel, for the deputy.
+    deputy = Browser(app.test_client())
+    deputy.login("deputy.ee")
+    page = deputy.get("/reports/activity?start=2026-10-01&end=2026-11-25")
+    assert page.status_code == 200
+    assert "Арбузова Анна Петровна" in page.get_data(as_text=True)

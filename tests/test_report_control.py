@@ -10,7 +10,9 @@ re-entry from paper within 2.
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import openpyxl
 import pytest
 
 from models import (
@@ -74,7 +76,7 @@ def lines(report) -> list[tuple[str, str, str]]:
     return [(r.cells[3], r.cells[4], r.cells[5]) for r in report.tables[0].rows]
 
 
-def test_a_journal_kept_on_time_yields_no_line(timetable, people):
+def test_a_journal_kept_on_time_yields_no_line(timetable, people, browser):
     """Every timetable lesson recorded the same day with a topic before 20:00, the written
     work of 18.11 marked, an absence «Н» of 16.11 changed to «Б» by the class teacher."""
     school = timetable
@@ -86,10 +88,14 @@ def test_a_journal_kept_on_time_yields_no_line(timetable, people):
     report = control(school, people.deputy)
     assert report.tables[0].rows == [] and report.tables[1].rows == []
     assert report.notes[0] == NOTHING_FOUND
-    assert report.key == "control" and report.scope == "5А, 16.11.2026–25.11.2026"
+    assert report.key == "control" and report.scope == "5А, с 16.11.2026 по 25.11.2026"
+    browser.login("deputy.ee")
+    page = browser.get(f"/reports/control?class_id={school.c5.id}&start=2026-11-16"
+                       "&end=2026-11-25")
+    assert page.status_code == 200 and NOTHING_FOUND in page.get_data(as_text=True)
 
 
-def test_each_kind_of_lateness_is_flagged(timetable, people):
+def test_each_kind_of_lateness_is_flagged(timetable, people, browser):
     """By hand, the lines the deputy reads for 5А (sorted by teacher, journal, date):
 
     - Mon 16: the topic entered at 21:30 (after 20:00), the homework the next morning;
@@ -156,6 +162,19 @@ def test_each_kind_of_lateness_is_flagged(timetable, people):
     assert lines(control(school, people.english)) == [lines(report)[-1]]
     sixth = control(school, people.class_teacher, class_id=None).tables[0].rows
     assert [(r.cells[1], r.cells[5]) for r in sixth] == [("6А", "Шестаков Т.")]
+
+    # In the panel each line links to its journal; the XLSX holds the same lines.
+    browser.login("deputy.ee")
+    query = f"/reports/control?class_id={school.c5.id}&start=2026-11-16&end=2026-11-25"
+    page = browser.get(query).get_data(as_text=True)
+    assert page.count(f'href="/journal/grid?class_id={school.c5.id}&amp;') == 9
+    workbook = openpyxl.load_workbook(io.BytesIO(browser.get(query + "&format=xlsx").data))
+    sheet = list(workbook["Нарушения"].values)
+    head = sheet.index(tuple(c.title for c in report.tables[0].columns))
+    assert [row[4] for row in sheet[head + 1:head + 10]] == [w for _, w, _ in lines(report)]
+    counts = list(workbook["По учителям"].values)
+    head = counts.index(("Учитель", "Нарушений"))
+    assert counts[head + 1:head + 3] == [(teacher, 8), (english, 1)]  # numbers as numbers
 
 
 def test_working_days_skip_weekends_and_public_holidays(school):

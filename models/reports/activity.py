@@ -18,11 +18,10 @@ from ..journal import Attendance, Lesson, LessonWork, Mark, PeriodMark, TeacherC
 from ..people import ROLES, Staff
 from ..school import SchoolSettings
 from . import Choice, Column, Report, Row, Table, report
+from .attendance import MONTHS
 
 JOURNAL_TABLES = tuple(m._meta.table_name for m in (Lesson, Mark, Attendance, TeacherComment,
                                                        PeriodMark, LessonWork))
-MONTH_NAMES = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
-               "сентябрь", "октябрь", "ноябрь", "декабрь")
 COLUMNS = [Column("Сотрудник"), Column("Роли"), Column("Месяц"), Column("Входов", "int"),
            Column("Изменений в журнале", "int")]
 
@@ -86,7 +85,7 @@ def build(user: Staff, choice: Choice) -> Report:
         mine = [(logins.get(person.id, 0), changes.get(person.id, 0))
                 for logins, changes in figures]
         for (first, _), (logins, changes) in zip(spans, mine, strict=True):
-            rows.append(Row([person.full_name, roles, f"{MONTH_NAMES[first.month - 1]} "
+            rows.append(Row([person.full_name, roles, f"{MONTHS[first.month - 1]} "
                              f"{first.year}", logins, changes]))
         if len(spans) > 1:
             rows.append(Row([person.full_name, roles, "всего", sum(x for x, _ in mine),

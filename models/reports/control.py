@@ -36,6 +36,8 @@ from ..record import ClassRecord, LessonRow
 from ..school import Period, SchoolSettings, check_deadline_time
 from ..timetable import TeachingAssignment, TimetableSlot
 from . import Choice, Column, Report, Row, Table, report
+from .attendance import span
+from .choosing import chosen_classes
 
 NOTHING_FOUND = "Нарушений не найдено."
 OWED = "•"  # the «точка»: a mark owed, not given
@@ -67,14 +69,6 @@ def working_day_after(calendar: SchoolCalendar, day: dt.date, count: int) -> dt.
     return day
 
 
-def report_range(choice: Choice) -> tuple[dt.date, dt.date]:
-    """The chosen period's dates, the chosen range, or the whole year."""
-    if choice.period_id:
-        period = Period.get_by_id(choice.period_id)
-        return period.start, period.end
-    return choice.start or choice.year.start, choice.end or choice.year.end
-
-
 class Control:
     """The findings for what one staff member may see in the chosen classes and dates."""
 
@@ -82,14 +76,10 @@ class Control:
         self.user, self.choice, self.today = user, choice, choice.today
         self.settings = SchoolSettings.current()
         self.calendar = SchoolCalendar.of(choice.year)
-        self.start, self.end = report_range(choice)
+        self.start, self.end, self.span = span(choice)
         # What is overdue is judged up to yesterday: today's lessons are still in progress.
         self.last = min(self.end, self.today - DAY)
-        ids = set(access.report_class_ids(user, choice.year))
-        if choice.class_id:
-            ids &= {choice.class_id}
-        self.classes = list(SchoolClass.select().where(SchoolClass.id.in_(ids))
-                            .order_by(SchoolClass.grade, SchoolClass.letter)) if ids else []
+        self.classes = chosen_classes(user, choice)
         # A class teacher and the administration see every journal of a class; a subject
         # teacher only their own journals (rule 3).
         self.whole = {c.id for c in self.classes
@@ -321,14 +311,6 @@ def rows(findings: list[Finding]) -> list[Row]:
     return out
 
 
-def scope_text(control: Control) -> str:
-    where = (control.classes[0].name if control.choice.class_id and control.classes
-             else "все классы")
-    if control.choice.period_id:
-        return f"{where}, {Period.get_by_id(control.choice.period_id)} {control.choice.year.name}"
-    return f"{where}, {control.start:%d.%m.%Y}–{control.end:%d.%m.%Y}"
-
-
 def notes(settings: SchoolSettings, found: bool) -> list[str]:
     return [
         *([] if found else [NOTHING_FOUND]),
@@ -372,7 +354,8 @@ def build(user: Staff, choice: Choice) -> Report:
     per_teacher: dict[tuple[str, int], int] = defaultdict(int)
     for f in found:  # by id too: two teachers may share a name
         per_teacher[(f.teacher, f.teacher_id or 0)] += 1
-    return Report("control", "Контроль заполнения журнала", scope_text(control),
+    where = control.classes[0].name if choice.class_id and control.classes else "все классы"
+    return Report("control", "Контроль заполнения журнала", f"{where}, {control.span}",
                   [Table("Нарушения", COLUMNS, lines),
                    Table("По учителям", [Column("Учитель"), Column("Нарушений", "int")],
                          [Row([name, count]) for (name, _), count in sorted(per_teacher.items())])],
