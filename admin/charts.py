@@ -29,7 +29,9 @@ def _top(chart: Chart) -> float:
     if chart.unit == "%" and high <= 100:
         return 100.0
     if high <= 0:
-        return 1.0
+        return 4.0
+    if high <= 20 and all(float(v).is_integer() for v in values):  # counts: whole ticks
+        return float(-(-high // 4) * 4)
     step = 10 ** (len(str(int(high))) - 1)
     return float(-(-high // step) * step)
 

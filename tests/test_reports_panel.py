@@ -171,3 +171,42 @@ def test_the_chart_is_escaped_svg_without_script():
     assert "Качество &lt;b&gt;, %" in svg and "<b>" not in svg
     assert svg.count("<rect") == 3 + 2  # three values (one None) and two legend keys
     assert "85,7" in svg and ">100<" in svg  # the value and the axis's top for shares
+
+
+# --- in a real Chromium, under the panel's Content-Security-Policy ----------------------
+
+@pytest.mark.parametrize("backend_url", ["sqlite"], indirect=True)
+def test_the_deputy_opens_report_1_with_its_chart(new_page, school, people):
+    from models import PeriodMark
+    from tests.chromium import log_in
+
+    for pupil, value in zip(school.pupils5, ("5", "4", "4"), strict=True):
+        PeriodMark.create(student=pupil, school_class=school.c5, subject=school.math,
+                          period=school.period, value=value)
+    page = new_page()
+    errors: list[str] = []
+    # Console errors (a CSP violation is one) and the page's own failed requests; the
+    # browser's favicon.ico request shows only as an anonymous «Failed to load».
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error"
+            and not m.text.startswith("Failed to load resource") else None)
+    page.on("response", lambda r: errors.append(r.url) if r.status >= 400
+            and not r.url.endswith("/favicon.ico") else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, people.deputy.login)
+    page.locator(".navbar").get_by_role("link", name="Отчёты", exact=True).click()
+    page.get_by_role("link", name="Сводная ведомость успеваемости").click()
+    page.select_option("#class_id", label="5А")
+    page.click("#report-form button")
+    page.wait_for_selector("#report")
+    assert page.locator("#report-scope").inner_text().startswith("5А, 1-я четверть")
+    first = page.locator(".report-table tbody tr").first
+    assert first.locator("td").nth(1).inner_text() == "Иванов Тест"
+    assert first.locator("td").last.inner_text() == "5,00"
+    assert first.locator("td").last.evaluate("e => getComputedStyle(e).textAlign") == "right"
+    chart = page.locator("svg.report-chart")
+    assert chart.count() == 1 and chart.bounding_box()["width"] > 300
+    assert chart.locator("rect").count() >= 2
+    with page.expect_download() as download:
+        page.click("#download-xlsx")
+    assert download.value.suggested_filename.startswith("progress_5")
+    assert not errors, errors
