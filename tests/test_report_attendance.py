@@ -35,7 +35,7 @@ from openpyxl import load_workbook
 from models import Attendance, Movement
 from models.access import AccessDenied
 from models.reports import Choice
-from models.reports.attendance import attendance
+from models.reports.attendance import abbreviated, attendance
 
 D = dt.date
 
@@ -78,8 +78,8 @@ def test_summary_by_subject_counts_missed_lessons_by_reason_and_share(absences, 
     report = attendance(people.deputy, choose(absences, **RANGE))
     summary = table(report, "Посещаемость 5А")
     assert [c.title for c in summary.columns] == [
-        "Ученик", "Иностранный язык (английский)", "Математика", "Уроков", "Н", "Б", "У",
-        "Пропущено", "Доля пропусков", "Опозданий (ОП)"]
+        "Ученик", "Иностр. язык (англ.)", "Мат.", "Уроков", "Н", "Б", "У",
+        "Пропущено", "Доля пропусков", "ОП"]
     assert [c.kind for c in summary.columns][1:] == ["int"] * 7 + ["percent", "int"]
     # pupil, English missed, maths missed (the school's subject order),
     # due, Н, Б, У, missed, share, ОП
@@ -136,7 +136,7 @@ def test_the_whole_year_is_shown_by_month(absences, people):
 def test_a_subject_teacher_sees_only_their_subject(absences, people):
     """The English teacher of group 1 (not 5А's class teacher): English only."""
     summary = table(attendance(people.english, choose(absences, **RANGE)), "Посещаемость 5А")
-    assert [c.title for c in summary.columns][1] == "Иностранный язык (английский)"
+    assert [c.title for c in summary.columns][1] == "Иностр. язык (англ.)"
     assert cells(summary, "Иванов Тест")[1:] == [1, 2, 0, 1, 0, 1, 0.5, 0]
     assert cells(summary, "Петрова Тест")[1:] == [0, 0, 0, 0, 0, 0, None, 0]
     with pytest.raises(AccessDenied):
@@ -186,3 +186,11 @@ def test_dates_typed_win_over_the_forms_period(absences, people):
     report = attendance(people.deputy, choose(absences, period_id=absences.period.id, **RANGE))
     assert report.scope == "5А, с 28.09.2026 по 09.10.2026"
     assert cells(table(report, "Посещаемость 5А"), "Иванов Тест")[3] == 6
+
+
+@pytest.mark.parametrize("name, short", [
+    ("Иностранный язык (английский)", "Иностр. язык (англ.)"), ("Геометрия", "Геом."),
+    ("География", "Геогр."), ("Алгебра", "Алг."), ("Физическая культура", "Физ. культ."),
+    ("Физика", "Физика"), ("Литературное чтение", "Лит. чтение")])
+def test_subject_columns_are_abbreviated_where_no_short_name_is_given(name, short):
+    assert abbreviated(name) == short

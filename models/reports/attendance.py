@@ -11,6 +11,7 @@ period's end. The columns follow the journal's codes (models.rules.ATTENDANCE_CO
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -23,6 +24,8 @@ from .choosing import chosen_classes, chosen_period, share
 
 MISSED = ("Н", "Б", "У")  # a lesson missed, by reason
 LATE = "ОП"  # late: present, so counted apart and not as a missed lesson
+VOWELS = set("аеёиоуыэюя")
+LONG_WORD = re.compile(r"[А-ЯЁа-яё]{7,}")
 MONTHS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
           "сентябрь", "октябрь", "ноябрь", "декабрь")
 
@@ -39,6 +42,20 @@ def span(choice: Choice) -> tuple[dt.date, dt.date, str]:
         access.require(period is not None, "Такого учебного периода в этом году нет.")
         return period.start, period.end, f"{period}, {year.name}"
     return year.start, year.end, f"{year.name} учебный год"
+
+
+def abbreviated(name: str) -> str:
+    """A subject's name short enough for a column of the wide table, as a journal writes it
+    when the school gave no short name: each long word cut before a vowel after its third
+    letter («Иностранный язык (английский)» → «Иностр. язык (англ.)», «Геометрия» →
+    «Геом.», «Алгебра» → «Алг.»)."""
+    def cut(match: re.Match) -> str:
+        word = match.group(0)
+        end = 3
+        while end < len(word) and word[end].lower() not in VOWELS:
+            end += 1
+        return word[:end] + "." if end < len(word) - 1 else word
+    return LONG_WORD.sub(cut, name)
 
 
 def monday(day: dt.date) -> dt.date:
@@ -79,7 +96,7 @@ class Tally:
 
 TALLY_COLUMNS = [Column("Уроков", "int"), *(Column(c, "int") for c in MISSED),
                  Column("Пропущено", "int"), Column("Доля пропусков", "percent"),
-                 Column("Опозданий (ОП)", "int")]
+                 Column("ОП", "int")]
 
 
 class ClassAttendance:
@@ -118,13 +135,14 @@ class ClassAttendance:
                     dues[same] = self._due(member)
                 self.pupils[sid] = self._pupil(sid, member, dues[same], codes[sid])
 
-    def _columns(self, lessons: list[LessonRow]) -> list[tuple[object, str]]:
+    def _columns(self, lessons: list[LessonRow]) -> list[tuple[object, str, str]]:
+        """(key, the column's title, the full name): months, or the subjects taught."""
         if self.by_month:
             keys = sorted({(x.date.year, x.date.month) for x in lessons})
-            return [(k, month_name(k)) for k in keys]
+            return [(k, month_name(k), month_name(k)) for k in keys]
         subjects = sorted({(x.subject_order, x.subject_name, x.subject_id,
-                            x.subject_short or x.subject_name) for x in lessons})
-        return [(s[2], s[3]) for s in subjects]
+                            x.subject_short or abbreviated(x.subject_name)) for x in lessons})
+        return [(s[2], s[3], s[1]) for s in subjects]
 
     def _key(self, lesson: LessonRow):
         return (lesson.date.year, lesson.date.month) if self.by_month else lesson.subject_id
@@ -166,7 +184,7 @@ def summary_table(figures: ClassAttendance) -> Table:
     """Pupils × subjects (or months): lessons missed in each, then the pupil's totals by
     reason; the class's total row last."""
     c = figures.school_class
-    columns = [Column("Ученик"), *(Column(title, "int") for _, title in figures.columns),
+    columns = [Column("Ученик"), *(Column(short, "int") for _, short, _ in figures.columns),
                *TALLY_COLUMNS]
     rows, per_key, whole = [], defaultdict(Tally), Tally()
     for sid, tallies in figures.pupils.items():
@@ -175,10 +193,10 @@ def summary_table(figures: ClassAttendance) -> Table:
         for key, tally in tallies.items():
             per_key[key].add(tally)
         rows.append(Row([figures.names[sid],
-                         *(tallies[k].missed if k in tallies else 0 for k, _ in figures.columns),
+                         *(tallies[k].missed if k in tallies else 0 for k, *_ in figures.columns),
                          *total.cells()]))
     rows.append(Row([f"Итого по {c.name} классу",
-                     *(per_key[k].missed for k, _ in figures.columns), *whole.cells()],
+                     *(per_key[k].missed for k, *_ in figures.columns), *whole.cells()],
                     level=1))
     return Table(f"Посещаемость {c.name}", columns, rows)
 
@@ -187,7 +205,7 @@ def detail_table(figures: ClassAttendance) -> Table:
     """One class's pupils × subjects, each with every reason: the summary's cells opened."""
     rows = []
     for sid, tallies in figures.pupils.items():
-        for key, title in figures.columns:
+        for key, _, title in figures.columns:
             rows.append(Row([figures.names[sid], title, *tallies.get(key, Tally()).cells()]))
     return Table(f"По предметам {figures.school_class.name}",
                  [Column("Ученик"), Column("Месяц" if figures.by_month else "Предмет"),
@@ -199,7 +217,7 @@ def monthly_table(all_figures: list[ClassAttendance]) -> Table:
     pupil-lessons due, missed by reason, lateness and the % of attendance."""
     columns = [Column("Класс"), Column("Месяц"), Column("Учеников", "int"),
                Column("Уроков", "int"), *(Column(c, "int") for c in MISSED),
-               Column("Пропущено", "int"), Column("Опозданий (ОП)", "int"),
+               Column("Пропущено", "int"), Column("ОП", "int"),
                Column("Посещаемость", "percent")]
 
     def line(name, month, pupils, t: Tally, level=0):
@@ -261,9 +279,10 @@ NOTES = [
     "Уроков — уроки класса (или подгруппы ученика), проведённые, пока ученик был в классе "
     "и подгруппе (книга движения учащихся, списки подгрупп).",
     "Пропущено = Н + Б + У; доля пропусков = пропущено / уроков.",
-    "ОП (опоздание) — ученик был на уроке: опоздания считаются отдельно и в пропуски не "
-    "входят.",
+    "Н — отсутствовал, Б — болел, У — по уважительной причине; ОП — опоздал: ученик был на "
+    "уроке, опоздания считаются отдельно и в пропуски не входят.",
     "Посещаемость = (уроков − пропущено) / уроков (ученико-уроков класса за месяц).",
     "Доли округлены до десятой доли процента, половина — вверх.",
-    "Учебный год целиком показан по месяцам, учебный период или даты — по предметам.",
+    "Учебный год целиком показан по месяцам, учебный период или даты — по предметам "
+    "(в столбцах — краткие названия предметов; полные — на листе «По предметам» класса).",
 ]
