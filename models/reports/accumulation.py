@@ -5,6 +5,7 @@ marks a class gathered week by week."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 
 from .. import rules
@@ -51,6 +52,7 @@ def class_rows(user: Staff, choice: Choice, school_class: SchoolClass, cache: di
     journals = [(a.subject_id, a.subgroup_id) for a in school_class.assignments
                 if allows_subject(user, school_class.id, a.subject_id, choice, cache)]
     shown = {subject for subject, _ in journals}
+    counts = record.mark_counts(GRADES)
     rows, counted = [], []
     for sid, member in record.members.items():
         stay = member.stay(school_class.id, None, start, day)
@@ -61,8 +63,7 @@ def class_rows(user: Staff, choice: Choice, school_class: SchoolClass, cache: di
             for subject, group in journals)]
         lessons, marks = Counter(), Counter()
         for lesson in record.seen(sid):
-            given = sum(m.value in GRADES for m in record.all_rows.marks.get(
-                (lesson.id, sid), ()))
+            given = counts.get((lesson.id, sid), 0)
             lessons[lesson.subject_id] += 1
             marks[lesson.subject_id] += given
             if lesson.class_id == school_class.id and lesson.subject_id in shown and given:
@@ -91,10 +92,13 @@ def weekly(counted: list[tuple[dt.date, int]], start: dt.date,
     """Mondays from the start's week to the day's and the marks gathered by each week's
     end (a running total)."""
     first = start - dt.timedelta(days=start.weekday())
-    mondays = [first + dt.timedelta(weeks=i) for i in range((day - first).days // 7 + 1)]
-    totals = [sum(n for d, n in counted if d < monday + dt.timedelta(weeks=1))
-              for monday in mondays]
-    return mondays, totals
+    weeks = (day - first).days // 7 + 1
+    by_week = [0] * weeks
+    for d, n in counted:
+        if first <= d <= day:
+            by_week[(d - first).days // 7] += n
+    return ([first + dt.timedelta(weeks=i) for i in range(weeks)],
+            list(itertools.accumulate(by_week)))
 
 
 def chart(found: list[tuple[SchoolClass, list[tuple[dt.date, int]]]],

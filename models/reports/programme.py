@@ -62,11 +62,15 @@ def class_rows(user: Staff, choice: Choice, school_class: SchoolClass, cache: di
     if not found:
         return []
     record = ClassRecord(school_class, start, day, subject_id=choice.subject_id)
-    topics = {t.id: t for t in PlanTopic.select().where(PlanTopic.assignment.in_(
-        [a.id for group in found.values() for a in group]))}
-    linked = dict(Lesson.select(Lesson.id, Lesson.plan_topic).where(
+    ids = [a.id for group in found.values() for a in group]
+    t = PlanTopic
+    planned = defaultdict(list)  # assignment -> hours of its topics due in the days
+    for assignment, hours in (t.select(t.assignment, t.hours).where(
+            t.assignment.in_(ids) & t.planned_date.between(start, day)).tuples()):
+        planned[assignment].append(hours)
+    linked = dict(Lesson.select(Lesson.id, t.assignment).join(t).where(
         (Lesson.school_class == school_class.id) & Lesson.date.between(start, day)
-        & Lesson.plan_topic.in_(list(topics) or [0])).tuples())
+        & t.assignment.in_(ids)).tuples())  # lesson -> the assignment of its КТП topic
     days = len(calendar.school_days(start, day, school_class.grade))
     week = 6 if school_class.grade in six_day else 5
     groups = {g.id: g.name for g in Subgroup.select().where(
@@ -77,17 +81,14 @@ def class_rows(user: Staff, choice: Choice, school_class: SchoolClass, cache: di
             found.items(), key=lambda item: (list(names).index(item[0][0]),
                                              groups.get(item[0][1], ""))):
         own = {a.id for a in assignments}
-        planned = [t for t in topics.values()
-                   if t.assignment_id in own and t.planned_date
-                   and start <= t.planned_date <= day]
+        topics = [hours for a in own for hours in planned[a]]
         held = [x for x in record.journal_lessons(group) if x.subject_id == subject]
-        by_plan = sum(topics[linked[x.id]].assignment_id in own
-                      for x in held if x.id in linked)
-        hours = sum(t.hours for t in planned)
+        by_plan = sum(linked.get(x.id) in own for x in held)
+        hours = sum(topics)
         due = curriculum_hours(max(a.hours_per_week for a in assignments), days, week)
         name = names[subject] + (f" ({groups[group]})" if group else "")
         teachers = ", ".join(dict.fromkeys(a.teacher.short_name for a in assignments))
-        rows.append(Row([school_class.name, name, teachers, len(planned), hours, len(held),
+        rows.append(Row([school_class.name, name, teachers, len(topics), hours, len(held),
                          by_plan, len(held) - hours, share(len(held), hours),
                          float(round(due, 1)), float(round(len(held) - due, 1)),
                          share(len(held), due)],
