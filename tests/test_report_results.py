@@ -136,6 +136,7 @@ def test_standing_rules():
     assert results.standing(["2", "Н/А"]) == "failing"
     assert results.standing(["5", ""]) == "unassessed"
     assert results.standing(["4", "НЗ"]) == "failing"
+    assert results.standing([]) == "unassessed"  # exempt («ОСВ») in every subject
 
 
 def test_another_class_is_refused(results_school, people):

@@ -28,10 +28,11 @@ UNASSESSED = "Н/А"
 def standing(marks: list[str]) -> str:
     """A pupil's standing from their marks in their subjects ("" where none is given): a
     «2», «1» or «НЗ» fails (whatever else); else «Н/А» or a missing mark leaves them not
-    assessed; else the five-point marks decide («ЗЧ» and «ОСВ» count in nothing)."""
+    assessed (so is a pupil with no mark at all: exempt everywhere); else the five-point
+    marks decide («ЗЧ» counts in nothing; «ОСВ» is left out before)."""
     if any(m in FAILING for m in marks):
         return "failing"
-    if any(m == UNASSESSED or not m for m in marks):
+    if not marks or any(m == UNASSESSED or not m for m in marks):
         return "unassessed"
     graded = Counter(m for m in marks if m in rules.NUMERIC_MARKS)
     threes = graded["3"]
@@ -137,7 +138,8 @@ NOTES = [
     "Параллель и школа — суммы по показанным классам. Сравнение — с предыдущим периодом "
     "того же года (те же показатели, изменение в процентных пунктах); для года и первого "
     "периода сравнения нет.",
-    "1-е классы не оцениваются отметками (безотметочное обучение) и в отчёт не входят.",
+    "1-е классы не оцениваются отметками (безотметочное обучение) и в отчёт не входят. "
+    "Учителю-предметнику отчёт считается только по его предметам в классе.",
 ]
 
 
