@@ -27,15 +27,14 @@ By week: 28.09–02.10 10 due, 5 missed → 50 %; 05.10–09.10 2 due, none miss
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
-from openpyxl import load_workbook
 
 from models import Attendance, Movement
 from models.access import AccessDenied
 from models.reports import Choice
 from models.reports.attendance import abbreviated, attendance
+from tests.report_download import report_page, sheet_rows, xlsx_sheets
 
 D = dt.date
 
@@ -166,26 +165,14 @@ def test_a_period_is_shown_by_subject(absences, people):
 
 def test_the_panel_shows_it_and_the_xlsx_keeps_numbers(absences, people, browser):
     """The deputy opens 5А's summary for the dates in the panel, then downloads it."""
-    browser.login(people.deputy.login)
     url = f"/reports/attendance?class_id={absences.c5.id}&start=2026-09-28&end=2026-10-09"
-    page = browser.get(url)
-    assert page.status_code == 200
-    text = page.get_data(as_text=True)
+    text = report_page(browser, people.deputy.login, url)
     assert "Посещаемость 5А" in text and "Иванов Тест" in text and "<svg" in text
-    xlsx = browser.get(url + "&format=xlsx")
-    assert xlsx.status_code == 200
-    sheet = load_workbook(io.BytesIO(xlsx.data))["Посещаемость 5А"]
-    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    sheet = xlsx_sheets(browser, url)["Посещаемость 5А"]
+    rows = sheet_rows(sheet)
     ivanov = next(r for r in rows if r[0] == "Иванов Тест")
     assert ivanov == ["Иванов Тест", 1, 2, 6, 2, 1, 0, 3, 0.5, 1]
     assert sheet.cell(row=rows.index(ivanov) + 1, column=9).number_format.endswith("%")
-
-
-def test_dates_typed_win_over_the_forms_period(absences, people):
-    """The panel's form sends its default period beside typed dates: the dates count."""
-    report = attendance(people.deputy, choose(absences, period_id=absences.period.id, **RANGE))
-    assert report.scope == "5А, с 28.09.2026 по 09.10.2026"
-    assert cells(table(report, "Посещаемость 5А"), "Иванов Тест")[3] == 6
 
 
 @pytest.mark.parametrize("name, short", [

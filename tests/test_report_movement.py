@@ -25,14 +25,13 @@ On 20.10: 1А 1 (gender not given); 5А 2 (Иванов М, Новикова Ж)
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
-from openpyxl import load_workbook
 
 from models import Movement, Student, Subgroup, SubgroupMember
 from models.reports import Choice
 from models.reports.movement import movement, occupancy
+from tests.report_download import report_page, sheet_rows, xlsx_sheets
 
 D = dt.date
 
@@ -130,17 +129,20 @@ def test_occupancy_defaults_to_today(book, people):
 
 def test_the_panel_shows_it_and_the_xlsx_keeps_numbers(book, people, browser):
     """The deputy opens the movement of every class for the dates, then downloads it."""
-    browser.login(people.deputy.login)
     url = "/reports/movement?class_id=all&start=2026-09-28&end=2026-10-31"
-    page = browser.get(url)
-    assert page.status_code == 200
-    text = page.get_data(as_text=True)
+    text = report_page(browser, people.deputy.login, url)
     assert "Движение по классам" in text and "Новикова Тест" in text
-    xlsx = browser.get(url + "&format=xlsx")
-    assert xlsx.status_code == 200
-    workbook = load_workbook(io.BytesIO(xlsx.data))
-    rows = [[c.value for c in row] for row in workbook["Движение по классам"].iter_rows()]
-    assert ["Итого по школе", 6, 1, 1, 2, 1, 0, 1, 2, 6] in rows
-    listed = [r[1] for r in workbook["Список движений"].iter_rows(values_only=True)]
+    workbook = xlsx_sheets(browser, url)
+    assert ["Итого по школе", 6, 1, 1, 2, 1, 0, 1, 2, 6] in sheet_rows(
+        workbook["Движение по классам"])
+    listed = [r[1] for r in sheet_rows(workbook["Список движений"])]
     below = listed.index("Ученик") + 1  # the header, under the report's title lines
     assert listed[below:below + 3] == ["Сидоров Тест", "Петрова Тест", "Новикова Тест"]
+
+
+def test_occupancy_on_a_date_in_the_panel(book, people, browser):
+    """«На дату»: the form's first date (both are asked for; the second is not used)."""
+    url = "/reports/occupancy?class_id=all&start=2026-10-20&end=2026-10-20"
+    assert "на 20.10.2026" in report_page(browser, people.deputy.login, url)
+    rows = sheet_rows(xlsx_sheets(browser, url)["Наполняемость"])
+    assert next(r for r in rows if r[0] == "Итого по школе")[2:] == [6, 2, 2, 2]
