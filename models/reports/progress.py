@@ -14,12 +14,12 @@ from fractions import Fraction
 
 from .. import access, rules
 from ..access import AccessDenied
-from ..calendar import period_of
 from ..classes import Membership, SchoolClass
 from ..people import Staff
 from ..record import ClassRecord, CurriculumRow
 from ..school import Period
 from . import Chart, Choice, Column, Report, Row, Table, report
+from .choosing import class_period
 
 # The counts under the pupils: (row title, the mark counted).
 COUNTED = (("«5»", "5"), ("«4»", "4"), ("«3»", "3"), ("«2»", "2"), ("н/а", "Н/А"))
@@ -27,17 +27,6 @@ PASS_COUNTED = (("зачёт", "ЗЧ"), ("незачёт", "НЗ"))
 # The year's columns of a subject: (kind of PeriodMark, title), exam and final only where
 # the subject ends in an exam.
 YEAR_KINDS = (("year", "год"), ("exam", "экз."), ("final", "итог."))
-
-
-def _period_of_class(school_class: SchoolClass, chosen: Period | None) -> Period | None:
-    """The class's period for the chosen one: itself, or (another scheme) the class's
-    period holding the chosen one's last day."""
-    if chosen is None:
-        return None
-    periods = list(school_class.periods())
-    if any(p.id == chosen.id for p in periods):
-        return chosen
-    return period_of(periods, chosen.end)
 
 
 def _note(member: Membership, class_id: int, start, end) -> str:
@@ -129,7 +118,7 @@ def build(user: Staff, choice: Choice) -> Report:
     when = f"{chosen} {choice.year.name}" if chosen else f"{choice.year.name} учебный год"
     tables = []
     for school_class in classes:
-        period = _period_of_class(school_class, chosen)
+        period = class_period(school_class, chosen)
         title = school_class.name if len(classes) > 1 else "Ведомость"
         tables.append(class_table(user, school_class, period, title))
     who = classes[0].name if len(classes) == 1 else f"все классы ({len(classes)})"
