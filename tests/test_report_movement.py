@@ -28,7 +28,7 @@ import datetime as dt
 
 import pytest
 
-from models import Movement, Student, Subgroup, SubgroupMember
+from models import AcademicYear, Movement, SchoolClass, Student, Subgroup, SubgroupMember
 from models.reports import Choice
 from models.reports.movement import movement, occupancy
 from tests.report_download import report_page, sheet_rows, xlsx_sheets
@@ -85,8 +85,10 @@ def test_counts_per_class_add_up_to_the_school(book, people):
 
 def test_the_movements_are_listed_with_their_orders(book, people):
     listed = movement(people.deputy, choose(book, **RANGE)).tables[1]
-    # Орлов's enrolment on the first day is «на начало»; Иванов leaves after the range.
+    # Орлов's enrolment on the first day is listed, counted «на начало»; Иванов leaves
+    # after the range.
     assert [r.cells for r in listed.rows] == [
+        ["28.09.2026", "Орлов Тест", "зачислен", "—", "6А", "№ 10", ""],
         ["01.10.2026", "Сидоров Тест", "выбыл", "5А", "—", "№ 12", "переезд"],
         ["15.10.2026", "Петрова Тест", "переведён в другой класс", "5А", "6А", "№ 15", ""],
         ["20.10.2026", "Новикова Тест", "зачислен", "—", "5А", "№ 17", ""]]
@@ -96,7 +98,7 @@ def test_a_class_teacher_reads_their_class_only(book, people):
     report = movement(people.class_teacher, choose(book, **RANGE))
     assert [r.cells for r in report.tables[0].rows] == [
         ["6А", 2, 0, 1, 1, 0, 0, 0, 0, 3], ["Итого", 2, 0, 1, 1, 0, 0, 0, 0, 3]]
-    assert [r.cells[1] for r in report.tables[1].rows] == ["Петрова Тест"]
+    assert [r.cells[1] for r in report.tables[1].rows] == ["Орлов Тест", "Петрова Тест"]
 
 
 def test_the_whole_year_of_one_class(book, people):
@@ -104,6 +106,24 @@ def test_the_whole_year_of_one_class(book, people):
     leaving counts too."""
     counts = movement(people.deputy, choose(book, class_id=book.c5.id)).tables[0]
     assert counts.rows[0].cells == ["5А", 3, 1, 0, 1, 2, 0, 1, 3, 1]
+
+
+def test_a_promotion_with_a_debt_opens_the_next_year(book, people):
+    """The year transfer dates a promotion the new year's first day: 7А starts with the
+    pupil, and the list shows the conditional promotion with its debt."""
+    new = AcademicYear.create(name="Следующий год", start=book.year.end + dt.timedelta(1),
+                              end=book.year.end + dt.timedelta(366))
+    c7 = SchoolClass.create(year=new, grade=7, letter="А")
+    Movement.create(student=book.pupil6, kind="promoted_debt", date=new.start,
+                    school_class=c7, order_number="№ 60",
+                    reason="академическая задолженность: Математика")
+    report = movement(people.deputy, Choice(year=new, today=book.today))
+    assert [r.cells for r in report.tables[0].rows] == [
+        ["7А", 1, 0, 0, 0, 0, 0, 0, 0, 1], ["Итого по школе", 1, 0, 0, 0, 0, 0, 0, 0, 1]]
+    assert [r.cells for r in report.tables[1].rows] == [
+        [f"{new.start:%d.%m.%Y}", "Шестаков Тест",
+         "переведён условно (с академической задолженностью)", "6А", "7А", "№ 60",
+         "академическая задолженность: Математика"]]
 
 
 def test_occupancy_by_class_subgroup_and_gender(book, people):
@@ -137,7 +157,8 @@ def test_the_panel_shows_it_and_the_xlsx_keeps_numbers(book, people, browser):
         workbook["Движение по классам"])
     listed = [r[1] for r in sheet_rows(workbook["Список движений"])]
     below = listed.index("Ученик") + 1  # the header, under the report's title lines
-    assert listed[below:below + 3] == ["Сидоров Тест", "Петрова Тест", "Новикова Тест"]
+    assert listed[below:below + 4] == ["Орлов Тест", "Сидоров Тест", "Петрова Тест",
+                                       "Новикова Тест"]
 
 
 def test_occupancy_on_a_date_in_the_panel(book, people, browser):

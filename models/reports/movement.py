@@ -43,7 +43,7 @@ class Move:
 
 
 def moves_of(members: dict[int, Membership], start: dt.date, end: dt.date) -> list[Move]:
-    """The movements after the range's first day up to its last, each with the class the
+    """The movements from the range's first day to its last, each with the class the
     pupil was in just before it (the movement book's order: date, then entry)."""
     m = Movement
     found, last_class = [], {}
@@ -53,7 +53,7 @@ def moves_of(members: dict[int, Membership], start: dt.date, end: dt.date) -> li
     for sid, day, kind, class_id, order, reason in query:
         before = last_class.get(sid)
         last_class[sid] = class_id
-        if day > start:
+        if day >= start:
             found.append(Move(day, sid, kind, before, class_id, order, reason))
     return found
 
@@ -64,7 +64,7 @@ def flows(class_id: int, members: dict[int, Membership], moves: list[Move],
     departures by kind after it, on the last day."""
     count = Counter(start=sum(m.class_on(start) == class_id for m in members.values()),
                     end=sum(m.class_on(end) == class_id for m in members.values()))
-    for move in moves:
+    for move in (m for m in moves if m.date > start):  # the first day's are in «start»
         if move.after == class_id and move.before != class_id:
             count["from_outside" if move.before is None else "from_class"] += 1
             count["arrived"] += 1
@@ -129,6 +129,8 @@ MOVEMENT_NOTES = [
     "На начало — учащиеся класса в первый день (с движением этого дня); прибывшие и "
     "выбывшие — движения со второго дня по последний; на конец — учащиеся в последний день.",
     "На конец = на начало + прибыло всего − выбыло всего.",
+    "Список движений — все записи книги движения за даты, с первым днём (его движения, "
+    "например перевод в следующий класс 1 сентября, уже учтены в «на начало»).",
     "Прибыли из других школ — зачислены в школу; переведены из других классов — из класса "
     "этой школы (в том числе перевод в следующий класс, условный перевод, повторное "
     "обучение). Выбыли — выбыли из школы; окончили обучение — выпускники.",
