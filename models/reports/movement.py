@@ -17,6 +17,7 @@ from .. import access
 from ..classes import MOVEMENT_KINDS, Membership, Movement, SchoolClass, Subgroup
 from ..curriculum import Subject
 from ..people import Staff, Student
+from ..school import AcademicYear
 from . import Choice, Column, Report, Row, Table, report
 from .attendance import span
 from .choosing import chosen_classes
@@ -83,8 +84,7 @@ def movement(user: Staff, choice: Choice) -> Report:
     start, end, when = span(choice)
     classes = chosen_classes(user, choice)
     ids = {c.id for c in classes}
-    names = {c.id: c.name for c in SchoolClass.select(SchoolClass.id, SchoolClass.grade,
-                                                      SchoolClass.letter)}
+    names = class_names(choice.year)
     pupils = (Movement.select(Movement.student)
               .where(Movement.school_class.in_(list(ids)) & (Movement.date <= end)))
     members = Membership.read(pupils, groups=False) if ids else {}
@@ -100,6 +100,12 @@ def movement(user: Staff, choice: Choice) -> Report:
     return Report("movement", "Движение учащихся", f"{_label(choice, classes)}, {when}",
                   [counts, _move_list(moves, ids, names)], notes=MOVEMENT_NOTES,
                   landscape=True)
+
+
+def class_names(year: AcademicYear) -> dict[int, str]:
+    """Every class's name; another year's with that year («6А (2025/2026)»)."""
+    return {c.id: c.name if c.year_id == year.id else f"{c.name} ({c.year.name})"
+            for c in SchoolClass.select(SchoolClass, AcademicYear).join(AcademicYear)}
 
 
 def _total(user: Staff, choice: Choice) -> str:
