@@ -121,22 +121,29 @@ def bench(url: str, today: dt.date) -> None:
     print(f"reports {len(load())}, checks failed {failed}: {'OK' if not failed else 'FAIL'}")
 
 
+OPTIONS = (("--students", {"type": int, "default": 2000}),
+           ("--database-url", {"help": "default: a new SQLite file in a temp folder"}),
+           ("--postgres", {"action": "store_true", "help": "on a throwaway PostgreSQL"}),
+           ("--today", {"default": "2026-11-20", "help": "the school's today, YYYY-MM-DD"}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--students", type=int, default=2000)
-    parser.add_argument("--database-url", help="default: a new SQLite file in a temp folder")
-    parser.add_argument("--postgres", action="store_true", help="on a throwaway PostgreSQL")
-    parser.add_argument("--today", default="2026-11-20")
+    for flag, spec in OPTIONS:
+        parser.add_argument(flag, **spec)
     args = parser.parse_args()
     os.environ["JOURNAL_TODAY"] = args.today  # the school's clock at the demo's today
     today = dt.date.fromisoformat(args.today)
-    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
-        url = args.database_url or (stack.enter_context(postgres.database()) if args.postgres
-                                    else f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
+    with contextlib.ExitStack() as stack:
+        url = args.database_url
+        if not url and args.postgres:
+            url = stack.enter_context(postgres.database())
+        elif not url:
+            url = f"sqlite:///{stack.enter_context(tempfile.TemporaryDirectory())}/bench.sqlite3"
         database.bind(url)
-        print(f"demo --students {args.students} on {url.split(':', 1)[0]} (not timed) …")
         if not args.database_url:
+            print(f"demo --students {args.students} on {url.split(':', 1)[0]} (not timed) …")
             build_demo(args.students, seed=1, today=today, force=True, echo=lambda _line: None)
         bench(url, today)
 
