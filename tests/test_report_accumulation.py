@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import pytest
 
-from models import Lesson, Mark, SchoolSettings, SubgroupMember
+from models import Lesson, Mark, SchoolClass, SchoolSettings, SubgroupMember
 from models.reports import Choice, accumulation
 from tests.report_school import D, choice, leaves, two_quarters
 from tests.school import SmallSchool
@@ -90,8 +90,12 @@ def test_marks_against_lessons_held(marked, people):
     school = marked
     report = accumulation.build(people.deputy, choice(school, period_id=school.q2.id))
     assert table(report) == EXPECTED
-    assert report.tables[0].rows[0].link == (f"/journal/grid?class_id={school.c5.id}&subject_id="
-                          f"{school.english.id}&period_id={school.q2.id}")
+    ivanov_english, ivanov_maths = report.tables[0].rows[:2]
+    assert ivanov_english.link == (f"/journal/grid?class_id={school.c5.id}&subject_id="
+                                   f"{school.english.id}&subgroup_id={school.group1.id}"
+                                   f"&period_id={school.q2.id}")  # his group's journal
+    assert ivanov_maths.link == (f"/journal/grid?class_id={school.c5.id}&subject_id="
+                                 f"{school.math.id}&period_id={school.q2.id}")
     (chart,) = report.charts
     assert chart.kind == "line"
     assert chart.labels == ["02.11", "09.11", "16.11", "23.11"]
@@ -132,3 +136,14 @@ def test_one_subject_and_the_subject_teachers_own(marked, people):
     own = accumulation.build(people.english, choice(school, period_id=school.q2.id))
     assert table(own) == [EXPECTED[0], EXPECTED[2]]
     assert own.charts[0].series == [("5А", [1, 3, 4, 4])]  # English marks only
+
+
+def test_many_classes_chart_by_parallel(marked, people):
+    """Five more fifth classes make seven: the chart draws the parallels, 5А's marks in
+    «5-е классы» (the new classes gave none)."""
+    school = marked
+    for letter in "БВГДЕ":
+        SchoolClass.create(year=school.year, grade=5, letter=letter)
+    report = accumulation.build(people.deputy, choice(school, period_id=school.q2.id))
+    assert report.charts[0].series == [("5-е классы", [4, 8, 10, 12]),
+                                       ("6-е классы", [0, 0, 0, 0])]

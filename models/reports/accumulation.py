@@ -12,7 +12,7 @@ from .. import rules
 from ..classes import Membership, SchoolClass
 from ..people import Staff
 from ..record import ClassRecord
-from ..school import SchoolSettings
+from ..school import Period, SchoolSettings
 from . import Chart, Choice, Column, Report, Row, Table, report
 from .choosing import (
     allows_subject,
@@ -27,6 +27,8 @@ from .choosing import (
 GRADES = frozenset(rules.NUMERIC_MARKS + rules.PASS_MARKS)
 # The flag's warning window: the period's last two weeks (the last 14 days).
 LAST_DAYS = 14
+# More classes than this: the chart draws a line per parallel, not per class.
+CHART_LINES = 6
 
 
 def notes(minimum: int) -> list[str]:
@@ -45,7 +47,8 @@ def notes(minimum: int) -> list[str]:
         "и не отмечается; не отмечается и предмет, по которому уроков ещё не было "
         "(это недочёт ведения журнала, а не ученика: см. контроль заполнения).",
         "График — нарастающий итог отметок, выставленных на уроках класса, по неделям "
-        "(подпись — понедельник недели).",
+        f"(подпись — понедельник недели); если классов больше {CHART_LINES}, — по "
+        "параллелям.",
     ]
 
 
@@ -59,11 +62,19 @@ def flag(marks: int, minimum: int, day: dt.date, end: dt.date) -> str:
     return f"мало отметок (меньше {minimum})"
 
 
-def class_rows(user: Staff, choice: Choice, school_class: SchoolClass, cache: dict,
-               minimum: int) -> tuple[list[Row], list[tuple[dt.date, int]]]:
-    """The class's rows (pupil × subject) and its marks by lesson date for the chart."""
-    period = class_period(school_class, chosen_period(choice))
+def span(school_class: SchoolClass, chosen: Period | None) -> tuple[dt.date, dt.date,
+                                                                    Period | None]:
+    """The class's period for the chosen one (else its teaching year): first and last day,
+    and the period."""
+    period = class_period(school_class, chosen)
     start, end = (period.start, period.end) if period else year_span(school_class)
+    return start, end, period
+
+
+def class_rows(user: Staff, choice: Choice, school_class: SchoolClass, chosen: Period | None,
+               cache: dict, minimum: int) -> tuple[list[Row], list[tuple[dt.date, int]]]:
+    """The class's rows (pupil × subject) and its marks by lesson date for the chart."""
+    start, end, period = span(school_class, chosen)
     day = min(choice.today, end)
     if day < start:
         return [], []
@@ -78,9 +89,10 @@ def class_rows(user: Staff, choice: Choice, school_class: SchoolClass, cache: di
         stay = member.stay(school_class.id, None, start, day)
         if stay is None:
             continue
-        subjects = [s for s in names if any(
-            s == subject and member.belongs_between(school_class.id, group, start, day)
-            for subject, group in journals)]
+        places = {}  # subject -> the pupil's journal of it (the whole class's or a group's)
+        for subject, group in journals:
+            if member.belongs_between(school_class.id, group, start, day):
+                places.setdefault(subject, group)
         lessons, marks = Counter(), Counter()
         for lesson in record.seen(sid):
             given = counts.get((lesson.id, sid), 0)
@@ -88,12 +100,12 @@ def class_rows(user: Staff, choice: Choice, school_class: SchoolClass, cache: di
             marks[lesson.subject_id] += given
             if lesson.class_id == school_class.id and lesson.subject_id in shown and given:
                 counted.append((lesson.date, given))
-        for subject in subjects:
+        for subject in (s for s in names if s in places):
             rows.append(Row([school_class.name, member.student.full_name, names[subject],
                              lessons[subject], marks[subject],
                              _state(member, school_class, stay, day, lessons[subject],
                                     marks[subject], minimum, end)],
-                            link=journal_link(school_class.id, subject, None,
+                            link=journal_link(school_class.id, subject, places[subject],
                                               period and period.id)))
     return rows, counted
 
@@ -122,25 +134,26 @@ def weekly(counted: list[tuple[dt.date, int]], start: dt.date,
 
 
 def chart(found: list[tuple[SchoolClass, list[tuple[dt.date, int]]]],
-          choice: Choice) -> list[Chart]:
-    dated = [(c, counted, _span(c, choice)) for c, counted in found]
-    dated = [(c, counted, span) for c, counted, span in dated if span[0] <= span[1]]
-    if not dated:
+          chosen: Period | None, today: dt.date) -> list[Chart]:
+    """A line per class; per parallel when more than CHART_LINES classes are shown."""
+    lines: dict[str, list] = {}
+    spans = []
+    by_grade = len(found) > CHART_LINES
+    for school_class, counted in found:
+        start, end, _ = span(school_class, chosen)
+        if start > min(today, end):
+            continue
+        spans.append((start, min(today, end)))
+        name = f"{school_class.grade}-е классы" if by_grade else school_class.name
+        lines.setdefault(name, []).extend(counted)
+    if not spans:
         return []
-    start = min(span[0] for _, _, span in dated)
-    day = max(span[1] for _, _, span in dated)
+    start, day = min(a for a, _ in spans), max(b for _, b in spans)
     mondays, _ = weekly([], start, day)
-    series = [(c.name, weekly(counted, start, span[1])[1]) for c, counted, span in dated]
-    series = [(name, values + [None] * (len(mondays) - len(values)))
-              for name, values in series]
+    last = min(today, day)
+    series = [(name, weekly(counted, start, last)[1]) for name, counted in lines.items()]
     return [Chart("Накопление отметок по неделям (с начала периода)",
                   [f"{m:%d.%m}" for m in mondays], series, "line", "отметок")]
-
-
-def _span(school_class: SchoolClass, choice: Choice) -> tuple[dt.date, dt.date]:
-    period = class_period(school_class, chosen_period(choice))
-    start, end = (period.start, period.end) if period else year_span(school_class)
-    return start, min(choice.today, end)
 
 
 @report("accumulation", "Накопляемость отметок", ("class", "period", "subject"),
@@ -149,12 +162,12 @@ def _span(school_class: SchoolClass, choice: Choice) -> tuple[dt.date, dt.date]:
 def build(user: Staff, choice: Choice) -> Report:
     minimum = SchoolSettings.current().min_marks
     cache: dict = {}
+    period = chosen_period(choice)
     rows, found = [], []
     for school_class in chosen_classes(user, choice, min_grade=2):
-        got, counted = class_rows(user, choice, school_class, cache, minimum)
+        got, counted = class_rows(user, choice, school_class, period, cache, minimum)
         rows += got
         found.append((school_class, counted))
-    period = chosen_period(choice)
     columns = [Column("Класс"), Column("Ученик"), Column("Предмет"),
                Column("Уроков проведено", "int"), Column("Отметок", "int"),
                Column("Накопляемость")]
@@ -164,4 +177,4 @@ def build(user: Staff, choice: Choice) -> Report:
                   f"{choice.today:%d.%m.%Y}",
                   [Table("Накопляемость отметок", columns, rows)],
                   notes(minimum) + ["1-е классы обучаются без отметок и в отчёт не входят."],
-                  chart(found, choice))
+                  chart(found, period, choice.today))
