@@ -133,8 +133,10 @@ class ReportForm:
                 raise WrongChoice("Такого периода у выбранного класса и года нет: выберите "
                                   "период из списка.")
         else:
-            schemes = {p.scheme for p in self.periods}
-            first = [p for p in self.periods if p.scheme == min(schemes)] if schemes else []
+            # Every class: the periods of the first class's scheme (most classes share it).
+            scheme = (school_class or (self.classes[0] if self.classes else None))
+            scheme = scheme.period_scheme if scheme else "quarter"
+            first = [p for p in self.periods if p.scheme == scheme]
             period = period_of(first, min(self.today, self.year.end))
         self.period_id = period.id if period else None
 

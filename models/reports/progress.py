@@ -118,6 +118,7 @@ def build(user: Staff, choice: Choice) -> Report:
     when = f"{chosen} {choice.year.name}" if chosen else f"{choice.year.name} учебный год"
     tables = []
     for school_class in classes:
+        school_class.year = choice.year  # the class's own year: not read again per class
         period = class_period(school_class, chosen)
         title = school_class.name if len(classes) > 1 else "Ведомость"
         tables.append(class_table(user, school_class, period, title))
