@@ -68,10 +68,10 @@ def results_school(school, people):
     return school
 
 
-def table(report) -> dict[str, list]:
-    (only,) = report.tables
-    assert len(only.columns) == len(COLUMNS)
-    return {row.cells[0]: row.cells[1:] + [row.level] for row in only.rows}
+def table(report, index: int = 0) -> dict[str, list]:
+    shown = report.tables[index]
+    assert len(shown.columns) == len(COLUMNS) - 4 * index  # the earlier one: no comparison
+    return {row.cells[0]: row.cells[1:] + [row.level] for row in shown.rows}
 
 
 def test_quarter_against_the_one_before(results_school, people):
@@ -85,6 +85,14 @@ def test_quarter_against_the_one_before(results_school, people):
         "Школа": [8, 2, 2, 1, 1, 1, 1, 0.75, 0.5, 0.75, 0.625, 0.0, -0.125, 1],
     }
     assert [row.cells[0] for row in report.tables[0].rows][-1] == "Школа"
+    assert report.tables[1].title == "Предыдущий период"
+    assert table(report, 1) == {  # quarter 1's own figures
+        "5А": [5, 1, 2, 1, 0, 1, 0, 0.8, 0.6, 0],
+        "5-е классы": [5, 1, 2, 1, 0, 1, 0, 0.8, 0.6, 1],
+        "6А": [3, 2, 0, 0, 0, 1, 0, 0.667, 0.667, 0],
+        "6-е классы": [3, 2, 0, 0, 0, 1, 0, 0.667, 0.667, 1],
+        "Школа": [8, 3, 2, 1, 0, 2, 0, 0.75, 0.625, 1],
+    }
     (chart,) = report.charts
     assert (chart.kind, chart.labels, chart.series) == (
         "bar", ["5А", "6А"], [("% качества", [40.0, 66.7])])
@@ -104,6 +112,7 @@ def test_first_quarter_has_nothing_to_compare(results_school, people):
         "Школа": [5, 1, 2, 1, 0, 1, 0, 0.8, 0.6, None, None, None, None, 1],
     }
     assert report.scope == "5А, 1-я четверть Тестовый год"
+    assert len(report.tables) == 1  # no earlier quarter: no second table
 
 
 def test_year_reads_year_marks(results_school, people):

@@ -109,12 +109,15 @@ def total(name: str, tallies: list[Tally | None]) -> Tally | None:
     return found
 
 
+def figures(t: Tally) -> list:
+    return [t.name, t.pupils, *(t.counts[s] for s in STANDINGS), t.passing, t.quality]
+
+
 def row(now: Tally, before: Tally | None, level: int = 0) -> Row:
     was = [before.passing, before.quality] if before else [None, None]
     change = [None if a is None or b is None else round(a - b, 3)
               for a, b in zip((now.passing, now.quality), was)]
-    return Row([now.name, now.pupils, *(now.counts[s] for s in STANDINGS), now.passing,
-                now.quality, *was, *change], level=level)
+    return Row([*figures(now), *was, *change], level=level)
 
 
 NOTES = [
@@ -136,8 +139,8 @@ NOTES = [
     "или хорошистом, «НЗ» делает неуспевающим. «ОСВ» (освобождён) не считается ни "
     "отметкой, ни её отсутствием.",
     "Параллель и школа — суммы по показанным классам. Сравнение — с предыдущим периодом "
-    "того же года (те же показатели, изменение в процентных пунктах); для года и первого "
-    "периода сравнения нет.",
+    "того же года: его показатели — во второй таблице, здесь — его проценты и изменение "
+    "в процентных пунктах; для года и первого периода сравнения нет.",
     "1-е классы не оцениваются отметками (безотметочное обучение) и в отчёт не входят. "
     "Учителю-предметнику отчёт считается только по его предметам в классе.",
 ]
@@ -157,30 +160,36 @@ def build(user: Staff, choice: Choice) -> Report:
         earlier = previous(school_class, period)
         found.append((school_class, tally(user, choice, school_class, period, cache),
                       earlier and tally(user, choice, school_class, earlier, cache)))
-    rows = []
+    lines = []  # (now, before, level)
     for grade, group in groupby(found, key=lambda item: item[0].grade):
         group = list(group)
-        rows += [row(now, before) for _, now, before in group]
+        lines += [(now, before, 0) for _, now, before in group]
         name = f"{grade}-е классы"
-        rows.append(row(total(name, [n for _, n, _ in group]),
-                        total(name, [b for _, _, b in group]), level=1))
+        lines.append((total(name, [n for _, n, _ in group]),
+                      total(name, [b for _, _, b in group]), 1))
     if found:
-        rows.append(row(total("Школа", [n for _, n, _ in found]),
-                        total("Школа", [b for _, _, b in found]), level=1))
-    columns = [Column("Класс"), Column("Учащихся", "int"),
-               *(Column(t, "int") for t in TITLES),
-               Column("% успеваемости", "percent"), Column("% качества", "percent"),
+        lines.append((total("Школа", [n for _, n, _ in found]),
+                      total("Школа", [b for _, _, b in found]), 1))
+    figure_columns = [Column("Класс"), Column("Учащихся", "int"),
+                      *(Column(t, "int") for t in TITLES),
+                      Column("% успеваемости", "percent"), Column("% качества", "percent")]
+    columns = [*figure_columns,
                Column("% успеваемости (пред. период)", "percent"),
                Column("% качества (пред. период)", "percent"),
                Column("Изменение успеваемости", "percent"),
                Column("Изменение качества", "percent")]
+    tables = [Table("Итоги успеваемости", columns,
+                    [row(now, before, level) for now, before, level in lines])]
+    earlier = [Row(figures(before), level=level) for _, before, level in lines if before]
+    if earlier:
+        tables.append(Table("Предыдущий период", figure_columns, earlier))
     bars = [(c.name, None if now.quality is None else round(now.quality * 100, 1))
             for c, now, _ in found]
     span = str(chosen) if chosen else "год"
     return Report(
         "results", "Итоги успеваемости",
         f"{_classes_label(choice)}, {span} {choice.year.name}",
-        [Table("Итоги успеваемости", columns, rows)], list(NOTES),
+        tables, list(NOTES),
         [Chart("% качества по классам", [n for n, _ in bars],
                [("% качества", [q for _, q in bars])], "bar", "%")] if bars else [],
         landscape=True)
