@@ -21,7 +21,10 @@ Range 09.11–13.11 (5 school days, 1 week): Математика 4 due, topic 2
 """
 from __future__ import annotations
 
+import io
+
 import pytest
+from openpyxl import load_workbook
 
 from models import Holiday, PlanTopic, RuleError, TeachingAssignment
 from models.reports import programme
@@ -100,3 +103,17 @@ def test_subject_teacher_sees_their_journal(planned, people):
 def test_a_period_of_another_year_is_refused(planned, people):
     with pytest.raises(RuleError, match="Такого учебного периода"):
         programme.build(people.deputy, choice(planned, period_id=planned.q2.id + 100))
+
+
+def test_the_panel_and_the_xlsx(planned, people, browser):
+    """The deputy opens 5А's quarter in the panel and downloads it: hours stay numbers."""
+    school = planned
+    browser.login(people.deputy.login)
+    url = f"/reports/programme?class_id={school.c5.id}&period_id={school.q2.id}"
+    page = browser.get(url)
+    assert page.status_code == 200
+    assert "Выполнение программы" in page.get_data(as_text=True)
+    xlsx = browser.get(url + "&format=xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.data))["Выполнение программы"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert MATHS_5 in rows
