@@ -84,9 +84,20 @@ class Control:
         # teacher only their own journals (rule 3).
         self.whole = {c.id for c in self.classes
                       if access.reads_all(user) or c.class_teacher_id == user.id}
+        self.written_types = dict(WorkType.select(WorkType.id, WorkType.name)
+                                  .where(WorkType.is_written == True).tuples())  # noqa: E712
         a = TeachingAssignment
         self.own = set(a.select(a.school_class, a.subject, a.subgroup)
                        .where(a.teacher == user.id).tuples())
+        self.periods: dict[int, list[Period]] = {}
+        self._names: dict[int, str] | None = None
+
+    def by_class(self, query, column) -> dict[int, list]:
+        """The rows of a query over the chosen classes, by class id: one query for all."""
+        found = defaultdict(list)
+        for row in query.where(column.in_([c.id for c in self.classes])):
+            found[getattr(row, column.name + "_id")].append(row)
+        return found
 
     def visible(self, class_id: int, subject_id: int, subgroup_id: int | None) -> bool:
         return class_id in self.whole or bool(
@@ -94,39 +105,45 @@ class Control:
 
     def findings(self) -> list[Finding]:
         found: list[Finding] = []
-        if self.start > self.end:
+        if self.start > self.end or not self.classes:
             return found
+        s, a = TimetableSlot, TeachingAssignment
+        slots = self.by_class(s.select().where(s.valid_between(self.start, self.last)),
+                              s.school_class) if self.last >= self.start else {}
+        assignments = self.by_class(a.select(), a.school_class)
+        self.paper, self.first, self.absent = self.paper_lessons(), self.first_entered(), \
+            self.absent_pupils()
         for school_class in self.classes:
             record = ClassRecord(school_class, self.start, max(self.start, self.last))
+            self.periods[school_class.id] = record.periods
             lessons = [x for x in record.class_lessons() if x.date <= self.last
                        and self.visible(school_class.id, x.subject_id, x.subgroup_id)]
-            found += self.unrecorded(school_class, lessons)
+            found += self.unrecorded(school_class, lessons, slots.get(school_class.id, []))
             found += self.topics(school_class, lessons)
             found += self.written(school_class, lessons, record)
-            found += self.period_marks(school_class, record)
+            found += self.period_marks(school_class, record,
+                                       assignments.get(school_class.id, []))
             if school_class.id in self.whole:
                 found += self.absences(school_class, lessons, record)
         return [f for f in found if self.visible(f.school_class.id, f.subject_id, f.subgroup_id)]
 
     # --- the checks -------------------------------------------------------------------
 
-    def unrecorded(self, school_class: SchoolClass, lessons: list[LessonRow]) -> list[Finding]:
+    def unrecorded(self, school_class: SchoolClass, lessons: list[LessonRow],
+                   slots: list[TimetableSlot]) -> list[Finding]:
         """Timetable lessons of the class's school days up to yesterday with no lesson of
         their journal recorded that day under their number (or under another number not
         in the timetable: a lesson entered as the 2nd instead of the 3rd counts)."""
-        if self.last < self.start:
-            return []
-        s = TimetableSlot
-        slots = list(s.select().where((s.school_class == school_class.id)
-                                      & s.valid_between(self.start, self.last)))
         recorded = defaultdict(set)
         for x in lessons:
             recorded[(x.subject_id, x.subgroup_id, x.date)].add(x.number)
+        by_weekday = defaultdict(list)
+        for slot in slots:
+            by_weekday[slot.weekday].append(slot)
         expected = defaultdict(list)
         for day in self.calendar.school_days(self.start, self.last, school_class.grade):
-            for slot in slots:
-                if slot.weekday == day.isoweekday() and slot.valid_from <= day and (
-                        slot.valid_to is None or slot.valid_to >= day):
+            for slot in by_weekday[day.isoweekday()]:
+                if slot.valid_from <= day and (slot.valid_to is None or slot.valid_to >= day):
                     expected[(slot.subject_id, slot.subgroup_id, day)].append(slot)
         found = []
         for key, wanted in expected.items():
@@ -145,8 +162,7 @@ class Control:
         deadline of the lesson day (from the audit log's times); a lesson re-entered from
         the paper journal is judged by its own deadline (see `paper`), not this one."""
         found = []
-        paper = self.paper_lessons(lessons)
-        first = self.first_entered([x.id for x in lessons if x.id not in paper])
+        paper, first = self.paper, self.first
         deadline = check_deadline_time(self.settings.topic_deadline)
         for x in lessons:
             if not x.topic.strip():
@@ -163,15 +179,27 @@ class Control:
                         "после срока", f"{moment:%d.%m.%Y %H:%M} (срок — {due:%d.%m.%Y %H:%M})"))
         return [f for f in found if f is not None]
 
-    def paper_lessons(self, lessons: list[LessonRow]) -> dict[int, dt.datetime]:
+    def in_range(self):
+        """The chosen classes' lessons up to yesterday, as a condition."""
+        return (Lesson.school_class.in_([c.id for c in self.classes])
+                & Lesson.date.between(self.start, self.last))
+
+    def paper_lessons(self) -> dict[int, dt.datetime]:
         """Lesson id -> when it was entered (the school's clock), for those re-entered from
         the temporary paper journal."""
-        ids = [x.id for x in lessons]
-        if not ids:
-            return {}
         return {i: self.settings.local_time(at) for i, at in Lesson.select(
-            Lesson.id, Lesson.created_at).where(Lesson.id.in_(ids)
+            Lesson.id, Lesson.created_at).where(self.in_range()
                                                 & (Lesson.from_paper == True)).tuples()}  # noqa: E712
+
+    def absent_pupils(self) -> dict[int, list[int]]:
+        """Lesson id -> the pupils marked «Н» there, in the classes whose every journal the
+        user sees (the class teacher's line)."""
+        absent = defaultdict(list)
+        for lesson_id, student_id in (Attendance.select(Attendance.lesson, Attendance.student)
+                                      .join(Lesson).where(self.in_range()
+                                                          & (Attendance.code == "Н")).tuples()):
+            absent[lesson_id].append(student_id)
+        return absent
 
     def paper_finding(self, x: LessonRow, school_class: SchoolClass,
                       entered: dt.datetime) -> Finding | None:
@@ -181,16 +209,19 @@ class Control:
         return self.lesson_finding(x, school_class, "Перенесён из временного журнала после срока",
                                    f"внесён {entered:%d.%m.%Y}, срок — {due:%d.%m.%Y}")
 
-    def first_entered(self, lesson_ids: list[int]) -> dict[tuple[int, str], dt.datetime]:
+    def first_entered(self) -> dict[tuple[int, str], dt.datetime]:
         """(lesson id, "topic"/"homework") -> when the audit log first shows it non-empty
-        (the school's clock). A lesson no entry shows (written outside the panel) has none."""
+        (the school's clock). A lesson no entry shows (written outside the panel) has none.
+        No lesson is recorded before its day (rule 1): its entries are dated from the
+        range's first day on."""
         first: dict[tuple[int, str], dt.datetime] = {}
-        if not lesson_ids:
-            return first
         e = AuditEntry
+        since = self.settings.stored_time(dt.datetime.combine(self.start, dt.time()))
         for row_id, at, after in (e.select(e.row_id, e.at, e.after)
                                   .where((e.table_name == Lesson._meta.table_name)
-                                         & e.row_id.in_(lesson_ids) & e.after.is_null(False))
+                                         & (e.at >= since) & e.after.is_null(False)
+                                         & e.row_id.in_(Lesson.select(Lesson.id)
+                                                        .where(self.in_range())))
                                   .order_by(e.at, e.id).tuples()):
             data = json.loads(after)
             for name in ("topic", "homework"):
@@ -202,8 +233,7 @@ class Control:
                 record: ClassRecord) -> list[Finding]:
         """Written works (the lesson's own work type or a work within it) whose column has
         no mark but the «точка» once their N working days have passed."""
-        written = {w for (w,) in WorkType.select(WorkType.id)
-                   .where(WorkType.is_written == True).tuples()}  # noqa: E712
+        written = self.written_types
         if not written or school_class.grade < 2 or not lessons:
             return []
         columns = [(x, None) for x in lessons if x.work_type_id in written]
@@ -214,23 +244,21 @@ class Control:
                                                & (Mark.value != OWED)).tuples()} \
             if columns else set()
         found = []
-        names = dict(WorkType.select(WorkType.id, WorkType.name).tuples())
         for x, work_type in columns:
             due = working_day_after(self.calendar, x.date, self.settings.written_marks_days)
             own = {(x.id, None), (x.id, x.work_type_id)} if work_type is None else set()
             if due < self.today and not ({(x.id, work_type)} | own) & marked:
                 found.append(self.lesson_finding(
                     x, school_class, "Нет отметок за письменную работу",
-                    f"{names[work_type or x.work_type_id]}; срок — {due:%d.%m.%Y}"))
+                    f"{self.written_types[work_type or x.work_type_id]}; срок — {due:%d.%m.%Y}"))
         return found
 
-    def period_marks(self, school_class: SchoolClass, record: ClassRecord) -> list[Finding]:
+    def period_marks(self, school_class: SchoolClass, record: ClassRecord,
+                     assignments: list[TeachingAssignment]) -> list[Finding]:
         """Pupils of a journal (on the period's last day) with no mark for a period that
         overlaps the dates and whose last week has begun; grades 2–11."""
         if school_class.grade < 2:
             return []
-        a = TeachingAssignment
-        assignments = list(a.select().where(a.school_class == school_class.id))
         found = []
         for period in record.periods:
             last_week = period.end - period.end.weekday() * DAY
@@ -253,16 +281,10 @@ class Control:
                  record: ClassRecord) -> list[Finding]:
         """Absences «Н» still «Н» after N working days: the class teacher has given no
         reason (Б, У) in time. One line per lesson, the class teacher's."""
-        late = {x.id: x for x in lessons if working_day_after(
+        late = {x.id: x for x in lessons if x.id in self.absent and working_day_after(
             self.calendar, x.date, self.settings.absence_reason_days) < self.today}
-        if not late:
-            return []
-        pupils = defaultdict(list)
-        for lesson_id, student_id in (Attendance.select(Attendance.lesson, Attendance.student)
-                                      .where(Attendance.lesson.in_(list(late))
-                                             & (Attendance.code == "Н")).tuples()):
-            member = record.members.get(student_id)
-            pupils[lesson_id].append(member.student.short_name if member else str(student_id))
+        pupils = {i: [record.members[sid].student.short_name if sid in record.members
+                      else str(sid) for sid in self.absent[i]] for i in late}
         teacher = self.name(school_class.class_teacher_id) if school_class.class_teacher_id \
             else "классный руководитель не назначен"
         return [Finding(school_class.class_teacher_id, teacher, school_class,
@@ -280,7 +302,7 @@ class Control:
                        x.date, what, detail)
 
     def name(self, staff_id: int) -> str:
-        if not hasattr(self, "_names"):
+        if self._names is None:
             self._names = {s.id: s.short_name for s in Staff.select()}
         return self._names.get(staff_id, "")
 
@@ -295,19 +317,18 @@ def journal_link(finding: Finding, periods: list[Period]) -> str:
     return link + (f"&period_id={period.id}" if period else "")
 
 
-def rows(findings: list[Finding]) -> list[Row]:
+def rows(findings: list[Finding], periods: dict[int, list[Period]]) -> list[Row]:
+    """The table's lines by teacher, class, journal and date; `periods`: each class's."""
     subjects = dict(Subject.select(Subject.id, Subject.name).tuples())
     groups = dict(Subgroup.select(Subgroup.id, Subgroup.name).tuples())
-    periods: dict[int, list[Period]] = {}
     findings = sorted(findings, key=lambda f: (f.teacher, f.teacher_id or 0, f.school_class.grade,
                                                f.school_class.letter, subjects[f.subject_id],
                                                f.subgroup_id or 0, f.day, f.what, f.detail))
     out = []
     for f in findings:
         journal = subjects[f.subject_id] + (f" ({groups[f.subgroup_id]})" if f.subgroup_id else "")
-        scheme = periods.setdefault(f.school_class.id, list(f.school_class.periods()))
         out.append(Row([f.teacher, f.school_class.name, journal, f"{f.day:%d.%m.%Y}", f.what,
-                        f.detail], link=journal_link(f, scheme)))
+                        f.detail], link=journal_link(f, periods[f.school_class.id])))
     return out
 
 
@@ -324,20 +345,21 @@ def notes(settings: SchoolSettings, found: bool) -> list[str]:
         "в 1 классе его нет (001 п. 2.10).",
         f"Тема или домашнее задание записаны после срока: по журналу изменений, впервые "
         f"непустыми позже {settings.topic_deadline} дня урока (003 п. 4.4; 001 п. 3.5).",
-        f"Нет отметок за письменную работу (виды работ с отметкой «письменная»): в её "
-        f"столбце нет ни одной отметки, кроме «точки», по истечении "
-        f"{settings.written_marks_days} рабочих дней после урока (001 п. 3.5; 000 прил. 2 п. 2.6).",
+        "Нет отметок за письменную работу (вид работы с флажком «Письменная работа» — у "
+        "урока или у работы на уроке): в её столбце нет ни одной отметки, кроме «точки», "
+        f"когда срок прошёл (рабочих дней после урока: {settings.written_marks_days}; "
+        "001 п. 3.5; 000 прил. 2 п. 2.6).",
         "Нет отметок за период: с начала последней недели периода (000 прил. 2 п. 2.6) — "
         "для каждого ученика, числящегося в журнале в последний день периода, и каждого "
         "предмета учебного плана, 2–11 классы (001 п. 5.3).",
-        f"Не указана причина пропуска: отметка «Н» остаётся «Н» спустя "
-        f"{settings.absence_reason_days} рабочих дня после урока (000 прил. 2 п. 2.9; 002). "
+        "Не указана причина пропуска: отметка «Н» всё ещё «Н», когда срок прошёл (рабочих "
+        f"дней после урока: {settings.absence_reason_days}; 000 прил. 2 п. 2.9; 002). "
         "Срок по положению считается от справки, которой журнал не знает, поэтому причина, "
         "указанная позже, не считается нарушением; строка — классного руководителя.",
-        f"Перенесён из временного журнала после срока: урок с отметкой «Перенесён из "
-        f"временного журнала» внесён позже {settings.paper_reentry_days} рабочих дней после "
-        "даты урока (000 прил. 2 п. 3.2; 002; правило 12); для таких уроков срок темы "
-        "не проверяется.",
+        "Перенесён из временного журнала после срока: урок с флажком «Перенесён из "
+        "временного журнала» внесён в журнал, когда срок прошёл (рабочих дней после даты "
+        f"урока: {settings.paper_reentry_days}; 000 прил. 2 п. 3.2; 002; правило 12); срок "
+        "темы для таких уроков не проверяется.",
         "Учитель-предметник видит строки своих журналов; классный руководитель — все "
         "журналы своего класса; заместитель директора и директор — все классы.",
     ]
@@ -350,7 +372,7 @@ def build(user: Staff, choice: Choice) -> Report:
     """The journal-filling control report (rule 13) for what `user` may see."""
     control = Control(user, choice)
     found = control.findings()
-    lines = rows(found)
+    lines = rows(found, control.periods)
     per_teacher: dict[tuple[str, int], int] = defaultdict(int)
     for f in found:  # by id too: two teachers may share a name
         per_teacher[(f.teacher, f.teacher_id or 0)] += 1
