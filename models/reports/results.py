@@ -82,11 +82,11 @@ def tally(user: Staff, choice: Choice, school_class: SchoolClass,
             continue
         subjects = {subject for subject, group in journals
                     if member.belongs(school_class.id, group, end)}
+        if not subjects:  # a subject teacher's subjects only, and none of them
+            continue
         given = record.pupil_period_marks(sid)
         marks = [given.get((subject, period_id, kind), "") for subject in subjects]
         marks = [m for m in marks if m != EXEMPT]
-        if not subjects:
-            continue
         found.counts[standing(marks)] += 1
         found.pupils += 1
     return found
