@@ -207,6 +207,8 @@ class ReportsView(SecureView):
         else:
             try:
                 report = spec.build(staff(), choice)
+            except access.AccessDenied:  # the report's own check of the scope
+                abort(403)
             except RuleError as exc:
                 error = exc.message
         if report is not None and wanted == "xlsx":
