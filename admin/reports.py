@@ -20,7 +20,7 @@ from models.timetable import TeachingAssignment
 
 from .base import SecureView, expose, row_id, staff
 from .charts import chart_svg
-from .report_files import NUMBERS, XLSX_TYPE, cell_text, file_name, report_pdf, report_xlsx
+from .report_files import NUMBERS, XLSX_TYPE, file_name, report_pdf, report_xlsx, rows_html
 
 FORMATS = ("", "html", "pdf", "xlsx")
 ALL = "all"  # class_id=all: every class the user may see; period_id=year: the whole year
@@ -220,7 +220,7 @@ class ReportsView(SecureView):
                              download_name=file_name(report, "pdf"))
         kept = {k: v for k, v in request.args.items() if k not in ("format", "key")}
         return self.render("admin/reports/report.html", spec=spec, form=form, report=report,
-                           error=error, chart_svg=chart_svg, cell_text=cell_text,
+                           error=error, chart_svg=chart_svg, rows_html=rows_html,
                            numbers=NUMBERS, ALL=ALL, YEAR=YEAR,
                            pdf=url_for(".report", key=key, **kept, format="pdf"),
                            xlsx=url_for(".report", key=key, **kept, format="xlsx")), status

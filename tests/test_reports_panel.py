@@ -12,7 +12,7 @@ import io
 import pytest
 
 from admin.charts import chart_svg
-from admin.report_files import cell_text, report_xlsx
+from admin.report_files import cell_text, report_xlsx, rows_html
 from models import Staff, access
 from models.reports import Chart, Column, Report, Row, Table
 from tests.school import staff
@@ -230,3 +230,14 @@ def test_every_report_opens_for_its_readers_only(browser, school, people, role):
             # 5А is not theirs unless they teach it (`english` does): refused, not shown.
             response = browser.get(f"/reports/{key}?class_id={school.c5.id}")
             assert response.status_code == (200 if role == "english" else 403), (role, key)
+
+
+def test_the_rows_are_escaped_html_with_links_and_totals():
+    table = sample_report().tables[0]
+    table.rows.append(Row(["<script>alert(1)</script>", None, None, None]))
+    html = str(rows_html(table, "num", "total"))
+    assert '<tr><td><a href="/journal/">5А</a></td><td class="num">25</td>' in html
+    assert '<td class="num">4,25</td><td class="num">85,7\u00a0%</td>' in html
+    assert '<tr class="total"><td>Всего</td><td class="num">1\u00a0234</td>' in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script" not in html
+    assert "<a " not in str(rows_html(table, "num", "total", links=False))
