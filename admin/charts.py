@@ -13,6 +13,7 @@ from models.reports import Chart
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 34, 64  # room for the axis, the title and the labels
+LABEL_CHAR = 6.2  # px a character of a 10 px label takes, about (DejaVu Sans)
 
 
 def number_text(value: float) -> str:
@@ -68,8 +69,10 @@ def chart_svg(chart: Chart) -> Markup:
         parts.append(_text(LEFT - 4, y + 4, number_text(value), 10, "end"))
     parts.append(f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" '
                  f'y2="{TOP + plot_h}" stroke="#555" stroke-width="1"/>')
-    for i, label in enumerate(labels):  # the labels' axis
-        parts.append(_text(LEFT + slot * (i + 0.5), TOP + plot_h + 14, label, 10))
+    fits = max(int(slot / LABEL_CHAR), 2)  # a label's characters that fit its slot
+    for i, label in enumerate(labels):  # the labels' axis, cut with «…» to their slot
+        shown = label if len(label) <= fits else label[:fits - 1].rstrip() + "…"
+        parts.append(_text(LEFT + slot * (i + 0.5), TOP + plot_h + 14, shown, 10))
     count = max(len(series), 1)
     bar = slot * 0.8 / count
     for s, (_, values) in enumerate(series):

@@ -105,7 +105,8 @@ class ReportForm:
         if wanted == ALL:
             return None
         if not wanted:
-            school_class = self.classes[0]
+            graded = [c for c in self.classes if c.grade >= 2] if self.spec.period_marks else []
+            school_class = (graded or self.classes)[0]
         else:
             found = row_id(wanted)
             if found is None:
@@ -137,7 +138,8 @@ class ReportForm:
             scheme = (school_class or (self.classes[0] if self.classes else None))
             scheme = scheme.period_scheme if scheme else "quarter"
             first = [p for p in self.periods if p.scheme == scheme]
-            period = period_of(first, min(self.today, self.year.end))
+            ended = [p for p in first if p.end < self.today] if self.spec.period_marks else []
+            period = ended[-1] if ended else period_of(first, min(self.today, self.year.end))
         self.period_id = period.id if period else None
 
     def _subject(self, school_class: SchoolClass | None, wanted: str) -> None:

@@ -8,6 +8,7 @@ English group 1, `other` 6А's English group 2; the deputy, the director and the
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -241,3 +242,16 @@ def test_the_rows_are_escaped_html_with_links_and_totals():
     assert '<tr class="total"><td>Всего</td><td class="num">1\u00a0234</td>' in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script" not in html
     assert "<a " not in str(rows_html(table, "num", "total", links=False))
+
+
+def test_long_labels_are_cut_to_their_slot_not_overlapping():
+    """Seen in report 1's chart: nine subject names ran into each other under the bars."""
+    names = ["Изобразительное искусство", "Литературное чтение", "Окружающий мир",
+             "Русский язык", "Математика", "Музыка", "Труд (технология)",
+             "Физическая культура", "Иностранный язык (английский)"]
+    svg = str(chart_svg(Chart("Отметки", names, [("«5»", [1] * 9)])))
+    shown = re.findall(r'font-size="10" text-anchor="middle"[^>]*>([^<]+)</text>', svg)
+    assert len(shown) == 9 and "Изобразительное искусство" not in shown
+    assert shown[0].endswith("…") and shown[5] == "Музыка"
+    slot = (720 - 48 - 12) / 9
+    assert all(len(label) * 6.2 <= slot for label in shown)

@@ -98,6 +98,9 @@ class Spec:
     build: Callable[[Staff, Choice], Report]
     filters: tuple[str, ...]
     description: str = ""
+    # Reads the marks given for periods: the form opens on the last period already ended
+    # (the current one has none yet) and the first class that gets marks (not grade 1).
+    period_marks: bool = False
 
 
 REPORTS: dict[str, Spec] = {}
@@ -107,12 +110,12 @@ ORDER = ("progress", "attendance", "results", "movement", "occupancy", "accumula
 
 
 def report(key: str, title: str, filters: tuple[str, ...] = ("class", "period"),
-           description: str = ""):
+           description: str = "", period_marks: bool = False):
     """Register a report builder `build(user, choice) -> Report` under `key`."""
     assert all(f in FILTERS for f in filters), filters
 
     def register(build: Callable[[Staff, Choice], Report]):
-        REPORTS[key] = Spec(key, title, build, filters, description)
+        REPORTS[key] = Spec(key, title, build, filters, description, period_marks)
         return build
 
     return register

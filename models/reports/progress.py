@@ -104,7 +104,8 @@ def marks_chart(table: Table) -> Chart:
 @report("progress", "Сводная ведомость успеваемости", ("class", "period"),
         "Отметки учеников класса за период (или годовые, экзаменационные и итоговые за "
         "год) по всем предметам учебного плана, средний балл ученика и число «5», «4», «3», "
-        "«2» и «н/а» по каждому предмету.")
+        "«2» и «н/а» по каждому предмету.",
+        period_marks=True)
 def build(user: Staff, choice: Choice) -> Report:
     allowed = access.report_class_ids(user, choice.year)
     if choice.class_id is not None and choice.class_id not in allowed:

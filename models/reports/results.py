@@ -148,7 +148,8 @@ NOTES = [
 
 @report("results", "Итоги успеваемости", ("class", "period"),
         "Отличники, хорошисты, неуспевающие, % успеваемости и % качества по классам, "
-        "параллелям и школе, в сравнении с предыдущим периодом.")
+        "параллелям и школе, в сравнении с предыдущим периодом.",
+        period_marks=True)
 def build(user: Staff, choice: Choice) -> Report:
     chosen = chosen_period(choice)
     cache: dict = {}
