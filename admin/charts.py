@@ -13,7 +13,7 @@ from models.reports import Chart
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 34, 64  # room for the axis, the title and the labels
-LABEL_CHAR = 6.2  # px a character of a 10 px label takes, about (DejaVu Sans)
+LABEL_CHAR = 7.0  # px a character of a 10 px label takes, with room to spare (DejaVu Sans)
 
 
 def number_text(value: float) -> str:
