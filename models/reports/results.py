@@ -153,10 +153,13 @@ NOTES = [
 def build(user: Staff, choice: Choice) -> Report:
     chosen = chosen_period(choice)
     cache: dict = {}
-    found = []  # (class, now, before)
+    found, running = [], []  # (class, now, before); classes whose own period runs on
     for school_class in chosen_classes(user, choice, min_grade=2):
         period = class_period(school_class, chosen)
         if chosen is not None and period is None:
+            continue
+        if chosen is not None and period.end > chosen.end:
+            running.append(school_class.name)  # a half-year still running after a quarter
             continue
         earlier = previous(school_class, period)
         found.append((school_class, tally(user, choice, school_class, period, cache),
@@ -187,10 +190,14 @@ def build(user: Staff, choice: Choice) -> Report:
     bars = [(c.name, None if now.quality is None else round(now.quality * 100, 1))
             for c, now, _ in found]
     span = str(chosen) if chosen else "год"
+    notes = list(NOTES) + ([
+        f"Не показаны классы, чей учебный период ещё не закончился к концу периода «{chosen}» "
+        f"(учатся по другой схеме, например по полугодиям): {', '.join(running)}."]
+        if running else [])
     return Report(
         "results", "Итоги успеваемости",
         f"{_classes_label(choice)}, {span} {choice.year.name}",
-        tables, list(NOTES),
+        tables, notes,
         [Chart("% качества по классам", [n for n, _ in bars],
                [("% качества", [q for _, q in bars])], "bar", "%")] if bars else [],
         landscape=True)
