@@ -9,6 +9,7 @@ from demo.cli import register as register_demo
 from models.auditing import acting_as, console_address
 from models.base import RuleError
 from models.cli import register as register_models
+from site_builder.archive_cli import archive_group
 from site_builder.cli import register as register_site
 
 
@@ -35,3 +36,4 @@ register_models(main)
 register_admin(main)
 register_site(main)
 register_demo(main)
+main.add_command(archive_group)

@@ -38,6 +38,7 @@ TABLES = {
     "work_type": "вид работы", "news": "новость", "school_settings": "настройки",
     "diary_access": "доступ к дневнику", "day_transfer": "перенос дня",
     "journal_reopening": "открытие журнала", "sheet_return": "возврат выписки",
+    "archive_file": "архив журнала",
 }
 # Column names in «Было → стало»: the setup tables' labels, and the journal's own.
 FIELDS = LABELS | {

@@ -3,6 +3,7 @@
 Nothing here imports Flask or Pelican; the panel, the CLI and the builder share it.
 """
 from .activity import LoginRecord
+from .archive import ArchiveFile
 from .audit import AuditEntry, acting_as
 from .base import BaseModel, RuleError, db
 from .calendar import DayTransfer, Reopening
@@ -25,7 +26,7 @@ ALL_MODELS = [
     SchoolClass, Movement, Subgroup, SubgroupMember,
     TeachingAssignment, PlanTopic, TimetableSlot,
     Lesson, LessonWork, Mark, Attendance, TeacherComment, PeriodMark, Reopening,
-    News, DiaryAccess, SheetReturn, AuditEntry,
+    News, DiaryAccess, SheetReturn, ArchiveFile, AuditEntry,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + [

@@ -399,3 +399,25 @@ def test_a_version_10_database_gets_the_reports_settings_keeping_its_rows(backen
     LoginRecord.create(staff=teacher, at=dt.datetime(2026, 11, 25, 5, 0), address="10.0.0.1")
     assert LoginRecord.select().count() == 1
     db.close()
+
+
+def test_0012_adds_the_archive_registry(backend_url, runner):
+    """0012 (issue 18): an empty registry of archived journals, rows kept around it."""
+    from models.archive import ArchiveFile
+    rolled_back(backend_url, "0012_archive")
+    # Later migrations may follow this one: they are rolled back too and applied again.
+    applied = LATEST_SCHEMA - sum(1 for p in database.MIGRATIONS_DIR.glob("[0-9]*_*.py")
+                                  if p.name > "0012_archive.py")
+    assert database.schema_status() == (applied - 1, LATEST_SCHEMA)
+    assert "archive_file" not in db.get_tables()
+    with db.atomic():
+        teacher, _, school_class = insert_maths_class(grade=5)
+    db.close()
+
+    migrated(runner, backend_url, "0012_archive", f"11 → {LATEST_SCHEMA}")
+    ArchiveFile.create(file_name="2026-2027_1-четверть_5А.pdf", school_class=school_class,
+                       created_by=teacher, sha256="0" * 64, pages=3, size=1000,
+                       fingerprint="1" * 64)
+    assert [(a.file_name, a.period_id, a.version, a.audit_chain_head)
+            for a in ArchiveFile.select()] == [("2026-2027_1-четверть_5А.pdf", None, 1, "")]
+    db.close()

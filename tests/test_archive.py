@@ -1,0 +1,163 @@
+"""The period archive (issue 18, rule 11): each class's journal of a locked period written
+as `год_период_класс.pdf` into the private archive folder, registered with its SHA-256,
+verified, never rewritten while the journal stays the same, and a new version next to the
+old one when a reopened journal was changed."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+
+import pytest
+
+from journal_cli import main
+from models import ArchiveFile, Mark, Period, Reopening, database
+from models import archive as arc
+from models.calendar import lock_lifted
+
+DAY = dt.timedelta(days=1)
+
+
+@pytest.fixture
+def locked(school):
+    """The small school with its 1st quarter ended three weeks ago (so its journal is
+    locked) and a maths lesson of 5А in it with a mark."""
+    Period.update(end=school.today - 21 * DAY).where(Period.id == school.period.id).execute()
+    school.period = Period.get_by_id(school.period.id)
+    day = school.school_days(school.start, school.period.end)[-1]
+    with lock_lifted("тест: урок закрытого периода"):
+        lesson = school.lesson(day=day, topic="Дроби")
+        Mark.create(lesson=lesson, student=school.pupils5[0], value="4")
+    school.locked_lesson = lesson
+    return school
+
+
+def archive(runner, *args):
+    return runner.invoke(main, ["archive", "--period", "1-я четверть", *args])
+
+
+def folder():
+    return database.instance_path().resolve() / "archive"
+
+
+def test_the_period_archive_is_written_and_registered_with_its_sha256(locked, runner):
+    result = archive(runner)
+    assert result.exit_code == 0, result.output
+    name = "Тестовый-год_1-четверть_5А.pdf"
+    assert f"5А: записан {name}" in result.output
+    entries = {e.file_name: e for e in ArchiveFile.select()}
+    assert set(entries) == {name, "Тестовый-год_1-четверть_1А.pdf",
+                            "Тестовый-год_1-четверть_6А.pdf"}
+    for file_name, entry in entries.items():
+        data = (folder() / file_name).read_bytes()
+        assert data.startswith(b"%PDF")
+        assert entry.sha256 == hashlib.sha256(data).hexdigest()
+        assert (entry.size, entry.version, entry.created_by_id) == (len(data), 1, None)
+        assert entry.pages >= 1 and re.fullmatch(r"[0-9a-f]{64}", entry.fingerprint)
+    assert oct((folder()).stat().st_mode & 0o777) == oct(0o700)
+    verified = runner.invoke(main, ["archive", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "Проверено файлов: 3; все в порядке." in verified.output
+
+
+def test_the_file_name_follows_year_period_class(real_school):
+    q1 = Period.get((Period.year == real_school.year.id) & (Period.number == 1))
+    assert arc.file_name(real_school.c5, q1) == "2026-2027_1-четверть_5А.pdf"
+    assert arc.file_name(real_school.c5, q1, 2) == "2026-2027_1-четверть_5А_v2.pdf"
+
+
+def test_re_running_an_unchanged_period_rewrites_nothing(locked, runner):
+    assert archive(runner).exit_code == 0
+    path = folder() / "Тестовый-год_1-четверть_5А.pdf"
+    before = path.stat()
+    rows = list(ArchiveFile.select().order_by(ArchiveFile.id).tuples())
+    again = archive(runner)
+    assert again.exit_code == 0, again.output
+    assert "5А: без изменений" in again.output and "Записано файлов: 0" in again.output
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert list(ArchiveFile.select().order_by(ArchiveFile.id).tuples()) == rows
+    assert sorted(p.name for p in folder().iterdir()) == sorted(r[3] for r in rows)
+
+
+def test_verify_finds_a_changed_byte_and_a_deleted_file(locked, runner):
+    assert archive(runner).exit_code == 0
+    changed = folder() / "Тестовый-год_1-четверть_5А.pdf"
+    data = bytearray(changed.read_bytes())
+    data[len(data) // 2] ^= 1
+    changed.write_bytes(bytes(data))
+    (folder() / "Тестовый-год_1-четверть_6А.pdf").unlink()
+    result = runner.invoke(main, ["archive", "verify"])
+    assert result.exit_code == 1
+    assert "Тестовый-год_1-четверть_5А.pdf: файл изменён" in result.output
+    assert "Тестовый-год_1-четверть_6А.pdf: файла нет" in result.output
+    assert "1А" not in result.output
+
+
+def test_a_journal_edited_after_archiving_is_found_and_gets_a_second_version(locked, runner,
+                                                                              people):
+    assert archive(runner).exit_code == 0
+    # The deputy reopens 5А's maths for the period, and the teacher changes a mark.
+    Reopening.create(period=locked.period, school_class=locked.c5, subject=locked.math,
+                     reason="исправление ошибки", until=locked.today + 3 * DAY,
+                     opened_by=people.deputy.id)
+    Mark.update(value="5").where(Mark.lesson == locked.locked_lesson.id).execute()
+    result = runner.invoke(main, ["archive", "verify"])
+    assert result.exit_code == 1
+    assert "Тестовый-год_1-четверть_5А.pdf: журнал изменён после архивации" in result.output
+    assert [arc.status(e, folder()) for e in arc.registry()
+            if e.school_class_id == locked.c5.id] == [arc.STALE]
+    # While reopened, 5А's journal is not locked: nothing is written for it.
+    assert "5А: журнал за период ещё не закрыт" in archive(runner).output
+    Reopening.update(until=locked.today - DAY).execute()  # the reopening has run out
+    again = archive(runner)
+    assert "5А: записан Тестовый-год_1-четверть_5А_v2.pdf" in again.output, again.output
+    versions = [(e.file_name, e.version) for e in ArchiveFile.select()
+                .where(ArchiveFile.school_class == locked.c5.id).order_by(ArchiveFile.version)]
+    assert versions == [("Тестовый-год_1-четверть_5А.pdf", 1),
+                        ("Тестовый-год_1-четверть_5А_v2.pdf", 2)]
+    assert all((folder() / name).is_file() for name, _ in versions)
+    assert runner.invoke(main, ["archive", "verify"]).exit_code == 0  # v1 is superseded
+    registry = runner.invoke(main, ["archive", "registry"])
+    assert "_5А.pdf | 5А | 1-я четверть | 1 |" in registry.output
+    assert f"| {arc.STALE}" in registry.output and f"| {arc.FINE}" in registry.output
+
+
+def test_an_unlocked_period_is_refused(school, runner):
+    result = archive(runner)
+    assert result.exit_code == 1
+    assert "ещё не закрыт" in result.output and "архивируются только закрытые" in result.output
+    assert ArchiveFile.select().count() == 0
+    assert not folder().exists()
+
+
+def test_the_archive_is_never_written_inside_the_published_output(locked, runner,
+                                                                   monkeypatch):
+    monkeypatch.setenv("JOURNAL_OUTPUT", str(folder()))
+    result = archive(runner)
+    assert result.exit_code == 1
+    assert "совпадает с папкой сайта" in result.output and "Архив не записан" in result.output
+    assert ArchiveFile.select().count() == 0
+    assert not folder().exists()
+    monkeypatch.setenv("JOURNAL_OUTPUT", str(folder().parent))  # the archive inside the site
+    assert archive(runner).exit_code == 1
+    assert not folder().exists()
+
+
+def test_due_archives_every_locked_period_once(locked, runner):
+    result = runner.invoke(main, ["archive", "--due"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines() == [
+        f"Архив: записано файлов 3 в {folder()}."]
+    again = runner.invoke(main, ["archive", "--due"])
+    assert again.output.strip() == "Архив: новых закрытых периодов нет, файлы не записаны."
+    assert ArchiveFile.select().count() == 3
+
+
+def test_the_registry_prints_to_a_pdf(locked, runner, tmp_path):
+    assert archive(runner, "--class", "5А").exit_code == 0
+    assert ArchiveFile.select().count() == 1
+    result = runner.invoke(main, ["archive", "registry", "--pdf", str(tmp_path / "r.pdf")])
+    assert result.exit_code == 0, result.output
+    assert "В реестре файлов: 1." in result.output
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
