@@ -12,6 +12,8 @@ def register(panel: Admin) -> None:
     paper.register(panel)
     printing.register(panel)
     reports.register(panel)
+    from . import archive
+    archive.register(panel)
     setup.register(panel)
     year_transfer.register(panel)
     timetable.register(panel)

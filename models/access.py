@@ -447,3 +447,14 @@ def report_subject_ids(staff: Staff, class_id: int) -> set[int] | None:
     a = TeachingAssignment
     return {s for (s,) in a.select(a.subject).where((a.teacher == staff.id)
                                                      & (a.school_class == class_id)).tuples()}
+
+
+def may_see_archive(staff: Staff) -> bool:
+    """Rule 11 (001 3.1, 6): the director and deputies read the period archive's registry
+    and download its files (whole classes' journals)."""
+    return reads_all(staff)
+
+
+def may_archive_now(staff: Staff) -> bool:
+    """The deputy, who keeps the journal (001 3.3), archives a locked period from the panel."""
+    return staff.has_role(*SETUP)

@@ -11,9 +11,10 @@ import re
 import pytest
 
 from journal_cli import main
-from models import ArchiveFile, Mark, Period, Reopening, database
+from models import ArchiveFile, AuditEntry, Mark, Period, Reopening, database
 from models import archive as arc
 from models.calendar import lock_lifted
+from tests.panel import Browser, text
 
 DAY = dt.timedelta(days=1)
 
@@ -161,3 +162,55 @@ def test_the_registry_prints_to_a_pdf(locked, runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "В реестре файлов: 1." in result.output
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_the_deputy_archives_from_the_panel_and_the_director_downloads(locked, people, app):
+    deputy = Browser(app.test_client())
+    deputy.login(people.deputy.login)
+    page = text(deputy.get("/archive/"))
+    assert "В реестре пока нет файлов." in page and "Архивировать сейчас" in page
+    done = text(deputy.post("/archive/run", {"period_id": locked.period.id},
+                            follow_redirects=True))
+    assert "Архив за 1-ю четверть: записано файлов 3" in done
+    entry = ArchiveFile.get(ArchiveFile.file_name == "Тестовый-год_1-четверть_5А.pdf")
+    assert entry.created_by_id == people.deputy.id
+    logged = AuditEntry.get((AuditEntry.table_name == "archive_file")
+                            & (AuditEntry.row_id == entry.id))
+    assert (logged.action, logged.staff_id) == ("create", people.deputy.id)
+
+    director = Browser(app.test_client())
+    director.login(people.director.login)
+    page = text(director.get("/archive/"))
+    assert "Архивировать сейчас" not in page
+    assert page.count(f">{arc.FINE}<") == 3
+    download = director.get(f"/archive/file/{entry.id}")
+    assert download.status_code == 200 and download.mimetype == "application/pdf"
+    assert hashlib.sha256(download.data).hexdigest() == entry.sha256
+    assert director.post("/archive/run", {"period_id": locked.period.id}).status_code == 403
+
+    (folder() / entry.file_name).write_bytes(b"%PDF-1.7 forged")
+    assert f">{arc.CHANGED}<" in text(director.get("/archive/"))
+    (folder() / entry.file_name).unlink()
+    assert f">{arc.MISSING}<" in text(director.get("/archive/"))
+    assert director.get(f"/archive/file/{entry.id}").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["teacher", "class_teacher", "english", "admin"])
+def test_the_archive_is_closed_to_everyone_else(locked, people, app, runner, role):
+    assert archive(runner).exit_code == 0
+    entry = ArchiveFile.select().first()
+    browser = Browser(app.test_client())
+    browser.login(getattr(people, role).login)
+    assert browser.get("/archive/").status_code == 403
+    assert browser.get(f"/archive/file/{entry.id}").status_code == 403
+    assert browser.post("/archive/run", {"period_id": locked.period.id}).status_code == 403
+
+
+def test_the_panel_refuses_an_unlocked_period(school, people, app):
+    deputy = Browser(app.test_client())
+    deputy.login(people.deputy.login)
+    assert "Закрытых периодов в этом учебном году пока нет." in text(deputy.get("/archive/"))
+    done = text(deputy.post("/archive/run", {"period_id": school.period.id},
+                            follow_redirects=True))
+    assert "архивируются только закрытые периоды" in done
+    assert ArchiveFile.select().count() == 0

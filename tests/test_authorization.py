@@ -45,6 +45,7 @@ OPENS = {
     "printing": TEACHERS | READ_ALL,  # sheets of own classes, temporary journal of own subjects
     "timetable_week": TEACHERS | READ_ALL,  # a teacher's own week and their classes'
     "audit": READ_ALL | {"admin"},
+    "archive": READ_ALL,  # «Архив»: the registry and its files (001 6); the deputy archives
     # «Отчёты»: a class teacher their classes, a teacher the classes they teach, the
     # director and deputies every class; the admin alone none (rule 5).
     "reports": TEACHERS | READ_ALL,
@@ -65,7 +66,8 @@ OPENS = {
 }
 # Endpoints about one row, called here with 5А's maths journal (taught by `teacher`).
 ROW_OPENS = {"journal.grid": {"teacher"} | READ_ALL,
-             "year_transfer.carry": {"deputy"}, "year_transfer.promote": {"deputy"}}
+             "year_transfer.carry": {"deputy"}, "year_transfer.promote": {"deputy"},
+             "archive.run": {"deputy"}}
 # Open to everybody: the login form, logging out, and static files.
 PUBLIC = {"static", "admin.static", "login.index", "login.logout"}
 

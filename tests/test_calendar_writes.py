@@ -475,6 +475,8 @@ EXEMPT = {
                              "flag checked); the old year is only read",
     "year_transfer.close": "rule 15's own step: closing the old year (AcademicYear.guard, "
                            "tests/test_year_transfer.py)",
+    "archive.run": "writes only the archive registry (ArchiveFile, no journal row), and only "
+                   "for locked periods: a closed year's journals are archived too",
     "breach.revert_all": "rule 10: passes a locked period by design; "
                          "test_rule_10_* below (a closed year refuses it)",
     **admin_endpoints("audit", "the audit log is read-only (no write roles)"),
