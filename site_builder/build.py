@@ -443,8 +443,10 @@ class _StopOnError(logging.Handler):
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               show_default="число ядер процессора",
               help="Сколько процессов отрисовывают дневники.")
+@click.option("--archive", is_flag=True,
+              help="После успешной сборки архивировать закрытые периоды (journal archive --due).")
 def build_command(full: bool, output: Path, content: Path, today: dt.date | None,
-                  publish_command: str | None, workers: int | None) -> None:
+                  publish_command: str | None, workers: int | None, archive: bool) -> None:
     """Собрать сайт: страницы школы и зашифрованные дневники учеников."""
     from models import database
 
@@ -463,6 +465,9 @@ def build_command(full: bool, output: Path, content: Path, today: dt.date | None
         click.echo(report.line())
         if publish_command:
             publish_site(output, publish_command)
+    if archive:  # rule 11: the periods locked since the last night, one summary line
+        from .archive_cli import run_due
+        click.echo(run_due(day))
 
 
 def publish_site(output: Path, command: str) -> None:

@@ -214,3 +214,18 @@ def test_the_panel_refuses_an_unlocked_period(school, people, app):
                             follow_redirects=True))
     assert "архивируются только закрытые периоды" in done
     assert ArchiveFile.select().count() == 0
+
+
+def test_the_nightly_build_archives_the_periods_locked_since_the_last_run(locked, runner,
+                                                                         tmp_path):
+    build = ["build", "--archive", "--output", str(tmp_path / "site"), "--workers", "1"]
+    result = runner.invoke(main, build)
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("Сборка:")
+    assert lines[-1] == f"Архив: записано файлов 3 в {folder()}."
+    assert ArchiveFile.select().count() == 3
+    again = runner.invoke(main, build)
+    assert again.output.strip().splitlines()[-1] == (
+        "Архив: новых закрытых периодов нет, файлы не записаны.")
+    assert ArchiveFile.select().count() == 3
