@@ -146,13 +146,23 @@ def audit_chain_head() -> str:
     return audit_chain.head()
 
 
-def audit_chain_breaks() -> list[str]:
-    """What the audit chain's verification finds wrong (nothing without the chain)."""
+def audit_chain_breaks(heads: set[str]) -> list[str]:
+    """What the audit chain's verification finds wrong, and the recorded `heads` (chain
+    values at archiving time) no longer in the log: entries deleted from its end leave a
+    whole but shorter chain (nothing without models.audit_chain)."""
     try:
         from . import audit_chain
     except ImportError:
         return []
-    return list(audit_chain.verify())
+    from .audit import AuditEntry
+
+    problems = list(audit_chain.verify())
+    heads = {h for h in heads if h}
+    kept = {c for (c,) in AuditEntry.select(AuditEntry.chain)
+            .where(AuditEntry.chain.in_(list(heads))).tuples()} if heads else set()
+    problems += [f"запись с хешем {h[:16]}…, последняя при архивации, удалена из журнала"
+                 for h in sorted(heads - kept)]
+    return problems
 
 
 # --- when a period may be archived ---------------------------------------------------
@@ -321,5 +331,6 @@ def verify() -> list[str]:
             problems.append(f"{entry.file_name}: файл изменён (SHA-256 не совпадает)")
         elif state == STALE:
             problems.append(f"{entry.file_name}: журнал изменён после архивации")
-    problems += [f"журнал изменений: {line}" for line in audit_chain_breaks()]
+    heads = {e.audit_chain_head for e in entries}
+    problems += [f"журнал изменений: {line}" for line in audit_chain_breaks(heads)]
     return problems

@@ -229,3 +229,22 @@ def test_the_nightly_build_archives_the_periods_locked_since_the_last_run(locked
     assert again.output.strip().splitlines()[-1] == (
         "Архив: новых закрытых периодов нет, файлы не записаны.")
     assert ArchiveFile.select().count() == 3
+
+
+def test_verify_finds_an_edited_or_deleted_audit_row(locked, runner):
+    pytest.importorskip("models.audit_chain")
+    assert archive(runner).exit_code == 0
+    head = ArchiveFile.select().order_by(ArchiveFile.id).first().audit_chain_head
+    assert head and AuditEntry.select().where(AuditEntry.chain == head).exists()
+    first = AuditEntry.select().order_by(AuditEntry.id).first()
+    AuditEntry.update(reason="подделка").where(AuditEntry.id == first.id).execute()
+    result = runner.invoke(main, ["archive", "verify"])
+    assert result.exit_code == 1
+    assert f"журнал изменений: Запись № {first.id} изменена" in result.output
+    # Entries deleted from the end leave a whole chain: the registry's head tells.
+    last = AuditEntry.get(AuditEntry.chain == head).id
+    AuditEntry.update(reason=first.reason).where(AuditEntry.id == first.id).execute()
+    AuditEntry.delete().where(AuditEntry.id >= last).execute()
+    result = runner.invoke(main, ["archive", "verify"])
+    assert result.exit_code == 1
+    assert f"запись с хешем {head[:16]}…, последняя при архивации, удалена" in result.output
