@@ -47,6 +47,9 @@ class AuditEntry(BaseModel):
     reverted_by = ForeignKeyField("self", null=True, backref="reverts")
     # Why the change was made where the rules ask for a reason (migration 0006).
     reason = TextField(default="")
+    # The hash chain (issue 18.4, migration 0013): SHA-256 of this entry and the previous
+    # entry's chain; written and checked by models.audit_chain.
+    chain = TextField(default="")
 
     class Meta:
         indexes = ((("table_name", "row_id"), False), (("staff", "at"), False))

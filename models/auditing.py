@@ -117,14 +117,14 @@ def create_many(model: type[AuditedModel], rows: list[dict]) -> list[int]:
     are the caller's: it copies rows already checked, into a year it checked is open.
     Call inside a write transaction. The rows' values are stored values (ids for foreign
     keys), as a snapshot logs them."""
-    from .audit import AuditEntry  # the log table names Staff, itself audited
+    from .audit_chain import append  # the log table names Staff, itself audited
 
     ids = insert_rows(model, rows)
     if _unlogged.get() or not rows:
         return ids
     actor, reason, at = _actor.get(), _reason.get(), utcnow()
     blank = row_data(model())  # the defaults of the columns a row leaves out
-    insert_rows(AuditEntry, [
+    append([
         {"at": at, "staff": actor.staff_id, "address": actor.address, "action": "create",
          "table_name": model._meta.table_name, "row_id": row_id, "before": None,
          "after": as_json({**blank, **row, "id": row_id}), "reason": reason}
@@ -143,7 +143,8 @@ def insert_rows(model: type[BaseModel], rows: list[dict]) -> list[int]:
     fraction of it."""
     if not rows:
         return []
-    fields = [f for f in model._meta.sorted_fields if f.name != "id"]
+    given = "id" in rows[0]  # ids chosen by the caller (the audit log's: audit_chain)
+    fields = [f for f in model._meta.sorted_fields if given or f.name != "id"]
     defaults = {f.name: f.default() if callable(f.default) else f.default for f in fields}
     values = [tuple(f.db_value(row.get(f.name, defaults[f.name])) for f in fields)
               for row in rows]
@@ -153,8 +154,11 @@ def insert_rows(model: type[BaseModel], rows: list[dict]) -> list[int]:
     if isinstance(db.obj, SqliteDatabase):
         # Under the write lock no one else inserts: the rows take the rowids after the
         # largest, one by one, in order.
-        first = (model.select(fn.MAX(model.id)).scalar() or 0) + 1
         marks = ", ".join("?" * len(fields))
+        if given:
+            cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', values)
+            return [row["id"] for row in rows]
+        first = (model.select(fn.MAX(model.id)).scalar() or 0) + 1
         cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', values)
         return list(range(first, first + len(rows)))
     from psycopg2.extras import execute_values
@@ -244,7 +248,7 @@ class AuditedModel(BaseModel):
         return [name for name in self.audit_secret if getattr(self, name)]
 
     def _record(self, action: str, before: dict | None, after: dict | None) -> None:
-        from .audit import AuditEntry  # the log table names Staff, itself audited
+        from .audit_chain import append  # the log table names Staff, itself audited
 
         if _unlogged.get():
             return
@@ -253,6 +257,6 @@ class AuditedModel(BaseModel):
         # keeps the deputy's reason and the reopening's.
         reason = "; ".join(dict.fromkeys(r for r in (_reason.get(),
                                                      getattr(self, "audit_reason", "")) if r))
-        AuditEntry.create(staff=actor.staff_id, address=actor.address, action=action,
-                          table_name=self._meta.table_name, row_id=self.id,
-                          before=as_json(before), after=as_json(after), reason=reason)
+        append([{"staff": actor.staff_id, "address": actor.address, "action": action,
+                 "table_name": self._meta.table_name, "row_id": self.id,
+                 "before": as_json(before), "after": as_json(after), "reason": reason}])

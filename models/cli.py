@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from . import database
+from .audit_chain import COMMANDS as AUDIT_COMMANDS
 from .base import RuleError
 from .calendar_cli import COMMANDS as CALENDAR_COMMANDS
 from .destination import check_destination
@@ -128,5 +129,5 @@ def user_list() -> None:
 def register(group: click.Group) -> None:
     """Add the database commands to the `journal` group."""
     for command in (init_command, migrate_command, backup_command, user_group,
-                    *CALENDAR_COMMANDS):
+                    *CALENDAR_COMMANDS, *AUDIT_COMMANDS):
         group.add_command(command)

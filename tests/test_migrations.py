@@ -25,6 +25,7 @@ from models import (
     Student,
     TeachingAssignment,
     WorkType,
+    audit_chain,
     database,
     db,
 )
@@ -420,4 +421,30 @@ def test_0012_adds_the_archive_registry(backend_url, runner):
                        fingerprint="1" * 64)
     assert [(a.file_name, a.period_id, a.version, a.audit_chain_head)
             for a in ArchiveFile.select()] == [("2026-2027_1-четверть_5А.pdf", None, 1, "")]
+    db.close()
+
+
+def test_a_version_12_database_gets_the_audit_chain_with_every_entry_chained(backend_url,
+                                                                            runner):
+    """0013 (issue 18.4): the audit log's hash chain; the entries already there are chained
+    in id order, so the log verifies and an entry edited afterwards is found."""
+    rolled_back(backend_url, "0013_audit_chain")
+    assert database.schema_status() == (LATEST_SCHEMA - 1, LATEST_SCHEMA)
+    assert "chain" not in {c.name for c in db.get_columns("audit_entry")}
+    with db.atomic():
+        teacher, subject, _ = insert_maths_class(grade=5)
+        entries = [insert("audit_entry", **AT, at=f"2026-11-20 08:0{n}:00", staff_id=teacher,
+                          address="10.0.0.5", action="update", table_name="subject",
+                          row_id=subject, before=f'{{"name": "Алгебра {n}"}}',
+                          after=f'{{"name": "Алгебра {n + 1}"}}', reason="")
+                   for n in range(3)]
+    db.close()
+
+    migrated(runner, backend_url, "0013_audit_chain", f"{LATEST_SCHEMA - 1} → {LATEST_SCHEMA}")
+    chains = [e.chain for e in AuditEntry.select().where(AuditEntry.id.in_(entries))]
+    assert len(set(chains)) == 3 and all(len(c) == 64 for c in chains)
+    assert audit_chain.verify() == [] and audit_chain.head() == chains[-1]
+    db.execute_sql(f'UPDATE "audit_entry" SET "reason" = {db.param} WHERE "id" = {db.param}',
+                   ("подделано", entries[1]))
+    assert [f"№ {entries[1]}" in line for line in audit_chain.verify()] == [True]
     db.close()
