@@ -14,6 +14,7 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from models import AcademicYear, Period, RuleError, SchoolSettings, access
 from models import archive as arc
 from site_builder.archive_cli import render
+from site_builder.print_cli import write_atomically
 
 from .base import SecureView, expose, row_id, staff
 
@@ -76,7 +77,8 @@ class ArchiveView(SecureView):
             return redirect(url_for(".index"))
         today = SchoolSettings.current().today()
         try:
-            outcomes = list(arc.archive_period(period, render, staff(), today))
+            outcomes = list(arc.archive_period(period, render, write_atomically, staff(),
+                                               today))
         except RuleError as exc:
             flash(exc.message, "error")
             return redirect(url_for(".index"))

@@ -4,14 +4,13 @@ a fingerprint of the journal rows it was made from and the audit chain's head, s
 files can be verified at any time and a journal changed after archiving is seen.
 
 The PDF itself is drawn by site_builder.printing (WeasyPrint has no place in models/): the
-callers pass its renderer, `render(school_class, period) -> (pdf bytes, pages)`.
+callers pass its renderer, `render(school_class, period) -> (pdf bytes, pages)`, and the
+printouts' atomic writer, `write(path, data)`.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,8 @@ from .people import Staff
 from .school import PERIOD_SCHEMES, AcademicYear, Period
 
 Render = Callable[[SchoolClass, Period | None], tuple[bytes, int]]
+# Writes the bytes to the path atomically (temporary file beside it, then rename).
+Write = Callable[[Path, bytes], None]
 
 # A registry row's state, as the panel and `journal archive verify` name it.
 FINE, STALE, CHANGED, MISSING = "в порядке", "устарел", "файл изменён", "файла нет"
@@ -36,16 +37,16 @@ FINE, STALE, CHANGED, MISSING = "в порядке", "устарел", "файл
 class ArchiveFile(AuditedModel):
     """One archived PDF: a class's journal of a period (None: the year), one version."""
 
-    file_name = CharField(max_length=200, unique=True)
+    file_name = CharField(max_length=200, unique=True)  # in archive_folder()
     school_class = ForeignKeyField(SchoolClass, backref="archive_files")
-    period = ForeignKeyField(Period, null=True)
-    version = IntegerField(default=1)
+    period = ForeignKeyField(Period, null=True)  # None: the year's journal
+    version = IntegerField(default=1)  # 2, 3…: made after the journal changed
     created_by = ForeignKeyField(Staff, null=True)  # None: the nightly run or the console
-    sha256 = CharField(max_length=64)
+    sha256 = CharField(max_length=64)  # of the file's bytes
     pages = IntegerField()
-    size = IntegerField()
-    fingerprint = CharField(max_length=64)
-    audit_chain_head = TextField(default="")
+    size = IntegerField()  # bytes
+    fingerprint = CharField(max_length=64)  # of the journal rows: fingerprint()
+    audit_chain_head = TextField(default="")  # audit_chain.head() then; "" without it
 
     class Meta:
         table_name = "archive_file"
@@ -88,19 +89,6 @@ def sha256_of(path: Path) -> str:
         for chunk in iter(lambda: src.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def write_atomically(target: Path, data: bytes) -> None:
-    """A private temporary file beside the target, synced, then renamed over it."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 # --- what a file was made from -------------------------------------------------------
@@ -230,7 +218,7 @@ def latest(school_class: SchoolClass, period: Period | None) -> ArchiveFile | No
             .order_by(ArchiveFile.version.desc()).first())
 
 
-def archive_class(school_class: SchoolClass, period: Period, render: Render,
+def archive_class(school_class: SchoolClass, period: Period, render: Render, write: Write,
                   by: Staff | None, today: dt.date) -> Outcome:
     """Archive one class's locked journal of the period: nothing when the last version was
     made from the same rows; else the next version, written atomically, then registered."""
@@ -245,7 +233,7 @@ def archive_class(school_class: SchoolClass, period: Period, render: Render,
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     data, pages = render(school_class, period)
     target = folder / file_name(school_class, period, version)
-    write_atomically(target, data)
+    write(target, data)
     try:
         with write_transaction():
             entry = ArchiveFile.create(
@@ -259,8 +247,8 @@ def archive_class(school_class: SchoolClass, period: Period, render: Render,
     return Outcome(school_class, "written", entry)
 
 
-def archive_period(period: Period, render: Render, by: Staff | None, today: dt.date,
-                   only: SchoolClass | None = None):
+def archive_period(period: Period, render: Render, write: Write, by: Staff | None,
+                   today: dt.date, only: SchoolClass | None = None):
     """Archive every class of the period (or one); yields each class's Outcome. Refused
     when no class's journal of the period is locked yet."""
     classes = classes_of(period, only)
@@ -271,7 +259,7 @@ def archive_period(period: Period, render: Render, by: Staff | None, today: dt.d
                         f"{SchoolCalendar.of(period.year_id).locks_on(period):%d.%m.%Y}): "
                         "архивируются только закрытые периоды.")
     for school_class in classes:
-        yield archive_class(school_class, period, render, by, today)
+        yield archive_class(school_class, period, render, write, by, today)
 
 
 def due(today: dt.date) -> list[tuple[SchoolClass, Period]]:

@@ -18,6 +18,7 @@ from models import archive as arc
 from models.destination import check_destination
 
 from . import credentials as cred
+from .print_cli import write_atomically
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 REGISTRY = ("данные архивированных журналов", "instance/reestr.pdf", "")
@@ -39,7 +40,8 @@ def run_due(today: dt.date) -> str:
     """Archive every locked class journal without a current archive; one summary line."""
     written = []
     for school_class, period in arc.due(today):
-        outcome = arc.archive_class(school_class, period, render, None, today)
+        outcome = arc.archive_class(school_class, period, render, write_atomically, None,
+                                    today)
         if outcome.status == "written":
             written.append(outcome.entry.file_name)
     if not written:
@@ -73,7 +75,7 @@ def archive_group(ctx, period_name: str | None, year_name: str | None,
     period = arc.find_period(year, period_name)
     only = cred.find_class(year, class_name) if class_name else None
     counts = {"written": 0, "unchanged": 0, "open": 0}
-    for outcome in arc.archive_period(period, render, None, today, only):
+    for outcome in arc.archive_period(period, render, write_atomically, None, today, only):
         click.echo(outcome.line())
         counts[outcome.status] += 1
     click.echo(f"Записано файлов: {counts['written']}, без изменений: {counts['unchanged']}, "
@@ -138,5 +140,5 @@ def registry_command(pdf_path: Path | None) -> None:
     click.echo(f"В реестре файлов: {len(rows)}.")
     if pdf_path:
         target = check_destination(pdf_path, False, REGISTRY)
-        arc.write_atomically(target, registry_pdf(rows, SchoolSettings.current().name))
+        write_atomically(target, registry_pdf(rows, SchoolSettings.current().name))
         click.echo(f"Записан файл: {target}")
