@@ -13,7 +13,11 @@ from pypdf import PdfReader
 
 from models import Attendance, Lesson, Mark, Movement, PeriodMark, SchoolSettings
 from models.calendar import lock_lifted
-from site_builder.printing.class_journal import class_journal_pdf, read_class_journal
+from site_builder.printing.class_journal import (
+    class_journal_pdf,
+    read_class_journal,
+    render_class_journal,
+)
 from tests.panel import Staffing
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
@@ -162,3 +166,14 @@ def test_a_long_subject_continues_on_the_next_page_with_the_names(quarter, tmp_p
     assert "Год" in grids[-1] and "Итог" in grids[-1] and "Год" not in grids[0]
     assert "Тема прошлой четверти" in "\n".join(pages)  # the year holds every quarter
     assert count == len(PdfReader(io.BytesIO(data)).pages)
+
+
+def test_a_journal_rendered_in_parts_reads_as_the_whole(quarter, tmp_path):
+    """A long journal is rendered in parts in worker processes and joined: page for page
+    the same text as made in one piece, «стр. N из M» stamped on every page."""
+    school, *_ = quarter
+    journal = read_class_journal(school.c5, school.period)
+    whole, count = render_class_journal(journal, workers=1)
+    parts, parts_count = render_class_journal(journal, workers=2)
+    assert parts_count == count == len(PdfReader(io.BytesIO(parts)).pages)
+    assert pdf_text(parts, tmp_path) == pdf_text(whole, tmp_path)

@@ -12,6 +12,7 @@ The document holds personal data in clear: callers keep it out of the published 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from models.record import ClassRecord, LessonRow
 from models.rules import ATTENDANCE_CODES
 from models.school import PERIOD_SCHEMES
 
-from .engine import render_html, render_pdf
+from .engine import render_html, render_part, render_pdf, render_pooled
 from .weekly import ABSENCE_CODES, inline_markdown
 
 MONTHS = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
@@ -33,6 +34,8 @@ MONTHS = ["январь", "февраль", "март", "апрель", "май"
 # The width of a landscape A4 page's grid (mm) and what its columns take: the pupil's
 # number and name, a lesson, a period, year, exam or final mark.
 GRID_MM, FIXED_MM, LESSON_MM, FINAL_MM = 275.0, 58.0, 6.6, 10.0
+# A long journal is rendered in parts of whole subjects, this many parts a process.
+PARTS_PER_WORKER = 2
 
 
 @dataclass
@@ -261,14 +264,62 @@ def read_class_journal(school_class: SchoolClass, period: Period | None) -> Clas
         _staff_names("deputy"), _staff_names("director"))
 
 
-def class_journal_html(journal: ClassJournal, for_pdf: bool = False) -> str:
-    """The class journal as printable HTML."""
+def class_journal_html(journal: ClassJournal, for_pdf: bool = False, *,
+                       part: str = "all", subjects: list[SubjectJournal] | None = None) -> str:
+    """The class journal as printable HTML; a `part` of it for parallel rendering: "title"
+    (the title page and the given subjects), "subjects", "end" (the given subjects, the
+    attendance summary and the signatures). Parts carry no page numbers: they are stamped
+    on the joined PDF (stamp_page_numbers)."""
     return render_html("class_journal.html", for_pdf, j=journal, codes=ATTENDANCE_CODES,
                        absence_codes=ABSENCE_CODES, markdown=inline_markdown,
-                       lesson_mm=LESSON_MM, final_mm=FINAL_MM)
+                       lesson_mm=LESSON_MM, final_mm=FINAL_MM, part=part,
+                       subjects=journal.subjects if subjects is None else subjects)
 
 
-def class_journal_pdf(school_class: SchoolClass, period: Period | None) -> tuple[bytes, int]:
-    """The class journal of the period (None: the whole year) as a PDF and its page count."""
-    return render_pdf([class_journal_html(read_class_journal(school_class, period),
-                                          for_pdf=True)])
+def _parts(journal: ClassJournal, count: int) -> list[str]:
+    """The journal as `count` (or fewer) HTML documents of whole subjects, in order."""
+    subjects = journal.subjects
+    size = max(1, -(-len(subjects) // count))
+    groups = [subjects[i:i + size] for i in range(0, len(subjects), size)] or [[]]
+    kinds = ["subjects"] * len(groups)
+    if len(groups) == 1:
+        return [class_journal_html(journal, True)]
+    kinds[0], kinds[-1] = "title", "end"
+    return [class_journal_html(journal, True, part=kind, subjects=group)
+            for kind, group in zip(kinds, groups, strict=True)]
+
+
+def stamp_page_numbers(data: bytes, pages: int) -> bytes:
+    """«стр. N из M» put on each page of a PDF joined from parts: a PDF of as many pages
+    holding only those words, laid over it page by page (pypdf)."""
+    from pypdf import PdfReader, PdfWriter
+
+    numbers, _ = render_pdf([render_html("class_journal.html", True, part="numbers",
+                                         pages=pages, j=None, subjects=[])])
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    for page, number in zip(writer.pages, PdfReader(io.BytesIO(numbers)).pages, strict=True):
+        page.merge_page(number)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def render_class_journal(journal: ClassJournal, workers: int) -> tuple[bytes, int]:
+    """The journal as a PDF and its page count: in this process with one worker, else in
+    parts rendered side by side (PARTS_PER_WORKER a worker), joined and page-numbered."""
+    if workers <= 1:
+        return render_pdf([class_journal_html(journal, for_pdf=True)])
+    parts = _parts(journal, workers * PARTS_PER_WORKER)
+    if len(parts) == 1:
+        return render_pdf(parts)
+    data, pages = render_pooled(render_part, parts, workers)
+    return stamp_page_numbers(data, pages), pages
+
+
+def class_journal_pdf(school_class: SchoolClass, period: Period | None, *,
+                      workers: int = 1) -> tuple[bytes, int]:
+    """The class journal of the period (None: the whole year) as a PDF and its page count;
+    in this process, or in `workers` processes (worth it on an idle machine with cores to
+    spare: bench/archive.py; an archive of many classes rather renders classes side by
+    side)."""
+    return render_class_journal(read_class_journal(school_class, period), workers)
