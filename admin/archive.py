@@ -14,7 +14,7 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from models import AcademicYear, Period, RuleError, SchoolSettings, access
 from models import archive as arc
 from site_builder.archive_cli import render
-from site_builder.print_cli import write_atomically
+from site_builder.printing.files import write_pending
 
 from .base import SecureView, expose, row_id, staff
 
@@ -77,7 +77,7 @@ class ArchiveView(SecureView):
             return redirect(url_for(".index"))
         today = SchoolSettings.current().today()
         try:
-            outcomes = list(arc.archive_period(period, render, write_atomically, staff(),
+            outcomes = list(arc.archive_period(period, render, write_pending, staff(),
                                                today))
         except RuleError as exc:
             flash(exc.message, "error")

@@ -5,18 +5,20 @@ files can be verified at any time and a journal changed after archiving is seen.
 
 The PDF itself is drawn by site_builder.printing (WeasyPrint has no place in models/): the
 callers pass its renderer, `render(school_class, period) -> (pdf bytes, pages)`, and the
-printouts' atomic writer, `write(path, data)`.
+printouts' private temporary file writer, `stage(path, data) -> temporary path`.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from peewee import CharField, ForeignKeyField, IntegerField, TextField
 
+from . import disk
 from .auditing import AuditedModel
 from .base import RuleError, write_transaction
 from .calendar import Reopening, SchoolCalendar
@@ -27,8 +29,8 @@ from .people import Staff
 from .school import PERIOD_SCHEMES, AcademicYear, Period
 
 Render = Callable[[SchoolClass, Period | None], tuple[bytes, int]]
-# Writes the bytes to the path atomically (temporary file beside it, then rename).
-Write = Callable[[Path, bytes], None]
+# Writes the bytes to a private temporary file beside the path, returns the temporary's.
+Stage = Callable[[Path, bytes], Path]
 
 # A registry row's state, as the panel and `journal archive verify` name it.
 FINE, STALE, CHANGED, MISSING = "в порядке", "устарел", "файл изменён", "файла нет"
@@ -218,10 +220,10 @@ def latest(school_class: SchoolClass, period: Period | None) -> ArchiveFile | No
             .order_by(ArchiveFile.version.desc()).first())
 
 
-def archive_class(school_class: SchoolClass, period: Period, render: Render, write: Write,
+def archive_class(school_class: SchoolClass, period: Period, render: Render, stage: Stage,
                   by: Staff | None, today: dt.date) -> Outcome:
     """Archive one class's locked journal of the period: nothing when the last version was
-    made from the same rows; else the next version, written atomically, then registered."""
+    made from the same rows; else the next version, registered and renamed into place."""
     if not period_locked(school_class, period, today):
         return Outcome(school_class, "open")
     folder = archive_folder()
@@ -233,21 +235,25 @@ def archive_class(school_class: SchoolClass, period: Period, render: Render, wri
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     data, pages = render(school_class, period)
     target = folder / file_name(school_class, period, version)
-    write(target, data)
+    with disk.refused_when_full("Архив не записан", "Прежние файлы архива не изменены",
+                                target):
+        pending = stage(target, data)
     try:
+        # Registered first, then renamed into place, in one transaction: a second run at
+        # the same time fails on the file name's unique key before touching the file.
         with write_transaction():
             entry = ArchiveFile.create(
                 file_name=target.name, school_class=school_class, period=period,
                 version=version, created_by=by and by.id,
                 sha256=hashlib.sha256(data).hexdigest(), pages=pages, size=len(data),
                 fingerprint=print_, audit_chain_head=audit_chain_head())
-    except BaseException:
-        target.unlink(missing_ok=True)  # an unregistered file is no archive
-        raise
+            os.replace(pending, target)
+    finally:
+        pending.unlink(missing_ok=True)
     return Outcome(school_class, "written", entry)
 
 
-def archive_period(period: Period, render: Render, write: Write, by: Staff | None,
+def archive_period(period: Period, render: Render, stage: Stage, by: Staff | None,
                    today: dt.date, only: SchoolClass | None = None):
     """Archive every class of the period (or one); yields each class's Outcome. Refused
     when no class's journal of the period is locked yet."""
@@ -259,7 +265,7 @@ def archive_period(period: Period, render: Render, write: Write, by: Staff | Non
                         f"{SchoolCalendar.of(period.year_id).locks_on(period):%d.%m.%Y}): "
                         "архивируются только закрытые периоды.")
     for school_class in classes:
-        yield archive_class(school_class, period, render, write, by, today)
+        yield archive_class(school_class, period, render, stage, by, today)
 
 
 def due(today: dt.date) -> list[tuple[SchoolClass, Period]]:

@@ -40,7 +40,7 @@ def run_due(today: dt.date) -> str:
     """Archive every locked class journal without a current archive; one summary line."""
     written = []
     for school_class, period in arc.due(today):
-        outcome = arc.archive_class(school_class, period, render, write_atomically, None,
+        outcome = arc.archive_class(school_class, period, render, cred.write_pending, None,
                                     today)
         if outcome.status == "written":
             written.append(outcome.entry.file_name)
@@ -75,7 +75,7 @@ def archive_group(ctx, period_name: str | None, year_name: str | None,
     period = arc.find_period(year, period_name)
     only = cred.find_class(year, class_name) if class_name else None
     counts = {"written": 0, "unchanged": 0, "open": 0}
-    for outcome in arc.archive_period(period, render, write_atomically, None, today, only):
+    for outcome in arc.archive_period(period, render, cred.write_pending, None, today, only):
         click.echo(outcome.line())
         counts[outcome.status] += 1
     click.echo(f"Записано файлов: {counts['written']}, без изменений: {counts['unchanged']}, "

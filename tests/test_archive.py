@@ -56,6 +56,7 @@ def test_the_period_archive_is_written_and_registered_with_its_sha256(locked, ru
         assert (entry.size, entry.version, entry.created_by_id) == (len(data), 1, None)
         assert entry.pages >= 1 and re.fullmatch(r"[0-9a-f]{64}", entry.fingerprint)
     assert oct((folder()).stat().st_mode & 0o777) == oct(0o700)
+    assert {oct(p.stat().st_mode & 0o777) for p in folder().iterdir()} == {oct(0o600)}
     verified = runner.invoke(main, ["archive", "verify"])
     assert verified.exit_code == 0, verified.output
     assert "Проверено файлов: 3; все в порядке." in verified.output
