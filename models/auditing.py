@@ -152,15 +152,12 @@ def insert_rows(model: type[BaseModel], rows: list[dict]) -> list[int]:
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
     cursor = db.cursor()
     if isinstance(db.obj, SqliteDatabase):
-        # Under the write lock no one else inserts: the rows take the rowids after the
-        # largest, one by one, in order.
+        # Under the write lock no one else inserts: rows without ids take the rowids after
+        # the largest, one by one, in order.
+        first = 0 if given else (model.select(fn.MAX(model.id)).scalar() or 0) + 1
         marks = ", ".join("?" * len(fields))
-        if given:
-            cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', values)
-            return [row["id"] for row in rows]
-        first = (model.select(fn.MAX(model.id)).scalar() or 0) + 1
         cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', values)
-        return list(range(first, first + len(rows)))
+        return [row["id"] for row in rows] if given else list(range(first, first + len(rows)))
     from psycopg2.extras import execute_values
     returned = execute_values(cursor, f'INSERT INTO "{table}" ({columns}) VALUES %s '
                               'RETURNING "id"', values, page_size=PAGE, fetch=True)
