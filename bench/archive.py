@@ -160,7 +160,8 @@ def bench_cli(url: str, periods: dict[int, Period | None], out: Path) -> None:
         return
     numbers = Counter((p.scheme, p.number) for p in periods.values() if p is not None)
     (scheme, number), _ = numbers.most_common(1)[0]
-    label = Period(scheme=scheme, number=number, start=dt.date.today(), end=dt.date.today())
+    label = next(p for p in periods.values()
+                 if p is not None and (p.scheme, p.number) == (scheme, number))
     print(f"journal archive --period «{label}» (the classes of that period; a throwaway "
           f"archive folder)")
     started = time.perf_counter()

@@ -27,10 +27,9 @@ from models.rules import ATTENDANCE_CODES
 from models.school import PERIOD_SCHEMES
 
 from .engine import render_html, render_part, render_pdf, render_pooled
+from .temporary import MONTHS
 from .weekly import ABSENCE_CODES, inline_markdown
 
-MONTHS = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
-          "сентябрь", "октябрь", "ноябрь", "декабрь"]
 # The width of a landscape A4 page's grid (mm) and what its columns take: the pupil's
 # number and name, a lesson, a period, year, exam or final mark.
 GRID_MM, FIXED_MM, LESSON_MM, FINAL_MM = 275.0, 58.0, 6.6, 10.0
