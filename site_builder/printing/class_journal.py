@@ -179,7 +179,9 @@ def _chunks(lessons: list[LessonRow], finals: int) -> list[list[LessonRow]]:
     chunks: list[list[LessonRow]] = []
     rest = list(lessons)
     while len(rest) > last:
-        take = min(per_page, len(rest) - 1)
+        # The last two pages share what is left: no page of one or two lessons.
+        take = (per_page if len(rest) > per_page + last
+                else max(len(rest) - last, -(-len(rest) // 2)))
         chunks.append(rest[:take])
         rest = rest[take:]
     chunks.append(rest)
