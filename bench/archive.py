@@ -152,7 +152,8 @@ def bench_cli(url: str, periods: dict[int, Period | None], out: Path) -> None:
     if journal is None:
         print("journal archive: the `journal` command is not installed: not timed")
         return
-    env = dict(os.environ, DATABASE_URL=url, JOURNAL_INSTANCE=str(out / "instance"))
+    instance = tempfile.mkdtemp(prefix="instance-", dir=out)  # a new archive each run
+    env = dict(os.environ, DATABASE_URL=url, JOURNAL_INSTANCE=instance)
     help_run = subprocess.run([journal, "archive", "--help"], capture_output=True, text=True,
                               env=env)
     if help_run.returncode != 0:
