@@ -26,8 +26,9 @@ from peewee import ForeignKeyField, IntegerField, IntegrityError
 from wtforms.validators import ValidationError
 from wtfpeewee.fields import ModelSelectField, wtf_choice
 
-from models import RuleError, SchoolSettings, Student, db, disk
+from models import RuleError, SchoolSettings, Student, disk
 from models.access import READ_ALL, SETUP
+from models.base import write_transaction
 from models.names import pupil_names
 
 from . import dates
@@ -421,7 +422,7 @@ class SecureModelView(GuardedView, ModelView):
             flash("Недостаточно прав для удаления.", "error")
             return False
         try:
-            with db.atomic():
+            with write_transaction():
                 self.on_model_delete(model)
                 model.delete_instance()
         except IntegrityError:

@@ -21,7 +21,7 @@ from peewee import SqliteDatabase
 
 from .audit import AuditEntry
 from .auditing import insert_rows
-from .base import db, utcnow, write_transaction
+from .base import WRITE_LOCK, db, utcnow, write_transaction
 
 # The fields an entry's hash covers, in this order. Not `reverted_by` and `updated_at`: a
 # breach reversal marks the entries it undid (models.audit.revert), and the reversal is
@@ -33,8 +33,6 @@ BLANK = {"staff": None, "address": "", "before": None, "after": None, "reason": 
 # One encoder for every entry: json.dumps would build one per call (a year transfer
 # hashes 75,000 entries).
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-# pg_advisory_xact_lock's key for the log ("AUDC").
-LOCK_KEY = 0x41554443
 
 
 def _plain(value):
@@ -51,10 +49,12 @@ def entry_hash(values: dict, previous: str) -> str:
 
 @contextlib.contextmanager
 def _locked():
-    """The log's lock: one writer reads the head and appends at a time (see the module)."""
+    """The log's lock: one writer reads the head and appends at a time (see the module).
+    A write transaction took it at its start (models.base.write_transaction); a write
+    outside one (a bare save in a script's own transaction) takes it here."""
     with contextlib.nullcontext() if db.in_transaction() else write_transaction():
         if not isinstance(db.obj, SqliteDatabase):
-            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
         yield
 
 

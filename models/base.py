@@ -1,6 +1,7 @@
 """The database proxy, the base model and the domain error every rule raises."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from peewee import DatabaseProxy, DateTimeField, Model, SqliteDatabase
@@ -8,16 +9,31 @@ from peewee import DatabaseProxy, DateTimeField, Model, SqliteDatabase
 db = DatabaseProxy()
 
 
+# pg_advisory_xact_lock's key for writers ("AUDC": every write appends to the audit chain).
+WRITE_LOCK = 0x41554443
+
+
+@contextlib.contextmanager
 def write_transaction():
-    """A transaction that will write: on SQLite it takes the write lock at BEGIN.
+    """A transaction that will write: the database's one writer lock taken at its start.
 
     A deferred SQLite transaction that reads and then writes fails at once with
     "database is locked" when another writer got in between, busy timeout or not
-    (peewee #1071); BEGIN IMMEDIATE waits for the lock instead. Nested, it is a savepoint.
+    (peewee #1071); BEGIN IMMEDIATE waits for the lock instead. On PostgreSQL a
+    transaction-level advisory lock plays that part: every write ends by appending to the
+    audit log's hash chain (models.audit_chain), one writer at a time, and taking that
+    lock first, before any row lock, means two writers never hold one lock each while
+    waiting for the other's (a deadlock). Nested, it is a savepoint.
     """
     if isinstance(db.obj, SqliteDatabase):
-        return db.atomic("IMMEDIATE")
-    return db.atomic()
+        with db.atomic("IMMEDIATE"):
+            yield
+        return
+    outermost = not db.in_transaction()
+    with db.atomic():
+        if outermost:
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        yield
 
 
 def utcnow() -> dt.datetime:
