@@ -399,6 +399,24 @@ def timetable_teachers(staff: Staff, query):
     return query if reads_all(staff) else query.where(Staff.id == staff.id)
 
 
+# --- «Загрузка данных» (issue 19.1): imports from spreadsheets ---------------------------
+
+# Who loads each kind: whoever adds those rows in the panel. Pupils and guardians are the
+# deputy's setup tables (rule 5; the admin does not add pupils there either); staff
+# accounts are the admin's alone, so a deputy cannot make an administrator by a file.
+IMPORTS = {"pupils": SETUP, "staff": ACCOUNTS}
+
+
+def may_import(staff: Staff, kind_key: str) -> bool:
+    """Whether the staff member loads this kind of data from a file (an unknown kind: no)."""
+    return staff.has_role(*IMPORTS.get(kind_key, ()))
+
+
+def may_import_any(staff: Staff, kinds) -> bool:
+    """Whether «Загрузка данных» has anything for the staff member (`kinds`: the Kinds)."""
+    return any(kind.allowed(staff) for kind in kinds)
+
+
 # --- the year transfer (issue 16.3) ----------------------------------------------------
 
 def may_open_or_close_year(staff: Staff) -> bool:

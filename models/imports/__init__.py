@@ -104,6 +104,12 @@ class Batch:
     rows: list[Row]
     outcomes: list[Outcome] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # New staff accounts' generated passwords (login, name, password): shown once in the
+    # import's result, never logged, never kept.
+    issued: list[tuple[str, str, str]] = field(default_factory=list)
+    # Called with (rows handled, rows in all) as rows are handled (the CLI's progress).
+    progress: Callable[[int, int], None] | None = None
+    handled: int = 0
 
     def header(self, key: str) -> str:
         return self.kind.field(key).header
@@ -128,6 +134,9 @@ class Batch:
                 yield
         except RuleError as exc:
             self.problems.append(Problem(row.number, "", exc.message))
+        self.handled += 1
+        if self.progress is not None:
+            self.progress(self.handled, len(self.rows))
 
     def text(self, row: Row, key: str) -> str:
         """The cell's text; a required empty one is reported (and '' returned)."""
@@ -183,6 +192,7 @@ class Result:
     outcomes: list[Outcome]
     problems: list[Problem]
     ignored: list[str] = field(default_factory=list)  # columns not in the template
+    issued: list[tuple[str, str, str]] = field(default_factory=list)  # committed only
 
     @property
     def ok(self) -> bool:
@@ -326,7 +336,7 @@ def template_rows(kind: Kind) -> list[list[str]]:
 # --- running ------------------------------------------------------------------------------
 
 def run(kind: Kind, user, data: bytes, filename: str, today: dt.date, commit: bool,
-        address: str = "") -> Result:
+        address: str = "", progress: Callable[[int, int], None] | None = None) -> Result:
     """Preview (`commit=False`) or import a file: all of it, or nothing when any row is
     bad. The changes are attributed to `user` (None: the operator at the command line, who
     holds the database itself) and logged with the file's name."""
@@ -335,7 +345,7 @@ def run(kind: Kind, user, data: bytes, filename: str, today: dt.date, commit: bo
     rows, problems, ignored = data_rows(kind, read_table(data, filename))
     if not rows and not problems:
         problems.append(Problem(HEADER_ROW + 1, "", "в файле нет ни одной строки с данными"))
-    batch = Batch(kind, user, today, rows, problems=problems)
+    batch = Batch(kind, user, today, rows, problems=problems, progress=progress)
     if not problems:
         try:
             actor = user.id if user is not None else None
@@ -347,5 +357,6 @@ def run(kind: Kind, user, data: bytes, filename: str, today: dt.date, commit: bo
         except Rollback:
             pass
     batch.problems.sort(key=lambda p: (p.row, p.column))
-    return Result(kind, commit and not batch.problems, batch.outcomes, batch.problems,
-                  ignored)
+    committed = commit and not batch.problems
+    return Result(kind, committed, batch.outcomes, batch.problems, ignored,
+                  batch.issued if committed else [])

@@ -1,0 +1,193 @@
+"""Imports (issue 19.1): a deputy loads the pupils and their guardians, the admin loads
+the staff, from purpose-made XLSX, ODS and CSV files (both delimiters, both encodings);
+the preview says what the import does, an import is all or nothing, a re-import updates
+and never duplicates, every bad row is reported in Russian with its row and column."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from models import (
+    AuditEntry,
+    Guardian,
+    Movement,
+    Staff,
+    Student,
+)
+from models.imports import CREATE, SKIP, UPDATE, run
+from models.imports.registry import KINDS
+from tests.panel import rows
+from tests.spreadsheets import FORMATS, filename, write_table
+
+PUPILS, STAFF = KINDS["pupils"], KINDS["staff"]
+HEADER = ["Фамилия", "Имя", "Отчество", "Дата рождения", "Пол", "Класс", "Дата зачисления",
+          "Родитель 1: ФИО", "Родитель 1: кем приходится", "Родитель 1: телефон",
+          "Родитель 1: e-mail", "Родитель 1: бумажная выписка",
+          "Родитель 2: ФИО", "Родитель 2: кем приходится", "Родитель 2: телефон",
+          "Родитель 2: e-mail", "Родитель 2: бумажная выписка", "СНИЛС"]
+SEPTEMBER = dt.date(2014, 9, 3)
+
+
+def pupils_file(*extra: list) -> list[list]:
+    """Two siblings sharing their mother, and a third pupil with no guardian; a column the
+    template has not (ignored, as a regional system's export has more)."""
+    return [HEADER,
+            ["Ёлкина", "Анна", "Сергеевна", SEPTEMBER, "ж", "5А", "",
+             "Ёлкина Мария Петровна", "мать", "+7 912 345-67-89", "elkina@mail.ru", "да",
+             "Ёлкин Сергей Иванович", "отец", "8 (912) 000-11-22", "", "нет", "123"],
+            ["Ёлкин", "Пётр", "Сергеевич", dt.date(2016, 1, 20), "м", "1 а", "",
+             "елкина мария петровна", "мать", "89123456789", "", "", "", "", "", "", "", ""],
+            ["Новиков", "Игорь", "", dt.date(2013, 5, 1), "м", "6A", "",
+             "", "", "", "", "", "", "", "", "", "", ""],
+            *extra]
+
+
+def pupils_of(school_class) -> list[str]:
+    return [s.full_name for s in school_class.students_on(school_class.year.end)]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_clean_file_of_pupils_in_every_format(school, people, fmt):
+    data = write_table(None, pupils_file(), fmt)
+    name = filename(fmt, "ученики")
+
+    preview = run(PUPILS, people.deputy, data, name, school.today, commit=False)
+    assert preview.ok and not preview.committed, [str(p) for p in preview.problems]
+    assert preview.counts == {CREATE: 3, UPDATE: 0, SKIP: 0}
+    assert preview.ignored == ["СНИЛС"]
+    assert Student.select().where(Student.last_name == "Ёлкина").count() == 0
+
+    done = run(PUPILS, people.deputy, data, name, school.today, commit=True)
+    assert done.ok and done.committed and done.counts[CREATE] == 3
+    assert "Ёлкина Анна Сергеевна" in pupils_of(school.c5)
+    assert "Ёлкин Пётр Сергеевич" in pupils_of(school.c1)
+    assert "Новиков Игорь" in pupils_of(school.c6)
+    anna = Student.get(Student.last_name == "Ёлкина")
+    assert (anna.birth_date, anna.gender) == (SEPTEMBER, "Ж")
+    enrolled = Movement.get(Movement.student == anna.id)
+    assert (enrolled.kind, enrolled.date, enrolled.school_class_id) == (
+        "enrolled", school.year.start, school.c5.id)
+    # The mother is one guardian of both children (found by name and phone).
+    mother = Guardian.get(Guardian.first_name == "Мария")
+    assert (mother.phone, mother.email, mother.wants_paper_sheet) == (
+        "+7 912 345-67-89", "elkina@mail.ru", True)
+    children = {link.student.first_name: link.relation for link in mother.student_links}
+    assert children == {"Анна": "мать", "Пётр": "мать"}
+    assert Guardian.select().count() == 2
+    # Audited as the deputy's, with the file's name.
+    entry = AuditEntry.get((AuditEntry.table_name == "student") & (AuditEntry.row_id == anna.id))
+    assert entry.action == "create" and entry.staff_id == people.deputy.id
+    assert "ученики." in entry.reason and json.loads(entry.after)["last_name"] == "Ёлкина"
+
+
+def test_a_reimport_updates_the_changed_field_and_duplicates_nothing(school, people):
+    first = write_table(None, pupils_file(), "xlsx")
+    assert run(PUPILS, people.deputy, first, "a.xlsx", school.today, commit=True).ok
+    before = {m: len(r) for m, r in rows().items() if m != "AuditEntry"}
+
+    again = run(PUPILS, people.deputy, first, "a.xlsx", school.today, commit=True)
+    assert again.counts == {CREATE: 0, UPDATE: 0, SKIP: 3}
+
+    changed = pupils_file()
+    changed[1][11] = "нет"  # the mother no longer wants a paper sheet
+    changed[3][4] = "М"  # the same gender, typed otherwise: no change
+    result = run(PUPILS, people.deputy, write_table(None, changed, "ods"), "b.ods",
+                 school.today, commit=True)
+    assert result.ok, [str(p) for p in result.problems]
+    assert result.counts == {CREATE: 0, UPDATE: 1, SKIP: 2}
+    assert "бумажная выписка" in next(o.summary for o in result.outcomes if o.action == UPDATE)
+    assert Guardian.get(Guardian.first_name == "Мария").wants_paper_sheet is False
+    assert {m: len(r) for m, r in rows().items() if m != "AuditEntry"} == before
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv;:cp1251"])
+def test_bad_rows_change_nothing_and_each_is_reported_in_russian(school, people, fmt):
+    bad = pupils_file(
+        ["Петров", "Олег", "", "31.02.2014", "м", "5А", "", *[""] * 11],
+        ["Сидорова", "Ольга", "", "01.02.2014", "ж", "9Я", "", *[""] * 11],
+        ["", "Павел", "", "01.02.2014", "м", "5А", "", *[""] * 11],
+        ["Ёлкина", "Анна", "Сергеевна", SEPTEMBER, "ж", "5А", "", *[""] * 11],
+        ["Зайцев", "Иван", "", "01.02.2014", "м", "5А", "", "Зайцева", "мать", "12",
+         "нет-почты", "может быть", *[""] * 6],
+    )
+    before = rows()
+    result = run(PUPILS, people.deputy, write_table(None, bad, fmt), filename(fmt),
+                 school.today, commit=True)
+    assert not result.ok and not result.committed
+    assert rows() == before
+    lines = [str(p) for p in result.problems]
+    assert lines[0] == ("строка 5, столбец «Дата рождения»: «31.02.2014» — не дата. "
+                        "Ожидалось: дата вида 05.03.2015.")
+    assert lines[1].startswith("строка 6, столбец «Класс»: «9Я» — нет такого класса в "
+                               "Тестовый год учебном году. Ожидалось: один из классов: ")
+    assert lines[2] == "строка 7, столбец «Фамилия»: не заполнено. Ожидалось: фамилия ученика."
+    assert lines[3].startswith("строка 8: ученик Ёлкина Анна Сергеевна, 03.09.2014, уже есть "
+                               "в строке 2 этого файла")
+    assert {p.column for p in result.problems if p.row == 9} == {
+        "Родитель 1: ФИО", "Родитель 1: телефон", "Родитель 1: e-mail",
+        "Родитель 1: бумажная выписка"}
+    assert result.summary() == f"Ошибок в файле: {len(lines)} (строк: 5). Ничего не записано."
+
+
+def test_a_pupil_of_another_class_is_not_moved_by_an_import(school, people):
+    moved = [HEADER[:7], ["Иванов", "Тест", "", "01.02.2014", "м", "6А", ""]]
+    school.pupils5[0].birth_date = dt.date(2014, 2, 1)
+    school.pupils5[0].save()
+    result = run(PUPILS, people.deputy, write_table(None, moved, "csv,"), "x.csv",
+                 school.today, commit=True)
+    assert [str(p) for p in result.problems] == [
+        "строка 2, столбец «Класс»: Иванов Тест уже учится в классе 5А, а не в 6А. "
+        "Ожидалось: класс по книге движения; перевод в другой класс оформляется приказом в "
+        "«Книге движения» (или на странице «Переход на новый год»)."]
+    assert "Иванов Тест" in pupils_of(school.c5)
+
+
+def test_a_missing_column_and_an_empty_file_are_reported_at_the_header(school, people):
+    result = run(PUPILS, people.deputy, write_table(None, [["Фамилия", "Имя"], ["А", "Б"]],
+                                                    "xlsx"), "x.xlsx", school.today, True)
+    assert [str(p) for p in result.problems] == [
+        "строка 1, столбец «Дата рождения»: нет обязательного столбца.",
+        "строка 1, столбец «Класс»: нет обязательного столбца."]
+
+
+STAFF_HEADER = ["Фамилия", "Имя", "Отчество", "Логин", "Роли", "Телефон", "E-mail"]
+
+
+def test_the_admin_loads_staff_and_sees_each_new_password_once(school, people):
+    file = [STAFF_HEADER,
+            ["Ёжикова", "Мария", "Петровна", "", "учитель, заместитель директора", "", ""],
+            ["Учителева", "Анна", "Петровна", "teacher.aa", "Учитель", "+7 900 000-00-00", ""],
+            ["Щукин", "Юрий", "", "shchukin", "учитель", "", "shchukin@school.ru"]]
+    data = write_table(None, file, "csv;:utf-8-sig")
+    preview = run(STAFF, people.admin, data, "staff.csv", school.today, commit=False)
+    assert preview.ok and preview.issued == []
+    assert preview.counts == {CREATE: 2, UPDATE: 1, SKIP: 0}
+    done = run(STAFF, people.admin, data, "staff.csv", school.today, commit=True)
+    assert [(login, name) for login, name, _ in done.issued] == [
+        ("ezhikova.mp", "Ёжикова Мария Петровна"), ("shchukin", "Щукин Юрий")]
+    login, _, password = done.issued[0]
+    account = Staff.get(Staff.login == login)
+    assert account.role_set == {"teacher", "deputy"} and account.check_password(password)
+    assert Staff.get(Staff.login == "teacher.aa").phone == "+7 900 000-00-00"
+    logged = "".join(e.after or "" for e in AuditEntry.select())
+    assert password not in logged and all(password not in o.summary for o in done.outcomes)
+    again = run(STAFF, people.admin, data, "staff.csv", school.today, commit=True)
+    assert again.counts == {CREATE: 0, UPDATE: 0, SKIP: 3} and again.issued == []
+
+
+def test_a_bad_role_and_a_deputy_are_refused(school, people):
+    file = [STAFF_HEADER, ["Петров", "Пётр", "", "", "директор школы", "", ""]]
+    result = run(STAFF, people.admin, write_table(None, file, "xlsx"), "s.xlsx",
+                 school.today, commit=True)
+    assert [str(p) for p in result.problems] == [
+        "строка 2, столбец «Роли»: «директор школы» — нет такой роли. Ожидалось: роли "
+        "через запятую: «администратор», «директор», «заместитель директора», «учитель»."]
+    from models import RuleError
+    with pytest.raises(RuleError, match="недоступна"):
+        run(STAFF, people.deputy, write_table(None, file, "xlsx"), "s.xlsx", school.today,
+            commit=True)
+    with pytest.raises(RuleError, match="недоступна"):
+        run(PUPILS, people.admin, write_table(None, pupils_file(), "xlsx"), "s.xlsx",
+            school.today, commit=True)
