@@ -375,6 +375,28 @@ def owns_plan_topic(staff: Staff, topic: PlanTopic) -> bool:
             .where(TeachingAssignment.id == topic.assignment_id).exists())
 
 
+# --- loading the curriculum from files (issue 19.1) -------------------------------------
+
+def may_import_curriculum(staff: Staff) -> bool:
+    """Rule 5: the load (assignments) and the timetable are loaded by whoever enters them in
+    the panel, the deputy."""
+    return staff.has_role(*SETUP)
+
+
+def may_import_plan(staff: Staff) -> bool:
+    """КТП from a file: a teacher (their own journals, see plans_assignment) or the deputy
+    (any journal), as in the panel's «КТП»."""
+    return staff.has_role(*SETUP, "teacher")
+
+
+def plans_assignment(staff: Staff, assignment_id: int) -> bool:
+    """Rule 3: whether the staff member may write this assignment's КТП: the deputy any, a
+    teacher their own."""
+    return staff.has_role(*SETUP) or (
+        staff.has_role("teacher")
+        and plannable_assignments(staff).where(TeachingAssignment.id == assignment_id).exists())
+
+
 # --- the timetable's week grid ----------------------------------------------------------
 
 def may_see_timetable(staff: Staff) -> bool:

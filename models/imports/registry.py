@@ -2,9 +2,12 @@
 list them: a kind added here appears in both."""
 from __future__ import annotations
 
-from . import Kind, pupils, staff
+from . import Kind, assignments, plan, pupils, staff, timetable
 
 KINDS: dict[str, Kind] = {kind.key: kind for kind in (
     pupils.KIND,
     staff.KIND,
+    assignments.KIND,
+    timetable.KIND,
+    plan.KIND,
 )}
