@@ -39,10 +39,13 @@ def serve(host: str = HOST, port: int = PORT, threads: int = 4) -> None:
 def serve_command(host: str, port: int, threads: int) -> None:
     """Запустить панель журнала для сотрудников."""
     from models import database
+    from models.backup import panel_lock
 
-    database.bind()
-    database.require_current_schema()
-    serve(host, port, threads)
+    bound = database.bind()
+    # Held until the panel exits (or dies): `journal restore` refuses while it is held.
+    with panel_lock(bound):
+        database.require_current_schema()
+        serve(host, port, threads)
 
 
 def register(group: click.Group) -> None:

@@ -1,16 +1,14 @@
-"""CLI commands for the database: init, migrate, user, backup (and the calendar's:
-check, year)."""
+"""CLI commands for the database: init, migrate, user (and the calendar's: check, year; the
+backups': backup, restore)."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import click
 
 from . import database
 from .audit_chain import COMMANDS as AUDIT_COMMANDS
+from .backup_cli import COMMANDS as BACKUP_COMMANDS
 from .base import RuleError
 from .calendar_cli import COMMANDS as CALENDAR_COMMANDS
-from .destination import check_destination
 from .people import ROLES, Staff
 from .school import SchoolSettings
 
@@ -34,22 +32,6 @@ def migrate_command() -> None:
     for name in applied:
         click.echo(f"применена миграция {name}")
     click.echo(f"Версия схемы: {before} → {database.schema_status()[0]} (последняя {known}).")
-
-
-BACKUP = ("резервную копию базы с ключами всех дневников", "instance/journal-backup.sqlite3",
-          "")
-
-
-@click.command("backup")
-@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Перезаписать существующий файл.")
-def backup_command(dest: Path, force: bool) -> None:
-    """Сделать резервную копию базы SQLite в файл DEST (онлайн, без остановки)."""
-    # The copy holds every diary's key: in the site, it would open every diary.
-    check_destination(dest, force, BACKUP)
-    database.bind()
-    database.backup(dest)
-    click.echo(f"Резервная копия записана: {dest} ({dest.stat().st_size // 1024} КБ)")
 
 
 @click.group("user")
@@ -128,6 +110,6 @@ def user_list() -> None:
 
 def register(group: click.Group) -> None:
     """Add the database commands to the `journal` group."""
-    for command in (init_command, migrate_command, backup_command, user_group,
+    for command in (init_command, migrate_command, *BACKUP_COMMANDS, user_group,
                     *CALENDAR_COMMANDS, *AUDIT_COMMANDS):
         group.add_command(command)

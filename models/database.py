@@ -1,8 +1,7 @@
-"""Binding the database: SQLite by default, PostgreSQL by DATABASE_URL; schema and backup."""
+"""Binding the database: SQLite by default, PostgreSQL by DATABASE_URL; its schema."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 from pathlib import Path
 
@@ -26,6 +25,9 @@ ENVIRONMENT = [
      "the folder the site is built into: output/site points at the current build"),
     ("JOURNAL_TODAY", "the school's clock",
      "pin the school's date (YYYY-MM-DD) for tests and training; unset in production"),
+    ("JOURNAL_BACKUP_PASSPHRASE", "unset",
+     "the passphrase `journal backup` encrypts with and `journal restore` decrypts with when"
+     " no --key-file or --passphrase-file is given (for cron; never on the command line)"),
 ]
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -189,21 +191,3 @@ def migrate() -> list[str]:
         raise RuleError("База данных пуста. Сначала выполните journal init.")
     return _runner().up()
 
-
-def backup(dest: Path) -> None:
-    """Copy the live SQLite database with the online backup API, atomically."""
-    if not isinstance(db.obj, SqliteDatabase):
-        raise RuleError("Для PostgreSQL используйте pg_dump, например: "
-                        "pg_dump -Fc -f journal.dump \"$DATABASE_URL\".")
-    tmp = dest.with_name(f".{dest.name}.part")
-    tmp.unlink(missing_ok=True)  # left by a killed backup
-    try:
-        # Created 0600 before SQLite writes a byte: the copy holds every diary's key.
-        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        target = sqlite3.connect(tmp)
-        with target:
-            db.connection().backup(target)
-        target.close()
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
