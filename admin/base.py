@@ -37,6 +37,14 @@ from . import dates
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def spreadsheet_text(value):
+    """A value as a spreadsheet file may hold it: text that would be a formula gets a
+    leading apostrophe (CSV and XLSX exports alike); anything else as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def staff():
     """The logged-in staff member (a models.Staff row)."""
     return current_user._get_current_object()
@@ -450,10 +458,7 @@ class SecureModelView(GuardedView, ModelView):
     # --- export: values, not formulas ------------------------------------------------
 
     def get_export_value(self, model, name):
-        value = super().get_export_value(model, name)
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-            return "'" + value
-        return value
+        return spreadsheet_text(super().get_export_value(model, name))
 
 
 __all__ = ["SecureView", "SecureModelView", "GuardedView", "Panel", "expose", "panel_views",

@@ -216,6 +216,9 @@ class JournalView(SecureView):
             thresholds=SchoolSettings.current().thresholds,
             paper_reentry_days=SchoolSettings.current().paper_reentry_days,
             paper_lessons=paper_lessons(page),
+            export=url_for("exports.journal", class_id=class_id, subject_id=subject_id,
+                           subgroup_id=subgroup_id, period_id=page.period.id)
+            if access.may_export_journal(user, class_id, subject_id, subgroup_id) else "",
             end_editable=writable and page.last_period and page.period.start <= today,
             end_titles=END_TITLES, end_names=PERIOD_MARK_KINDS,
             api={name: url_for(f".{name}") for name in ("cell", "lesson", "lesson_delete",

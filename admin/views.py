@@ -12,6 +12,8 @@ def register(panel: Admin) -> None:
     paper.register(panel)
     printing.register(panel)
     reports.register(panel)
+    from . import exports
+    exports.register(panel)
     from . import archive
     archive.register(panel)
     setup.register(panel)

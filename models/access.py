@@ -498,3 +498,69 @@ def may_see_archive(staff: Staff) -> bool:
 def may_archive_now(staff: Staff) -> bool:
     """The deputy, who keeps the journal (001 3.3), archives a locked period from the panel."""
     return staff.has_role(*SETUP)
+
+
+# --- «Экспорт» (issue 19.2): files of the journal, the class list and the КТП -------------
+
+def may_export(staff: Staff) -> bool:
+    """Who downloads exports at all: whoever reads the reports (rules 3–5); the admin, who
+    manages accounts and settings, only with one of those roles too."""
+    return may_read_reports(staff)
+
+
+def may_export_class(staff: Staff, class_id: int) -> bool:
+    """Whether the staff member exports anything of the class (its reports' scope): the
+    director and deputies any class, a class teacher theirs, a teacher the classes they
+    teach."""
+    return may_export(staff) and (
+        reads_all(staff) or is_class_teacher(staff, class_id)
+        or TeachingAssignment.select().where((TeachingAssignment.teacher == staff.id)
+                                             & (TeachingAssignment.school_class == class_id))
+        .exists())
+
+
+def may_export_journal(staff: Staff, class_id: int, subject_id: int,
+                       subgroup_id: int | None = None) -> bool:
+    """Rules 3–5, scoped as the reports: the director and deputies any journal, the class
+    teacher every journal of their class, a subject teacher only the journals they teach (a
+    whole-class assignment covers the groups; a group's teacher reads the subject's
+    whole-class journal, as in the grid, but not the other group's)."""
+    return may_export(staff) and (
+        reads_all(staff) or is_class_teacher(staff, class_id)
+        or teaches(staff, class_id, subject_id, subgroup_id)
+        or (subgroup_id is None and teaches_subject(staff, class_id, subject_id)))
+
+
+def export_journals(staff: Staff, class_id: int) -> list[TeachingAssignment]:
+    """The journals of the class (one assignment per class, subject and subgroup) the staff
+    member exports (see may_export_journal), in subject order, whole-class journal first."""
+    a = TeachingAssignment
+    found: dict[tuple[int, int | None], TeachingAssignment] = {}
+    for row in (a.select(a, Subject, Subgroup).join(Subject).switch(a)
+                .join(Subgroup, JOIN.LEFT_OUTER).where(a.school_class == class_id)
+                .order_by(Subject.sort_order, Subject.name, Subgroup.name.is_null(False),
+                          Subgroup.name, a.id)):
+        found.setdefault((row.subject_id, row.subgroup_id), row)
+    everything = may_export(staff) and (reads_all(staff) or is_class_teacher(staff, class_id))
+    return [row for row in found.values() if everything or may_export_journal(
+        staff, class_id, row.subject_id, row.subgroup_id)]
+
+
+def may_export_pupils(staff: Staff, class_id: int) -> bool:
+    """Rule 4: the list of a class's pupils with their guardians' contacts is for those who
+    read these cards: the director and deputies any class's, a class teacher their own."""
+    return reads_all(staff) or is_class_teacher(staff, class_id)
+
+
+def export_pupil_ids(staff: Staff, class_id: int, student_ids: Iterable[int],
+                     cache: dict | None = None) -> list[int]:
+    """Of these pupils of the class, those whose cards (and guardians' cards) the staff
+    member reads: all for the director and deputies; for the class teacher those
+    pupil_scope gives them, now in their classes (a pupil who left is no longer theirs)."""
+    ids = list(student_ids)
+    if reads_all(staff):
+        return ids
+    if not may_export_pupils(staff, class_id):
+        return []
+    mine = set(class_pupil_ids(staff, cache))
+    return [sid for sid in ids if sid in mine]

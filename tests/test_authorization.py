@@ -49,6 +49,8 @@ OPENS = {
     # «Отчёты»: a class teacher their classes, a teacher the classes they teach, the
     # director and deputies every class; the admin alone none (rule 5).
     "reports": TEACHERS | READ_ALL,
+    # «Экспорт» (issue 19.2): the reports' scope; each file checks its class and journal.
+    "exports": TEACHERS | READ_ALL,
     # The year transfer: the admin creates and closes years (001 3.1), the deputy does
     # every step (001 3.3, rule 5); carrying and promoting are the deputy's (ROW_OPENS).
     "year_transfer": {"deputy", "admin"},
@@ -67,7 +69,11 @@ OPENS = {
 # Endpoints about one row, called here with 5А's maths journal (taught by `teacher`).
 ROW_OPENS = {"journal.grid": {"teacher"} | READ_ALL,
              "year_transfer.carry": {"deputy"}, "year_transfer.promote": {"deputy"},
-             "archive.run": {"deputy"}}
+             "archive.run": {"deputy"},
+             # 5А's maths journal and КТП: its teacher (5А's class teacher), who reads all;
+             # 5А's list with the guardians: its class teacher, who reads all.
+             "exports.journal": {"teacher"} | READ_ALL, "exports.plan": {"teacher"} | READ_ALL,
+             "exports.pupils": {"teacher"} | READ_ALL}
 # Open to everybody: the login form, logging out, and static files.
 PUBLIC = {"static", "admin.static", "login.index", "login.logout"}
 
@@ -81,7 +87,9 @@ def endpoints(app):
 def url_for_rule(rule, people, school) -> str:
     values = {"staff_id": people.teacher.id, "export_type": "csv", "id": 1, "key": "progress"}
     path = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
-    query = {"journal.grid": f"?class_id={school.c5.id}&subject_id={school.math.id}"}
+    journal = f"?class_id={school.c5.id}&subject_id={school.math.id}"
+    query = {"journal.grid": journal, "exports.journal": journal, "exports.plan": journal,
+             "exports.pupils": f"?class_id={school.c5.id}"}
     return path + query.get(rule.endpoint, "")
 
 
