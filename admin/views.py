@@ -17,6 +17,8 @@ def register(panel: Admin) -> None:
     from . import archive
     archive.register(panel)
     setup.register(panel)
+    from . import imports
+    imports.register(panel)
     year_transfer.register(panel)
     timetable.register(panel)
     audit.register(panel)

@@ -9,6 +9,7 @@ from .audit_chain import COMMANDS as AUDIT_COMMANDS
 from .backup_cli import COMMANDS as BACKUP_COMMANDS
 from .base import RuleError
 from .calendar_cli import COMMANDS as CALENDAR_COMMANDS
+from .import_cli import COMMANDS as IMPORT_COMMANDS
 from .people import ROLES, Staff
 from .school import SchoolSettings
 
@@ -111,5 +112,5 @@ def user_list() -> None:
 def register(group: click.Group) -> None:
     """Add the database commands to the `journal` group."""
     for command in (init_command, migrate_command, *BACKUP_COMMANDS, user_group,
-                    *CALENDAR_COMMANDS, *AUDIT_COMMANDS):
+                    *CALENDAR_COMMANDS, *AUDIT_COMMANDS, *IMPORT_COMMANDS):
         group.add_command(command)

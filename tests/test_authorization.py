@@ -54,6 +54,9 @@ OPENS = {
     # The year transfer: the admin creates and closes years (001 3.1), the deputy does
     # every step (001 3.3, rule 5); carrying and promoting are the deputy's (ROW_OPENS).
     "year_transfer": {"deputy", "admin"},
+    # «Загрузка данных» (issue 19.1): the deputy (pupils, load, timetable, any КТП), the
+    # admin (staff accounts), teachers (their own КТП); each kind asks models.access.
+    "imports": TEACHERS | {"deputy", "admin"},
     "breach": {"admin"},
     "plans": READ_ALL | TEACHERS,  # a teacher's own КТП (an empty list without assignments)
     "students": READ_ALL | CLASS_TEACHERS,
@@ -85,7 +88,8 @@ def endpoints(app):
 
 
 def url_for_rule(rule, people, school) -> str:
-    values = {"staff_id": people.teacher.id, "export_type": "csv", "id": 1, "key": "progress"}
+    values = {"staff_id": people.teacher.id, "export_type": "csv", "id": 1, "key": "progress",
+              "fmt": "xlsx"}
     path = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
     journal = f"?class_id={school.c5.id}&subject_id={school.math.id}"
     query = {"journal.grid": journal, "exports.journal": journal, "exports.plan": journal,

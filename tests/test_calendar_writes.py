@@ -479,6 +479,10 @@ EXEMPT = {
                    "for locked periods: a closed year's journals are archived too",
     "breach.revert_all": "rule 10: passes a locked period by design; "
                          "test_rule_10_* below (a closed year refuses it)",
+    "imports.preview": "a preview's writes are rolled back, always (models.imports.run)",
+    "imports.confirm": "every row through the models (save() and its guard, or a closed "
+                       "year checked before a bulk insert): a closed year's rows are "
+                       "refused, tests/test_imports.py and tests/test_imports_curriculum.py",
     **admin_endpoints("audit", "the audit log is read-only (no write roles)"),
     **admin_endpoints("settings", "the school's settings row belongs to no year"),
     **admin_endpoints("staff", "staff accounts outlive years"),

@@ -5,7 +5,10 @@ and never duplicates, every bad row is reported in Russian with its row and colu
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -16,9 +19,9 @@ from models import (
     Staff,
     Student,
 )
-from models.imports import CREATE, SKIP, UPDATE, run
+from models.imports import CREATE, SKIP, UPDATE, read_table, run
 from models.imports.registry import KINDS
-from tests.panel import rows
+from tests.panel import rows, text
 from tests.spreadsheets import FORMATS, filename, write_table
 
 PUPILS, STAFF = KINDS["pupils"], KINDS["staff"]
@@ -191,3 +194,141 @@ def test_a_bad_role_and_a_deputy_are_refused(school, people):
     with pytest.raises(RuleError, match="недоступна"):
         run(PUPILS, people.admin, write_table(None, pupils_file(), "xlsx"), "s.xlsx",
             school.today, commit=True)
+
+
+def test_the_command_line_previews_commits_and_writes_templates(school, people, runner,
+                                                                   tmp_path):
+    from journal_cli import main
+
+    file = tmp_path / "ученики.ods"
+    write_table(file, pupils_file(), "ods")
+    preview = runner.invoke(main, ["import", "pupils", str(file)])
+    assert preview.exit_code == 0, preview.output
+    assert "Будет создано: 3" in preview.output and "повторите с --commit" in preview.output
+    assert "«СНИЛС»" in preview.output
+    assert Student.select().where(Student.last_name == "Ёлкина").count() == 0
+
+    done = runner.invoke(main, ["import", "pupils", str(file), "--commit"])
+    assert done.exit_code == 0 and "Создано: 3" in done.output
+    anna = Student.get(Student.last_name == "Ёлкина")
+    entry = AuditEntry.get((AuditEntry.table_name == "student") & (AuditEntry.row_id == anna.id))
+    assert entry.staff_id is None and entry.address.startswith("командная строка")
+
+    bad = tmp_path / "bad.csv"
+    write_table(bad, pupils_file(["Петров", "Олег", "", "31.02.2014", "м", "5А", "",
+                                  *[""] * 11]), "csv,:cp1251")
+    refused = runner.invoke(main, ["import", "pupils", str(bad), "--commit"])
+    assert refused.exit_code == 1
+    assert "строка 5, столбец «Дата рождения»: «31.02.2014» — не дата" in refused.output
+    assert "Ничего не записано." in refused.output
+
+    staff_file = tmp_path / "staff.xlsx"
+    write_table(staff_file, [STAFF_HEADER, ["Щукин", "Юрий", "", "", "учитель", "", ""]],
+                "xlsx")
+    as_deputy = runner.invoke(main, ["import", "staff", str(staff_file), "--commit",
+                                     "--as", people.deputy.login])
+    assert as_deputy.exit_code == 1 and "недоступна" in as_deputy.output
+    issued = runner.invoke(main, ["import", "staff", str(staff_file), "--commit"])
+    assert issued.exit_code == 0 and "shchukin.i" in issued.output
+    password = issued.output.split("пароль: ")[1].split()[0]
+    assert Staff.get(Staff.login == "shchukin.i").check_password(password)
+
+    for fmt in ("xlsx", "csv"):
+        template = tmp_path / f"шаблон.{fmt}"
+        made = runner.invoke(main, ["import", "--template", "pupils", str(template)])
+        assert made.exit_code == 0, made.output
+        header, example = read_table(template.read_bytes(), template.name)[:2]
+        assert header[:4] == ["Фамилия", "Имя", "Отчество", "Дата рождения"]
+        assert example[5] == "5А"
+    unknown = runner.invoke(main, ["import", "marks", str(file)])
+    assert unknown.exit_code == 1 and "Нет вида загрузки «marks»" in unknown.output
+
+
+def test_a_closed_year_takes_no_pupils(school, people):
+    from models import AcademicYear
+    AcademicYear.update(closed=True).where(AcademicYear.id == school.year.id).execute()
+    before = rows()
+    result = run(PUPILS, people.deputy, write_table(None, pupils_file(), "xlsx"), "a.xlsx",
+                 school.today, commit=True)
+    assert not result.ok and rows() == before
+    assert "закрыт" in str(result.problems[0])
+
+
+# --- the panel's «Загрузка данных» ------------------------------------------------------
+
+def upload(browser, kind: str, data: bytes, name: str):
+    browser.get(f"/imports/?kind={kind}")
+    return browser.post("/imports/preview", {"kind": kind, "file": (io.BytesIO(data), name)})
+
+
+def test_the_deputy_previews_then_loads_a_file_in_the_panel(browser, people, school, app):
+    browser.login(people.deputy.login)
+    page = browser.get("/imports/")
+    assert page.status_code == 200 and "Ученики и родители" in text(page)
+    assert 'id="kind-staff"' not in text(page)  # the admin's alone
+    template = browser.get("/imports/template/pupils.xlsx")
+    assert template.status_code == 200
+    assert read_table(template.data, "t.xlsx")[0][:2] == ["Фамилия", "Имя"]
+    assert browser.get("/imports/template/staff.csv").status_code == 404
+
+    evil = pupils_file(["<b>Зло</b>", "Ян", "", "01.02.2014", "м", "5А", "", *[""] * 11])
+    preview = upload(browser, "pupils", write_table(None, evil, "xlsx"), "ученики.xlsx")
+    body = text(preview)
+    assert preview.status_code == 200 and "будет создано: 4" in body
+    assert "&lt;b&gt;Зло&lt;/b&gt;" in body and "<b>Зло</b>" not in body
+    assert Student.select().where(Student.last_name == "Ёлкина").count() == 0
+    kept = list((Path(app.instance_path) / "imports").iterdir())
+    assert {oct(p.stat().st_mode & 0o777) for p in kept} == {"0o600"}
+
+    token = re.search(r'name="token" value="([^"]+)"', body).group(1)
+    done = browser.post("/imports/confirm", {"token": token})
+    assert done.status_code == 200 and "создано: 4" in text(done)
+    assert "Ёлкина Анна Сергеевна" in pupils_of(school.c5)
+    assert not list((Path(app.instance_path) / "imports").iterdir())
+    again = browser.post("/imports/confirm", {"token": token})
+    assert again.status_code == 410 and "выберите его ещё раз" in text(again)
+
+
+def test_the_panel_reports_bad_rows_and_refuses_what_is_no_table(browser, people, school,
+                                                                 app):
+    browser.login(people.deputy.login)
+    before = rows()
+    bad = pupils_file(["Петров", "Олег", "", "31.02.2014", "м", "5А", "", *[""] * 11])
+    preview = upload(browser, "pupils", write_table(None, bad, "csv;:cp1251"), "b.csv")
+    assert preview.status_code == 422
+    assert ("<td>5</td><td>Дата рождения</td><td>«31.02.2014» — не дата</td>"
+            in text(preview).replace("\n", ""))
+    assert 'name="token"' not in text(preview)
+    not_a_table = upload(browser, "pupils", b"PK\x03\x04 broken", "b.xlsx")
+    assert not_a_table.status_code == 422 and "не читается как таблица" in text(not_a_table)
+    word = upload(browser, "pupils", b"text", "b.docx")
+    assert word.status_code == 422 and "нужен файл XLSX, ODS или CSV" in text(word)
+    huge = upload(browser, "pupils", b"0" * (6 * 1024 * 1024), "big.csv")
+    assert huge.status_code == 413 and "больше 5 МБ" in text(huge)
+    huge.request.environ["wsgi.input"].close()  # the test client's spooled body, unread
+    stranger = browser.post("/imports/confirm", {"token": "x" * 32})
+    assert stranger.status_code == 410
+    assert rows() == before
+
+
+def test_a_token_is_its_uploaders_alone(app, people, school):
+    from tests.panel import Browser
+    deputy, admin = Browser(app.test_client()), Browser(app.test_client())
+    deputy.login(people.deputy.login)
+    admin.login(people.admin.login)
+    preview = upload(deputy, "pupils", write_table(None, pupils_file(), "xlsx"), "a.xlsx")
+    token = re.search(r'name="token" value="([^"]+)"', text(preview)).group(1)
+    assert admin.post("/imports/confirm", {"token": token}).status_code == 410
+    assert Student.select().where(Student.last_name == "Ёлкина").count() == 0
+
+
+def test_the_admin_sees_new_staff_passwords_once_in_the_panel(browser, people, school):
+    browser.login(people.admin.login)
+    file = [STAFF_HEADER, ["Щукин", "Юрий", "", "", "учитель", "", ""]]
+    preview = upload(browser, "staff", write_table(None, file, "ods"), "s.ods")
+    assert preview.status_code == 200 and "Пароли новых" not in text(preview)
+    token = re.search(r'name="token" value="([^"]+)"', text(preview)).group(1)
+    done = text(browser.post("/imports/confirm", {"token": token}))
+    password = re.search(r"<code>([0-9A-Z-]{14})</code>", done).group(1)
+    assert Staff.get(Staff.login == "shchukin.i").check_password(password)
+    assert password not in text(browser.get("/imports/"))
