@@ -39,7 +39,7 @@ def serve(host: str = HOST, port: int = PORT, threads: int = 4) -> None:
 def serve_command(host: str, port: int, threads: int) -> None:
     """Запустить панель журнала для сотрудников."""
     from models import database
-    from models.backup import panel_lock
+    from models.panel_lock import panel_lock
 
     bound = database.bind()
     # Held until the panel exits (or dies): `journal restore` refuses while it is held.

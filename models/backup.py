@@ -9,7 +9,6 @@ would replay it into the new file («database disk image is malformed»).
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import os
 import re
 import shutil
@@ -24,6 +23,7 @@ from peewee import DatabaseError, SqliteDatabase
 from . import database
 from .backup_format import MAGIC, Secret, decrypt, encrypt, new_key
 from .base import RuleError, db
+from .panel_lock import no_panel
 from .school import SchoolSettings, pinned_now
 
 PG_RESTORE = 'pg_restore --clean --if-exists -d "$DATABASE_URL" journal.dump'
@@ -174,48 +174,59 @@ def _held_aside(target: Path, existed: bool, moment: dt.datetime,
     """The database at `target`, if any, with its WAL checkpointed into it and no -wal,
     -shm or -journal left beside it, locked against every other connection and linked
     aside (0600) while the block moves the new file in."""
-    if not existed:  # nothing to keep: an empty file the CLI's binding made, at most
-        for suffix in SIDE_FILES:
+    aside = target.with_name(f"{target.name}.before-restore-{moment:%Y-%m-%d-%H%M%S}")
+    if existed and aside.exists():
+        raise RuleError(f"Файл {aside} уже есть; повторите через секунду.")
+    sides = [s for s in SIDE_FILES if target.with_name(target.name + s).exists()] \
+        if existed else []
+    for suffix in sides:  # first: SQLite deletes a WAL it cannot use when it closes
+        _link(target.with_name(target.name + suffix), aside.with_name(aside.name + suffix))
+    old = _checkpointed(target, aside, sides) if existed else None
+    try:
+        if existed:
+            _link(target, aside)
+            note = ""
+            if old is None:
+                note = " (повреждена; сохранена как есть" + (
+                    f" вместе с {', '.join(aside.name + s for s in sides)})" if sides else ")")
+            elif "-wal" in sides:
+                note = " (с её незавершённым журналом -wal, перенесённым в неё)"
+            said.append(f"Прежняя база сохранена: {aside}{note}")
+        for suffix in SIDE_FILES:  # none must meet the new file
             target.with_name(target.name + suffix).unlink(missing_ok=True)
         yield
-        return
-    aside = target.with_name(f"{target.name}.before-restore-{moment:%Y-%m-%d-%H%M%S}")
-    had_wal = target.with_name(target.name + "-wal").exists()
+    finally:
+        if old is not None:
+            old.close()
+
+
+def _checkpointed(target: Path, aside: Path, sides: list[str]) -> sqlite3.Connection | None:
+    """A connection holding the old database's exclusive lock after its WAL was written into
+    it (its side files' links aside removed: they are in it now); None for a damaged one."""
     old = sqlite3.connect(target, timeout=2, isolation_level=None)
     try:
         # Leaving WAL mode checkpoints the whole WAL into the file and deletes -wal and
         # -shm; SQLite refuses it while another connection has the database open.
-        damaged = old.execute("PRAGMA journal_mode=DELETE").fetchone() != ("delete",)
-        old.execute("BEGIN EXCLUSIVE")  # no one opens the old file until it is aside
+        if old.execute("PRAGMA journal_mode=DELETE").fetchone() == ("delete",):
+            old.execute("BEGIN EXCLUSIVE")  # no one opens the old file until it is aside
+            for suffix in sides:
+                aside.with_name(aside.name + suffix).unlink()
+            return old
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             old.close()
+            for suffix in sides:
+                aside.with_name(aside.name + suffix).unlink()
             raise RuleError(f"База {target} открыта другим процессом (journal build, "
                             "journal print…): дождитесь его окончания и повторите.") from None
-        damaged = True
     except sqlite3.DatabaseError:
-        damaged = True
-    try:
-        if damaged:  # kept as it is, with its side files, for whoever examines it
-            old.close()
-        _link(target, aside)
-        for suffix in SIDE_FILES:
-            side = target.with_name(target.name + suffix)
-            if side.exists():
-                os.replace(side, aside.with_name(aside.name + suffix))
-        said.append(f"Прежняя база сохранена: {aside}"
-                    + (" (повреждена; сохранена как есть)" if damaged else "")
-                    + (" (с её незавершённым журналом -wal, перенесённым в неё)"
-                       if had_wal and not damaged else ""))
-        yield
-    finally:
-        old.close()
+        pass
+    old.close()  # a damaged file: kept as it is, with the links to its side files
+    return None
 
 
 def _link(target: Path, aside: Path) -> None:
-    """`aside` names the old database file: a hard link, or a copy where links fail."""
-    if aside.exists():
-        raise RuleError(f"Файл {aside} уже есть; повторите через секунду.")
+    """`aside` names the file `target` names: a hard link, or a copy where links fail."""
     try:
         os.link(target, aside)
     except OSError:
@@ -247,65 +258,7 @@ def _fsync(path: Path) -> None:
 
 
 def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
-
-
-def lock_path(database_file: Path) -> Path:
-    return database_file.with_name(database_file.name + ".panel.lock")
-
-
-@contextmanager
-def panel_lock(bound) -> Iterator[None]:
-    """Held (shared) by `journal serve` for its whole life on a SQLite database: several
-    panels may share a database, `journal restore` (exclusive) waits for none. The kernel
-    releases an flock when its process dies, so a killed panel leaves no stale lock."""
-    if not isinstance(bound, SqliteDatabase) or bound.database == ":memory:":
-        yield
-        return
-    fd = os.open(lock_path(Path(bound.database).absolute()), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RuleError("Идёт восстановление базы из резервной копии (journal restore): "
-                            "запустите панель после него.") from None
-        yield
-    finally:
-        os.close(fd)
-
-
-@contextmanager
-def no_panel(target: Path) -> Iterator[None]:
-    """Hold the database's panel lock exclusively: refused while a panel runs on it."""
-    path = lock_path(target)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pids = ", ".join(str(p) for p in _flock_holders(path)) or "?"
-            raise RuleError(f"Панель журнала (journal serve, процесс {pids}) работает с этой "
-                            "базой: восстановление заменило бы базу под ней. Остановите панель "
-                            f"(Ctrl+C в её окне, kill {pids.split(',')[0]} или systemctl stop "
-                            "её службы) и повторите.") from None
-        yield
-    finally:
-        os.close(fd)
-
-
-def _flock_holders(path: Path) -> list[int]:
-    """The processes holding an flock on `path`, from Linux's /proc/locks (for the message:
-    «1: FLOCK ADVISORY READ 4242 08:01:1234567 0 EOF»)."""
-    try:
-        inode, lines = path.stat().st_ino, Path("/proc/locks").read_text().splitlines()
-    except OSError:
-        return []
-    return sorted({int(parts[4]) for parts in map(str.split, lines)
-                   if len(parts) > 5 and parts[1] == "FLOCK"
-                   and parts[5].rsplit(":", 1)[-1] == str(inode)})
+    return path.stat().st_size if path.exists() else 0
 
 
 def write_key(target: Path) -> None:

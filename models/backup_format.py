@@ -55,11 +55,6 @@ class Secret:
     key: bytes | None = None
 
 
-def is_encrypted(path: os.PathLike) -> bool:
-    with open(path, "rb") as f:
-        return f.read(len(MAGIC)) == MAGIC
-
-
 def encrypt(src: BinaryIO, out: BinaryIO, secret: Secret) -> None:
     """Write `src` to `out` encrypted, chunk by chunk (memory stays at two chunks)."""
     salt, prefix = os.urandom(16), os.urandom(7)

@@ -245,7 +245,7 @@ def test_restore_is_refused_while_a_panel_serves_the_database_and_done_after(tmp
     (tmp_path / "panel").mkdir()
     with serving(url, tmp_path / "panel", servers=1, threads=2) as served:
         code, said = journal("restore", tmp_path / "copy.sqlite3", "--force")
-        assert code == 1 and "Панель журнала (journal serve, процесс " in said, said
+        assert code == 1 and "Панель журнала journal serve (процесс " in said, said
         assert "Остановите панель" in said
         assert served.open_login_page()  # the panel still serves, its database untouched
         assert not list(tmp_path.glob("served.sqlite3.before-restore-*"))
@@ -343,6 +343,37 @@ def test_restore_refuses_what_is_not_this_journals_database_changing_nothing(sch
     assert dump(school_db) == before
     assert not list(school_db.parent.glob("*before-restore*"))
     assert not list(school_db.parent.glob(".*.part"))
+
+
+def test_a_new_server_restores_without_force_and_a_damaged_database_is_kept_as_it_was(
+        school_db, key, tmp_path, monkeypatch):
+    copy = tmp_path / "copy.enc"
+    assert journal("backup", copy, "--key-file", key)[0] == 0
+    before = dump(school_db)
+    new_server = tmp_path / "new" / "instance" / "journal.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{new_server}")
+    code, said = journal("restore", copy, "--key-file", key)
+    assert code == 0 and "Прежняя база" not in said, said
+    assert dump(new_server) == before and mode(new_server) == 0o600
+    assert mode(new_server.parent) == 0o700
+
+    garbage = os.urandom(8192)
+    new_server.write_bytes(garbage)  # a disk error: not a database any more
+    new_server.with_name("journal.sqlite3-wal").write_bytes(b"half a WAL")
+    code, said = journal("restore", copy, "--key-file", key, "--force")
+    assert code == 0 and "(повреждена; сохранена как есть вместе с " in said, said
+    assert dump(new_server) == before and not side_files(new_server)
+    aside, wal = sorted(new_server.parent.glob("journal.sqlite3.before-restore-*"))
+    assert aside.read_bytes() == garbage and mode(aside) == 0o600
+    assert wal.name == aside.name + "-wal" and wal.read_bytes() == b"half a WAL"
+
+
+def test_the_panel_does_not_start_while_a_restore_holds_the_database(school_db):
+    from models.panel_lock import no_panel
+
+    with no_panel(school_db):
+        code, said = journal("serve", "--port", 1)
+    assert code == 1 and "Идёт восстановление базы" in said, said
 
 
 def test_postgresql_is_pointed_to_pg_dump_and_pg_restore(tmp_path, monkeypatch):
