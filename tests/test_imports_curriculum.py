@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from models import (
+    AcademicYear,
     AuditEntry,
     PlanTopic,
     RuleError,
@@ -171,6 +172,16 @@ def test_who_loads_what(school, staffed):
     assert load(assignments_kind, rows, "csv;", None).counts[UPDATE] == 1  # the operator
 
 
+def test_a_closed_year_is_not_loaded(school, staffed):
+    """A closed year is read-only (rule 15): its load is refused as a whole, in Russian."""
+    AcademicYear.update(closed=True).where(AcademicYear.id == school.year.id).execute()
+    before = dump()
+    rows = [ASSIGNMENTS, ["5А", "Математика", "", "teacher.aa", 5, "", ""]]
+    with pytest.raises(RuleError, match="закрыт"):
+        load(assignments_kind, rows, "xlsx", staffed.deputy)
+    assert dump() == before
+
+
 # --- «Расписание» --------------------------------------------------------------------------
 
 def timetable_file():
@@ -244,7 +255,9 @@ def test_timetable_bad_rows_change_nothing(school, staffed):
             ["5А", "ср", 4, "Рус. яз.", "", "ivanova.mp", "7", ""],
             ["5А", "вс", 2, "Математика", "", "teacher.aa", "", ""],
             ["5А", "пнд", 11, "Математика", "", "teacher.aa", "", "31.02.2027"],
-            ["5А", "вт", 3, "Математика", "", "teacher.aa", "", "01.09.2030"]]
+            ["5А", "вт", 3, "Математика", "", "teacher.aa", "", "01.09.2030"],
+            ["5А", "пн", 1, "Иностранный язык (английский)", "1 группа", "english.bb", "21",
+             ""]]
     before = dump()
     result = load(timetable_kind, rows, "csv;:utf-8-sig", staffed.deputy)
     assert dump() == before
@@ -264,7 +277,10 @@ def test_timetable_bad_rows_change_nothing(school, staffed):
     assert "«31.02.2027» — не дата" in found[3]
     assert found[6].startswith("строка 7, столбец «Действует с»: 01.09.2030 — не в учебном "
                                "году Тестовый год")
-    assert len(found) == 7
+    assert found[7] == ("строка 8: Урок всего класса 5А и урок его подгруппы не могут идти в "
+                        "один час: 5А, Математика, Учителева А.П., каб. 12, понедельник, 1-й "
+                        "урок, с 25.11.2026 (строка 2 файла).")
+    assert len(found) == 8
 
 
 # --- «КТП» ---------------------------------------------------------------------------------
@@ -286,6 +302,10 @@ def test_teacher_loads_own_plan_and_again(school, staffed, fmt):
     assert preview.ok, lines(preview)
     assert preview.counts == {CREATE: 3, UPDATE: 0, SKIP: 0} and not plan_rows()
     assert load(plan_kind, rows, fmt, staffed.teacher).committed
+    audited = AuditEntry.select().where(AuditEntry.table_name == "plan_topic",
+                                        AuditEntry.action == "create")
+    assert [(e.staff_id, e.reason) for e in audited] == [
+        (staffed.teacher.id, f"загрузка «{filename(fmt)}»")] * 3
     assert plan_rows() == [
         ("5А", "Математика", 1, "Натуральные числа", 2, dt.date(2026, 12, 1)),
         ("5А", "Математика", 2, "Дроби <b>и</b> «проценты»", 1, None),

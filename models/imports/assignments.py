@@ -6,7 +6,7 @@ from ..access import may_import_curriculum
 from ..curriculum import GRADING_SCALES
 from ..timetable import TeachingAssignment
 from . import CREATE, SKIP, UPDATE, Batch, Field, Kind, Row
-from .lookups import Lookup, repeated
+from .lookups import CLASS, GROUP, SUBJECT, TEACHER, Lookup, repeated
 
 # The scale as a file may name it; «зачёт» alone is the pass/fail scale.
 SCALES = {label: key for key, label in GRADING_SCALES.items()} | {
@@ -16,13 +16,10 @@ YES_NO = {"да": True, "нет": False, "+": True, "-": False, "1": True, "0": 
 MAX_HOURS = 12
 
 FIELDS = (
-    Field("school_class", "Класс", True, "5А", "класс этого учебного года, например «5А»"),
-    Field("subject", "Предмет", True, "Математика",
-          "название предмета (или краткое) из раздела «Предметы»"),
-    Field("subgroup", "Группа", False, "",
-          "подгруппа класса по этому предмету; пусто — весь класс", ("Подгруппа",)),
-    Field("teacher", "Учитель", True, "Иванова М. П.",
-          "логин, ФИО («Иванова Мария Петровна») или фамилия с инициалами («Иванова М. П.»)"),
+    CLASS,
+    SUBJECT,
+    GROUP,
+    TEACHER,
     Field("hours", "Часов в неделю", True, "5", f"число больше 0 и не больше {MAX_HOURS}",
           ("Часов", "Часы")),
     Field("scale", "Шкала", False, "пятибалльная",

@@ -16,9 +16,18 @@ from ..curriculum import Subject
 from ..people import Staff, fold_name, short_name
 from ..school import AcademicYear, check_year_open
 from ..texts import check_text, quoted
-from . import Batch, Row, fold
+from . import Batch, Field, Row, fold
 from .pupils import class_key
 
+# The columns every curriculum kind has: what the file names, the school has.
+CLASS = Field("school_class", "Класс", True, "5А", "класс этого учебного года, например «5А»")
+SUBJECT = Field("subject", "Предмет", True, "Математика",
+                "название предмета (или краткое) из раздела «Предметы»")
+GROUP = Field("subgroup", "Группа", False, "",
+              "подгруппа класса по этому предмету; пусто — весь класс", ("Подгруппа",))
+TEACHER = Field("teacher", "Учитель", True, "Иванова М. П.",
+                "логин, ФИО («Иванова Мария Петровна») или фамилия с инициалами "
+                "(«Иванова М. П.»)")
 # «Иванова М. П.» as «иванова м.п.»: the spaces after initials' dots dropped.
 _INITIALS = re.compile(r"(?<=\b\w)\.\s+(?=\w\b)")
 

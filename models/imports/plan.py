@@ -2,20 +2,24 @@
 their own journals, by the deputy for any (rule 3, as the panel's «КТП»)."""
 from __future__ import annotations
 
+from peewee import JOIN
+
 from ..access import may_import_plan, plans_assignment
+from ..auditing import create_many
+from ..classes import SchoolClass, Subgroup
+from ..curriculum import Subject
+from ..people import Staff
 from ..timetable import PlanTopic, TeachingAssignment
 from . import CREATE, SKIP, UPDATE, Batch, Field, Kind, Row
-from .lookups import Lookup, repeated, typed_text
+from .lookups import CLASS, GROUP, SUBJECT, Lookup, repeated, typed_text
 
 TITLE_LENGTH = PlanTopic.title.max_length
 MAX_HOURS = 100
 
 FIELDS = (
-    Field("school_class", "Класс", True, "5А", "класс этого учебного года, например «5А»"),
-    Field("subject", "Предмет", True, "Математика",
-          "название предмета (или краткое) из раздела «Предметы»"),
-    Field("subgroup", "Группа", False, "",
-          "подгруппа класса по этому предмету; пусто — весь класс", ("Подгруппа",)),
+    CLASS,
+    SUBJECT,
+    GROUP,
     Field("number", "№", True, "1", "номер темы по порядку: целое число от 1",
           ("Номер", "№ темы", "Номер темы", "№ урока")),
     Field("title", "Тема", True, "Натуральные числа",
@@ -36,8 +40,11 @@ class Journals:
         self.batch = batch
         self.allowed: dict[int, bool] = {}
         self.by_key: dict[tuple, list[TeachingAssignment]] = {}
-        for found in a.select().where(a.school_class.in_(
-                [c.id for c in lookup.classes.values()])).order_by(a.id):
+        # With their class, subject, group and teacher: every row names its journal.
+        for found in (a.select(a, SchoolClass, Subject, Subgroup, Staff).join(SchoolClass)
+                      .switch(a).join(Subject).switch(a).join(Subgroup, JOIN.LEFT_OUTER)
+                      .switch(a).join(Staff).where(a.school_class.in_(
+                          [c.id for c in lookup.classes.values()])).order_by(a.id)):
             self.by_key.setdefault((found.school_class_id, found.subject_id,
                                     found.subgroup_id), []).append(found)
         self.topics = {(t.assignment_id, t.number): t for t in PlanTopic.select().where(
@@ -116,26 +123,34 @@ def apply(batch: Batch) -> None:
     lookup = Lookup(batch)
     journals = Journals(batch, lookup)
     seen: dict[tuple, int] = {}
+    # New topics, inserted at once (audited) when every row is good: each is checked as its
+    # save() would check it (its text by typed_text, its year open by Lookup; PlanTopic has
+    # no rule of its own) and the file's numbers against the stored ones and each other.
+    new: list[dict] = []
     for row in batch.rows:
         with batch.row(row):
-            _row(batch, lookup, journals, seen, row)
+            _row(batch, lookup, journals, seen, row, new)
+    if not batch.problems:
+        create_many(PlanTopic, new)
 
 
-def _row(batch: Batch, lookup: Lookup, journals: Journals, seen: dict, row: Row) -> None:
+def _row(batch: Batch, lookup: Lookup, journals: Journals, seen: dict, row: Row,
+         new: list[dict]) -> None:
     values = _values(batch, lookup, journals, row)
     if values is None or repeated(batch, row, seen, (values["assignment"].id,
                                                      values["number"]),
                                   f"Тема № {values['number']} этого журнала"):
         return
     _write(batch, row, journals.topics.get((values["assignment"].id, values["number"])),
-           values)
+           values, new)
 
 
-def _write(batch: Batch, row: Row, found: PlanTopic | None, values: dict) -> None:
+def _write(batch: Batch, row: Row, found: PlanTopic | None, values: dict,
+           new: list[dict]) -> None:
     journal = values["assignment"]
     if found is None:
-        topic = PlanTopic.create(**values)
-        batch.done(row, CREATE, f"{journal}: {topic}")
+        new.append(values | {"assignment": journal.id})
+        batch.done(row, CREATE, f"{journal}: {values['number']}. {values['title']}")
         return
     changes = _changes(found, values)
     if not changes:

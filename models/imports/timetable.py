@@ -10,13 +10,19 @@ checks: a clash is the row's problem, naming the other row of the file or the st
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+
+from peewee import JOIN
 
 from ..access import may_import_curriculum
 from ..base import RuleError
 from ..calendar import WEEKDAY_SHORT
+from ..classes import SchoolClass, Subgroup
+from ..curriculum import Subject
+from ..people import Staff
 from ..timetable import WEEKDAYS, TimetableSlot, room_key
 from . import CREATE, SKIP, UPDATE, Batch, Field, Kind, Row, fold
-from .lookups import Lookup, repeated, typed_text
+from .lookups import CLASS, GROUP, SUBJECT, TEACHER, Lookup, repeated, typed_text
 
 DAY = dt.timedelta(days=1)
 # «пн», «понедельник», «1»: Monday to Saturday.
@@ -24,16 +30,13 @@ WEEKDAY_NAMES = {name: n for n, names in enumerate(
     zip(WEEKDAYS, WEEKDAY_SHORT, strict=False), start=1) for name in (*names, str(n))}
 
 FIELDS = (
-    Field("school_class", "Класс", True, "5А", "класс этого учебного года, например «5А»"),
+    CLASS,
     Field("weekday", "День недели", True, "пн",
           "день с понедельника по субботу: «пн», «понедельник» или 1–6", ("День",)),
     Field("number", "Урок", True, "1", "номер урока от 1 до 10", ("№ урока", "Номер урока")),
-    Field("subject", "Предмет", True, "Математика",
-          "название предмета (или краткое) из раздела «Предметы»"),
-    Field("subgroup", "Группа", False, "",
-          "подгруппа класса по этому предмету; пусто — весь класс", ("Подгруппа",)),
-    Field("teacher", "Учитель", True, "Иванова М. П.",
-          "логин, ФИО («Иванова Мария Петровна») или фамилия с инициалами («Иванова М. П.»)"),
+    SUBJECT,
+    GROUP,
+    TEACHER,
     Field("room", "Кабинет", False, "12", "номер или название кабинета"),
     Field("valid_from", "Действует с", False, "01.09.2026",
           "дата ДД.ММ.ГГГГ в учебном году; пусто — с сегодняшнего дня (до начала года — с "
@@ -87,13 +90,70 @@ def _slot(batch: Batch, lookup: Lookup, row: Row) -> TimetableSlot | None:
                          valid_from=start)
 
 
-def _in_force(slot: TimetableSlot) -> TimetableSlot | None:
-    """The stored slot of the same class (group) and hour in force on the new one's date."""
-    s = TimetableSlot
-    group = s.subgroup.is_null() if slot.subgroup_id is None else s.subgroup == slot.subgroup_id
-    return (s.select().where((s.school_class == slot.school_class_id) & group
-                             & (s.weekday == slot.weekday) & (s.number == slot.number)
-                             & s.valid_between(slot.valid_from)).order_by(s.id).first())
+class Stored:
+    """The year's slots by class, group and hour, read once and kept as the rows write."""
+
+    def __init__(self, lookup: Lookup):
+        s = TimetableSlot
+        self.slots: dict[tuple, list[TimetableSlot]] = defaultdict(list)
+        for slot in (s.select(s, SchoolClass, Subgroup, Subject, Staff).join(SchoolClass)
+                     .switch(s).join(Subgroup, JOIN.LEFT_OUTER).switch(s).join(Subject)
+                     .switch(s).join(Staff).where(s.school_class.in_(
+                         [c.id for c in lookup.classes.values()])).order_by(s.id)):
+            self.slots[self.hour(slot)].append(slot)
+        self.written: dict[int, int] = {}  # slot id → the file's row that wrote it
+
+    @staticmethod
+    def hour(slot: TimetableSlot) -> tuple:
+        return slot.school_class_id, slot.subgroup_id, slot.weekday, slot.number
+
+    def in_force(self, slot: TimetableSlot) -> TimetableSlot | None:
+        """The slot of the same class (group) and hour in force on the new one's date."""
+        day = slot.valid_from
+        return next((s for s in self.slots[self.hour(slot)] if s.valid_from <= day
+                     and (s.valid_to is None or s.valid_to >= day)), None)
+
+    def write(self, row: Row, old: TimetableSlot | None, slot: TimetableSlot) -> str:
+        """Change the slot in force (or add one) from the row's date, as the deputy would in
+        the panel: the action; a refusal (a clash located) raised, nothing kept."""
+        ended = old.valid_to if old is not None else None
+        try:
+            action = self._save(old, slot)
+        except RuleError as exc:
+            if old is not None:
+                old.valid_to = ended
+            raise self._located(exc, slot) from None
+        slots = self.slots[self.hour(slot)]
+        if action == UPDATE and old.id == slot.id:
+            slots.remove(old)
+        slots.append(slot)
+        self.written[slot.id] = row.number
+        return action
+
+    @staticmethod
+    def _save(old: TimetableSlot | None, slot: TimetableSlot) -> str:
+        if old is None:
+            slot.save()
+            return CREATE
+        if old.valid_from == slot.valid_from:  # changed on its first day: in place
+            slot.id, slot.valid_to, slot.created_at = old.id, old.valid_to, old.created_at
+        else:
+            slot.valid_to = old.valid_to
+            old.valid_to = slot.valid_from - DAY
+            old.save()
+        slot.save()
+        return UPDATE
+
+    def _located(self, refusal: RuleError, slot: TimetableSlot) -> RuleError:
+        """The slot's refusal; a clash (TimetableSlot.validate's) with the other slot
+        located: the file's row that wrote it, or the stored timetable."""
+        clashes = slot.clashes()
+        if not clashes or clashes[0][1] != refusal.message:
+            return refusal
+        other, reason = clashes[0]
+        where = (f" (строка {self.written[other.id]} файла)" if other.id in self.written
+                 else " (уже в расписании)")
+        return RuleError(reason.replace(str(other), str(other) + where, 1).rstrip("."))
 
 
 def _same(a: TimetableSlot, b: TimetableSlot) -> bool:
@@ -103,47 +163,23 @@ def _same(a: TimetableSlot, b: TimetableSlot) -> bool:
 
 def apply(batch: Batch) -> None:
     lookup = Lookup(batch)
+    stored = Stored(lookup)
     seen: dict[tuple, int] = {}
-    written: dict[int, int] = {}  # slot id → the file's row that wrote it
     for row in batch.rows:
         with batch.row(row):
-            _row(batch, lookup, seen, written, row)
+            _row(batch, lookup, stored, seen, row)
 
 
-def _row(batch: Batch, lookup: Lookup, seen: dict, written: dict[int, int], row: Row) -> None:
+def _row(batch: Batch, lookup: Lookup, stored: Stored, seen: dict, row: Row) -> None:
     slot = _slot(batch, lookup, row)
-    if slot is None or repeated(batch, row, seen, (
-            slot.school_class_id, slot.subgroup_id, slot.weekday, slot.number),
-            "Урок этого класса (группы) в этот день и час"):
+    if slot is None or repeated(batch, row, seen, stored.hour(slot),
+                                "Урок этого класса (группы) в этот день и час"):
         return
-    old = _in_force(slot)
+    old = stored.in_force(slot)
     if old is not None and _same(old, slot):
         batch.done(row, SKIP, str(old))
-    else:
-        _write(batch, row, old, slot, written)
-
-
-def _write(batch: Batch, row: Row, old: TimetableSlot | None, slot: TimetableSlot,
-           written: dict[int, int]) -> None:
-    """Change the slot in force (or add one) from the row's date, as the deputy would in
-    the panel; a clash is reported with the row (or stored slot) it clashes with."""
-    action = CREATE
-    if old is not None and old.valid_from == slot.valid_from:
-        for name in ("subject", "teacher", "room"):
-            setattr(old, name, getattr(slot, name))
-        slot, old, action = old, TimetableSlot.get_by_id(old.id), UPDATE
-    elif old is not None:
-        slot.valid_to, action = old.valid_to, UPDATE
-        old.valid_to = slot.valid_from - DAY
-        old.save()
-    clashes = slot.clashes()
-    if clashes:
-        other, reason = clashes[0]
-        where = (f" (строка {written[other.id]} файла)" if other.id in written
-                 else " (уже в расписании)")
-        raise RuleError(reason.replace(str(other), str(other) + where, 1).rstrip("."))
-    slot.save()
-    written[slot.id] = row.number
+        return
+    action = stored.write(row, old, slot)
     summary = str(slot) + (f"; прежде: {old.subject.name}, {old.teacher.short_name}"
                            + (f", каб. {old.room}" if old.room.strip() else "")
                            if old is not None else "")
