@@ -552,8 +552,7 @@ def may_export_pupils(staff: Staff, class_id: int) -> bool:
     return reads_all(staff) or is_class_teacher(staff, class_id)
 
 
-def export_pupil_ids(staff: Staff, class_id: int, student_ids: Iterable[int],
-                     cache: dict | None = None) -> list[int]:
+def export_pupil_ids(staff: Staff, class_id: int, student_ids: Iterable[int]) -> list[int]:
     """Of these pupils of the class, those whose cards (and guardians' cards) the staff
     member reads: all for the director and deputies; for the class teacher those
     pupil_scope gives them, now in their classes (a pupil who left is no longer theirs)."""
@@ -562,5 +561,5 @@ def export_pupil_ids(staff: Staff, class_id: int, student_ids: Iterable[int],
         return ids
     if not may_export_pupils(staff, class_id):
         return []
-    mine = set(class_pupil_ids(staff, cache))
+    mine = set(class_pupil_ids(staff))
     return [sid for sid in ids if sid in mine]

@@ -325,6 +325,27 @@ def test_the_plan_of_a_journal(browser, people, school):
 
 # --- who downloads what ----------------------------------------------------------------
 
+@pytest.mark.parametrize("who, journals, pupils", [
+    ("teacher", ["math", "group1"], True),  # 5А's class teacher: every journal, the list
+    ("english", ["group1"], False),         # their group's journal only
+    ("class_teacher", [], False), ("other", [], False),  # 6А's people
+    ("deputy", ["math", "group1"], True), ("director", ["math", "group1"], True),
+    ("admin", [], False)])
+def test_who_exports_what_of_5a(school, people, who, journals, pupils):
+    from models import access
+
+    person, c5 = getattr(people, who), school.c5.id
+    named = {"math": (school.math.id, None), "group1": (school.english.id, school.group1.id)}
+    found = [(j.subject_id, j.subgroup_id) for j in access.export_journals(person, c5)]
+    assert sorted(found) == sorted(named[n] for n in journals)
+    for name, (subject, group) in named.items():
+        assert access.may_export_journal(person, c5, subject, group) is (name in journals)
+    assert access.may_export_class(person, c5) is bool(journals)
+    assert access.may_export_pupils(person, c5) is pupils
+    ids = [p.id for p in school.pupils5]
+    assert access.export_pupil_ids(person, c5, ids) == (ids if pupils else [])
+
+
 def test_another_class_and_another_journal_are_refused(browser, people, school, guardians):
     c5, math, english = school.c5.id, school.math.id, school.english.id
     browser.login(people.class_teacher.login)  # 6А's class teacher
