@@ -9,6 +9,7 @@ uploaded it, and is deleted once imported or after an hour. The work is models.i
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -16,7 +17,7 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import Response, abort, current_app, request
+from flask import abort, current_app, request, send_file
 
 from models import RuleError, SchoolSettings, access
 from models.imports import ACTIONS, DONE, run
@@ -137,10 +138,9 @@ class ImportsView(SecureView):
         kind = self._kind(key)
         if fmt not in TEMPLATE_FORMATS:
             abort(404)
-        name = template_name(kind, fmt)
-        response = Response(template_file(kind, fmt), mimetype=MIME[fmt])
-        response.headers.set("Content-Disposition", "attachment", filename=name)
-        return response
+        # send_file writes a Cyrillic name as RFC 6266's filename* (a raw one is no header).
+        return send_file(io.BytesIO(template_file(kind, fmt)), mimetype=MIME[fmt],
+                         as_attachment=True, download_name=template_name(kind, fmt))
 
     @expose("/preview", methods=("POST",))
     def preview(self):

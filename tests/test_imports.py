@@ -332,3 +332,32 @@ def test_the_admin_sees_new_staff_passwords_once_in_the_panel(browser, people, s
     password = re.search(r"<code>([0-9A-Z-]{14})</code>", done).group(1)
     assert Staff.get(Staff.login == "shchukin.i").check_password(password)
     assert password not in text(browser.get("/imports/"))
+
+
+def test_the_panel_page_in_chromium_under_its_csp(new_page, people, school):
+    """Real Chromium: the template downloads, the file uploads with its CSRF token, the
+    preview and the report show, and nothing breaks the Content-Security-Policy."""
+    from tests.chromium import log_in
+    page = new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error"
+            and not m.text.startswith("Failed to load resource") else None)
+    page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
+    log_in(page, people.deputy.login)
+    page.goto("/imports/")
+    with page.expect_download() as download:
+        page.click("#kind-pupils a:has-text('XLSX')")
+    assert read_table(Path(download.value.path()).read_bytes(), "t.xlsx")[0][0] == "Фамилия"
+    page.select_option("#kind", "pupils")
+    page.set_input_files("#file", files=[{
+        "name": "ученики.ods", "mimeType": "application/vnd.oasis.opendocument.spreadsheet",
+        "buffer": write_table(None, pupils_file(), "ods")}])
+    with page.expect_navigation():
+        page.click("#preview")
+    assert "будет создано: 3" in page.inner_text("#import-summary")
+    assert "Ёлкина Анна Сергеевна" in page.inner_text("#import-rows")
+    with page.expect_navigation():
+        page.click("#confirm")
+    assert "создано: 3" in page.inner_text("#import-summary")
+    assert "Ёлкина Анна Сергеевна" in pupils_of(school.c5)
+    assert not errors, errors
