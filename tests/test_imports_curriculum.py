@@ -18,7 +18,7 @@ from models import (
     TeachingAssignment,
     TimetableSlot,
 )
-from models.imports import CREATE, SKIP, UPDATE, run
+from models.imports import CREATE, SKIP, UPDATE, read_table, run
 from models.imports import assignments as assignments_kind
 from models.imports import plan as plan_kind
 from models.imports import timetable as timetable_kind
@@ -351,3 +351,35 @@ def test_plan_bad_rows_change_nothing(school, staffed):
     assert [line.split(":")[0] for line in found[4:]] == [
         "строка 7, столбец «Дата»", "строка 7, столбец «Часов»"]
     assert len(found) == 6
+
+
+def test_the_command_line_loads_a_teachers_plan(school, staffed, runner, tmp_path):
+    """`journal import plan FILE --as LOGIN`: a teacher's file with another teacher's
+    journal is refused whole (exit 1, the row named); their own is previewed, then written;
+    the kind's template names its columns."""
+    from journal_cli import main
+
+    file = tmp_path / "ктп.csv"
+    write_table(file, [PLAN, ["5А", "Математика", "", 1, "Дроби", 1, "01.12.2026"],
+                       ["5А", "Иностранный язык (английский)", "1 группа", 1, "Greetings", 1,
+                        ""]], "csv;:cp1251")
+    as_teacher = ["--as", staffed.teacher.login]
+    refused = runner.invoke(main, ["import", "plan", str(file), "--commit", *as_teacher])
+    assert refused.exit_code == 1
+    assert "строка 3: журнал 5А (1 группа), Иностранный язык (английский) — это не ваш " \
+           "журнал" in refused.output
+    assert not plan_rows()
+
+    write_table(file, [PLAN, ["5А", "Математика", "", 1, "Дроби", 1, "01.12.2026"]],
+                "csv;:cp1251")
+    preview = runner.invoke(main, ["import", "plan", str(file), *as_teacher])
+    assert preview.exit_code == 0 and "Будет создано: 1" in preview.output
+    assert not plan_rows()
+    done = runner.invoke(main, ["import", "plan", str(file), "--commit", *as_teacher])
+    assert done.exit_code == 0 and "Создано: 1" in done.output
+    assert plan_rows() == [("5А", "Математика", 1, "Дроби", 1, dt.date(2026, 12, 1))]
+
+    template = tmp_path / "расписание.xlsx"
+    made = runner.invoke(main, ["import", "--template", "timetable", str(template)])
+    assert made.exit_code == 0, made.output
+    assert read_table(template.read_bytes(), template.name)[0] == TIMETABLE

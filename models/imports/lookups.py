@@ -48,10 +48,12 @@ class Lookup:
         classes = (SchoolClass.select().where(SchoolClass.year == self.year.id)
                    if self.year else [])
         self.classes = {class_key(c.name): c for c in classes}
-        self.subjects: dict[str, list[Subject]] = defaultdict(list)
-        for subject in Subject.select().order_by(Subject.id):
-            for name in {fold(subject.name), fold(subject.short_name)} - {""}:
-                self.subjects[name].append(subject)
+        subjects = list(Subject.select().order_by(Subject.id))
+        self.subjects = {fold(s.name): [s] for s in subjects}  # names are unique
+        self.short_names: dict[str, list[Subject]] = defaultdict(list)
+        for subject in subjects:
+            if subject.short_name:
+                self.short_names[fold(subject.short_name)].append(subject)
         self.groups = {(g.school_class_id, g.subject_id, fold(g.name)): g
                        for g in Subgroup.select().where(
                            Subgroup.school_class.in_([c.id for c in self.classes.values()]))}
@@ -84,7 +86,7 @@ class Lookup:
         value = self.batch.text(row, key)
         if not value:
             return None
-        found = self.subjects.get(fold(value), [])
+        found = self.subjects.get(fold(value)) or self.short_names.get(fold(value), [])
         if len(found) == 1:
             return found[0]
         if found:
