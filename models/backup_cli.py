@@ -27,6 +27,8 @@ SECRET_OPTIONS = [
                  help="Файл, первая строка которого — пароль копии (или переменная "
                       "окружения JOURNAL_BACKUP_PASSPHRASE; в командной строке пароль "
                       "увидел бы любой через ps)."),
+    click.option("--ask-passphrase", is_flag=True,
+                 help="Спросить пароль копии (ввод не отображается)."),
 ]
 
 
@@ -36,15 +38,20 @@ def with_secret(command):
     return command
 
 
-def read_secret(key_file: Path | None, passphrase_file: Path | None,
+def read_secret(key_file: Path | None, passphrase_file: Path | None, ask: bool,
                 new: bool) -> Secret | None:
     """The key or passphrase the options (or JOURNAL_BACKUP_PASSPHRASE) give; None: none."""
-    if key_file and passphrase_file:
-        raise RuleError("Укажите что-то одно: --key-file или --passphrase-file.")
+    if sum(map(bool, (key_file, passphrase_file, ask))) > 1:
+        raise RuleError("Укажите что-то одно: --key-file, --passphrase-file или "
+                        "--ask-passphrase.")
     if key_file:
         return Secret(key=read_key(key_file))
-    passphrase = (read_passphrase(passphrase_file) if passphrase_file
-                  else os.environ.get("JOURNAL_BACKUP_PASSPHRASE"))
+    if ask:
+        passphrase = click.prompt("Пароль копии", hide_input=True, confirmation_prompt=new)
+    elif passphrase_file:
+        passphrase = read_passphrase(passphrase_file)
+    else:
+        passphrase = os.environ.get("JOURNAL_BACKUP_PASSPHRASE")
     if not passphrase:
         return None
     if new and len(passphrase) < MIN_PASSPHRASE:
@@ -63,7 +70,7 @@ def read_secret(key_file: Path | None, passphrase_file: Path | None,
 @click.option("--new-key", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Только создать новый файл ключа FILE (0600) для --key-file.")
 def backup_command(dest: Path | None, force: bool, key_file: Path | None,
-                   passphrase_file: Path | None, keep: int | None,
+                   passphrase_file: Path | None, ask_passphrase: bool, keep: int | None,
                    new_key: Path | None) -> None:
     """Сделать резервную копию базы SQLite в файл или папку DEST (онлайн, без остановки)."""
     if new_key:
@@ -77,7 +84,7 @@ def backup_command(dest: Path | None, force: bool, key_file: Path | None,
         return
     if dest is None:
         raise click.UsageError("Укажите файл или папку DEST.")
-    secret = read_secret(key_file, passphrase_file, new=True)
+    secret = read_secret(key_file, passphrase_file, ask_passphrase, new=True)
     database.bind()
     if keep and not dest.is_dir():
         raise RuleError(f"--keep — для папки с копиями, а {dest} не папка.")
@@ -102,9 +109,9 @@ def backup_command(dest: Path | None, force: bool, key_file: Path | None,
 @click.option("--force", is_flag=True,
               help="Заменить существующую базу (прежняя сохраняется рядом).")
 def restore_command(file: Path, key_file: Path | None, passphrase_file: Path | None,
-                    force: bool) -> None:
+                    ask_passphrase: bool, force: bool) -> None:
     """Восстановить базу SQLite из резервной копии FILE (панель должна быть остановлена)."""
-    secret = read_secret(key_file, passphrase_file, new=False)
+    secret = read_secret(key_file, passphrase_file, ask_passphrase, new=False)
     database.bind()
     for line in backup.restore(file, secret, force):
         click.echo(line)

@@ -28,9 +28,10 @@ from tests.test_migrations import insert_maths_class
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-def journal(*args) -> tuple[int, str]:
-    """`journal ARGS…` as the administrator types it: exit code and what it printed."""
-    result = CliRunner().invoke(main, [str(a) for a in args])
+def journal(*args, typed: str | None = None) -> tuple[int, str]:
+    """`journal ARGS…` as the administrator types it (and `typed` at its prompts): exit
+    code and what it printed."""
+    result = CliRunner().invoke(main, [str(a) for a in args], input=typed)
     if not db.is_closed():
         db.close()  # the command's process would have ended, closing its connection
     return result.exit_code, result.output
@@ -192,6 +193,17 @@ def test_a_passphrase_backup_from_cron_restores_with_it_and_not_with_another(sch
     code, said = journal("restore", copy, "--passphrase-file", right, "--force")
     assert code == 0, said
     assert dump(school_db) == before
+
+    # At the console a minute later: typed at a hidden prompt, twice for a new copy.
+    monkeypatch.setenv("JOURNAL_TODAY", "2026-11-25T23:31:00+00:00")
+    typed = tmp_path / "typed.enc"
+    code, said = journal("backup", typed, "--ask-passphrase",
+                         typed="лукоморье дуб зелёный\nлукоморье дуб зелёный\n")
+    assert code == 0 and "лукоморье" not in said, said
+    disaster(school_db)
+    code, said = journal("restore", typed, "--ask-passphrase", "--force",
+                         typed="лукоморье дуб зелёный\n")
+    assert code == 0 and "лукоморье" not in said and dump(school_db) == before, said
 
 
 def test_backups_and_keys_are_never_written_into_the_published_site(school_db, tmp_path):
