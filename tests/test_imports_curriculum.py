@@ -5,6 +5,8 @@ reported in Russian with its row and column."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 
 import pytest
 
@@ -23,6 +25,7 @@ from models.imports import assignments as assignments_kind
 from models.imports import plan as plan_kind
 from models.imports import timetable as timetable_kind
 from models.timetable_week import school_week
+from tests.panel import text
 from tests.spreadsheets import filename, write_table
 
 DAY = dt.timedelta(days=1)
@@ -383,3 +386,35 @@ def test_the_command_line_loads_a_teachers_plan(school, staffed, runner, tmp_pat
     made = runner.invoke(main, ["import", "--template", "timetable", str(template)])
     assert made.exit_code == 0, made.output
     assert read_table(template.read_bytes(), template.name)[0] == TIMETABLE
+
+
+def test_a_teacher_loads_their_plan_in_the_panel(browser, staffed, school):
+    """«Загрузка данных» offers a teacher the КТП alone; a file with another teacher's
+    journal is shown with that row's problem (escaped topics) and cannot be loaded; their
+    own file is previewed, then loaded."""
+    browser.login(staffed.teacher.login)
+    page = text(browser.get("/imports/"))
+    assert 'id="kind-plan"' in page and 'id="kind-assignments"' not in page
+    assert browser.get("/imports/template/timetable.xlsx").status_code == 404
+    assert read_table(browser.get("/imports/template/plan.xlsx").data, "t.xlsx")[0] == PLAN
+
+    def upload(rows):
+        browser.get("/imports/?kind=plan")
+        return browser.post("/imports/preview", {"kind": "plan", "file": (
+            io.BytesIO(write_table(None, rows, "ods")), "ктп.ods")})
+
+    theirs = upload([PLAN, ["5А", "Математика", "", 1, "<b>Дроби</b>", 1, ""],
+                     ["5А", "Иностранный язык (английский)", "1 группа", 1, "Greetings", 1,
+                      ""]])
+    body = text(theirs)
+    assert theirs.status_code == 422 and "это не ваш журнал" in body
+    assert 'name="token"' not in body
+
+    own = upload([PLAN, ["5А", "Математика", "", 1, "<b>Дроби</b>", 1, ""]])
+    body = text(own)
+    assert own.status_code == 200 and "будет создано: 1" in body
+    assert "&lt;b&gt;Дроби&lt;/b&gt;" in body and "<b>Дроби</b>" not in body
+    assert not plan_rows()
+    token = re.search(r'name="token" value="([^"]+)"', body).group(1)
+    assert browser.post("/imports/confirm", {"token": token}).status_code == 200
+    assert plan_rows() == [("5А", "Математика", 1, "<b>Дроби</b>", 1, None)]
