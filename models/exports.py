@@ -22,6 +22,8 @@ from .people import Guardian, Staff, Student, StudentGuardian
 from .reports import Column, Report, Row, Table
 from .timetable import PlanTopic, TeachingAssignment
 
+# Excel's longest sheet name (admin/report_files.py cuts a longer one).
+SHEET_LENGTH = 31
 NOT_YOURS = "Недостаточно прав: этот журнал вне вашего доступа."
 JOURNAL_NOTES = (
     "Клетка — как в журнале: отметки через пробел («5 4» — две отметки, «•» — точка: "
@@ -36,6 +38,19 @@ JOURNAL_NOTES = (
 def journal_label(subject: Subject, subgroup: Subgroup | None) -> str:
     """«Математика», «Иностранный язык (английский), 1 группа»."""
     return f"{subject.name}, {subgroup.name}" if subgroup else subject.name
+
+
+def sheet_title(subject: Subject, subgroup: Subgroup | None) -> str:
+    """The journal's label within a sheet name's 31 characters, the group kept whole:
+    «Иностранный язык (…, 1 группа» reads better than a group's name cut off."""
+    label = journal_label(subject, subgroup)
+    if len(label) <= SHEET_LENGTH or subgroup is None:
+        return label
+    name = subject.short_name or subject.name
+    room = SHEET_LENGTH - len(subgroup.name) - 2
+    if len(name) > room:
+        name = name[:room - 1].rstrip() + "…"
+    return f"{name}, {subgroup.name}"
 
 
 def journal_export(user: Staff, school_class: SchoolClass,
@@ -88,7 +103,7 @@ def journal_table(page: JournalPage) -> Table:
         ends = page.end_marks.get(sid)
         cells += [(ends.given(kind) if ends else "") or None for kind in page.end_kinds]
         rows.append(Row(cells))
-    return Table(journal_label(page.subject, page.subgroup), columns, rows)
+    return Table(sheet_title(page.subject, page.subgroup), columns, rows)
 
 
 def topics_table(pages: list[JournalPage], with_subject: bool) -> Table:
