@@ -118,12 +118,21 @@ def restore(source: Path, secret: Secret | None, force: bool) -> list[str]:
             tmp.unlink(missing_ok=True)
         said.append(f"База восстановлена: {target}")
         if len(applied) < len(known):
-            database.bind()
-            names = database.migrate()
-            db.close()
-            said.append(f"Версия схемы {len(applied)} → {len(known)}: применены миграции "
-                        + ", ".join(names) + ".")
+            said.append(_migrated(len(applied), len(known), said))
     return said
+
+
+def _migrated(applied: int, known: int, said: list[str]) -> str:
+    """Migrate the restored database; a failure says what was done before it."""
+    database.bind()
+    try:
+        names = database.migrate()
+    except Exception as exc:  # the restore is done: say so, with the error
+        raise RuleError("\n".join(said) + f"\nНо обновить схему (версия {applied}) не "
+                        f"удалось: {exc}. Выполните journal migrate.") from exc
+    finally:
+        db.close()
+    return f"Версия схемы {applied} → {known}: применены миграции {', '.join(names)}."
 
 
 def _unpack(source: Path, tmp: Path, secret: Secret | None) -> None:
