@@ -8,10 +8,8 @@ from ..timetable import TeachingAssignment
 from . import CREATE, SKIP, UPDATE, Batch, Field, Kind, Row
 from .lookups import CLASS, GROUP, SUBJECT, TEACHER, Lookup, repeated
 
-# The scale as a file may name it; «зачёт» alone is the pass/fail scale.
-SCALES = {label: key for key, label in GRADING_SCALES.items()} | {
-    "пятибалльная шкала": "five", "5-балльная": "five", "зачёт": "pass", "зачет/незачет": "pass",
-    "зачет": "pass"}
+# The scale as a file may name it («ё» or «е» alike); «зачёт» alone is the pass/fail scale.
+SCALES = {label: key for key, label in GRADING_SCALES.items()} | {"зачёт": "pass"}
 YES_NO = {"да": True, "нет": False, "+": True, "-": False, "1": True, "0": False}
 MAX_HOURS = 12
 
