@@ -34,3 +34,14 @@ def stored(lesson, pupil) -> str:
     marks = [m.value for m in Mark.select().where(
         (Mark.lesson == lesson.id) & (Mark.student == pupil.id)).order_by(Mark.id)]
     return " ".join(code + marks)
+
+
+def page_errors(page) -> list[str]:
+    """The page's console errors (a CSP violation is one) and its own failed requests, as
+    they come; the browser's favicon.ico request shows only as an anonymous «Failed to
+    load», not counted."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error"
+            and not m.text.startswith("Failed to load resource") else None)
+    page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
+    return errors

@@ -337,12 +337,9 @@ def test_the_admin_sees_new_staff_passwords_once_in_the_panel(browser, people, s
 def test_the_panel_page_in_chromium_under_its_csp(new_page, people, school):
     """Real Chromium: the template downloads, the file uploads with its CSRF token, the
     preview and the report show, and nothing breaks the Content-Security-Policy."""
-    from tests.chromium import log_in
+    from tests.chromium import log_in, page_errors
     page = new_page()
-    errors = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error"
-            and not m.text.startswith("Failed to load resource") else None)
-    page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
+    errors = page_errors(page)
     log_in(page, people.deputy.login)
     page.goto("/imports/")
     with page.expect_download() as download:
