@@ -358,3 +358,14 @@ def test_the_panel_page_in_chromium_under_its_csp(new_page, people, school):
     assert "создано: 3" in page.inner_text("#import-summary")
     assert "Ёлкина Анна Сергеевна" in pupils_of(school.c5)
     assert not errors, errors
+
+
+def test_a_pupil_typed_without_a_birth_date_is_found_by_name_and_given_it(school, people):
+    file = [HEADER[:7], ["Петрова", "Тест", "", "02.03.2014", "ж", "5А", ""]]
+    count = Student.select().count()
+    result = run(PUPILS, people.deputy, write_table(None, file, "xlsx"), "a.xlsx",
+                 school.today, commit=True)
+    assert result.counts[UPDATE] == 1, [str(p) for p in result.problems]
+    assert "дата рождения" in result.outcomes[0].summary
+    assert Student.select().count() == count
+    assert Student.get_by_id(school.pupils5[1].id).birth_date == dt.date(2014, 3, 2)

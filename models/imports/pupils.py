@@ -109,6 +109,7 @@ class Lookups:
     guardians: dict[tuple[str, str], Guardian]
     links: dict[int, dict[int, StudentGuardian]]
     guardian_by_id: dict[int, Guardian]
+    undated: dict[str, list[Student]]
     seen: dict[tuple[str, dt.date], int] = field(default_factory=dict)
     new_guardians: dict[tuple[str, str], New] = field(default_factory=dict)
     students: list[New] = field(default_factory=list)
@@ -135,10 +136,14 @@ class Lookups:
         links: dict[int, dict[int, StudentGuardian]] = {}
         for link in StudentGuardian.select():
             links.setdefault(link.student_id, {})[link.guardian_id] = link
-        return cls(year, {class_key(c.name): c for c in classes}, names,
-                   {(s.search_name, s.birth_date): s for s in
-                    Student.select().where(Student.birth_date.is_null(False))},
-                   last, keys, links, {g.id: g for g in guardians})
+        pupils, undated = {}, {}
+        for s in Student.select():
+            if s.birth_date is None:
+                undated.setdefault(s.search_name, []).append(s)
+            else:
+                pupils[(s.search_name, s.birth_date)] = s
+        return cls(year, {class_key(c.name): c for c in classes}, names, pupils, last, keys,
+                   links, {g.id: g for g in guardians}, undated)
 
 
 def class_key(name: str) -> str:
@@ -159,7 +164,8 @@ def _checked(row: Person) -> None:
 
 @dataclass
 class GuardianCells:
-    number: int
+    """One guardian's cells of a row, read and checked."""
+
     name: tuple[str, str, str]
     relation: str
     phone: str
@@ -181,7 +187,7 @@ def _guardian_cells(batch: Batch, row: Row, n: int) -> GuardianCells | None:
     if email and email_problem(email):
         batch.bad(row, keys[3], email_problem(email))
     paper = batch.choice(row, keys[4], YES_NO)
-    return GuardianCells(n, name or ("", "", ""), row[keys[1]], phone, email, paper)
+    return GuardianCells(name or ("", "", ""), row[keys[1]], phone, email, paper)
 
 
 def _class(batch: Batch, row: Row, found: Lookups) -> SchoolClass | None:
@@ -194,7 +200,8 @@ def _class(batch: Batch, row: Row, found: Lookups) -> SchoolClass | None:
         return None
     school_class = found.classes.get(class_key(value))
     if school_class is None:
-        known = ", ".join(sorted(found.class_names[c.id] for c in found.classes.values()))
+        known = ", ".join(c.name for c in sorted(found.classes.values(),
+                                                 key=lambda c: (c.grade, c.letter)))
         batch.bad(row, "school_class", f"«{value}» — нет такого класса в "
                   f"{found.year.name} учебном году",
                   f"один из классов: {known}" if known else "сначала создайте классы")
@@ -322,13 +329,17 @@ def _pupil_row(batch: Batch, found: Lookups, row: Row) -> None:
         return
     found.seen[key] = row.number
     check_year_open(found.year.id)  # a closed year's classes take no one
-    student = found.pupils.get(key)
+    student, said = found.pupils.get(key), []
+    if student is None:
+        student = _undated(batch, found, row, key[0], birth)
+        if student is False:
+            return
+        said = ["дата рождения"] if student else []
     if student is None:
         _new_pupil(batch, found, row, (last, first, middle, birth, gender or ""),
                    school_class, enrolled, cells, who)
         return
     current = found.last_class.get(student.id)
-    said = []
     if current is None:
         found.movements.append((student.id, school_class.id, enrolled))
         said.append(f"зачислен в {school_class.name}")
@@ -340,11 +351,28 @@ def _pupil_row(batch: Batch, found: Lookups, row: Row) -> None:
         return
     if gender and student.gender != gender:
         student.gender = gender
-        student.save()
         said.append("пол")
+    if said:
+        student.save()
     said += _guardians(batch, found, student, student.id, cells)
     batch.done(row, UPDATE if said else SKIP,
                f"{who}, {school_class.name}" + (": " + "; ".join(said) if said else ""))
+
+
+def _undated(batch: Batch, found: Lookups, row: Row, name: str, birth: dt.date):
+    """A pupil entered in the panel without a birth date, found by name alone and given
+    the row's date (None: no such pupil; False: several, reported)."""
+    namesakes = found.undated.get(name, [])
+    if len(namesakes) > 1:
+        batch.bad(row, "birth_date", f"учеников с таким ФИО без даты рождения несколько "
+                  f"({len(namesakes)})", "сначала укажите даты рождения в их карточках "
+                  "(«Ученики»)")
+        return False
+    if not namesakes:
+        return None
+    student = namesakes.pop()
+    student.birth_date = birth
+    return student
 
 
 def _new_pupil(batch: Batch, found: Lookups, row: Row, values, school_class: SchoolClass,
