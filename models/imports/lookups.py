@@ -87,15 +87,9 @@ class Lookup:
         if not value:
             return None
         found = self.subjects.get(fold(value)) or self.short_names.get(fold(value), [])
-        if len(found) == 1:
-            return found[0]
-        if found:
-            self.batch.bad(row, key, f"{quoted(value)} — так названо несколько предметов: "
-                                     + ", ".join(f"«{s.name}»" for s in found),
-                           "полное название предмета")
-        else:
-            self.batch.bad(row, key, f"предмета {quoted(value)} нет в разделе «Предметы»")
-        return None
+        return self._one(row, key, found, f"{quoted(value)} — так названо несколько предметов: "
+                         + ", ".join(f"«{s.name}»" for s in found), "полное название предмета",
+                         f"предмета {quoted(value)} нет в разделе «Предметы»")
 
     def subgroup(self, row: Row, school_class: SchoolClass | None, subject: Subject | None,
                  key: str = "subgroup") -> tuple[bool, Subgroup | None]:
@@ -120,15 +114,18 @@ class Lookup:
         if not value:
             return None
         found = self.staff.get(fold(value)) or self.staff.get(staff_key(value), [])
+        return self._one(row, key, found, f"{quoted(value)} — так зовут нескольких сотрудников "
+                         "(логины: " + ", ".join(p.login for p in found) + ")", "логин сотрудника",
+                         f"сотрудника {quoted(value)} нет в разделе «Сотрудники»")
+
+    def _one(self, row: Row, key: str, found: list, several: str, expected: str, missing: str):
+        """The one row found; several or none reported (with what tells them apart)."""
         if len(found) == 1:
             return found[0]
         if found:
-            self.batch.bad(row, key, f"{quoted(value)} — так зовут нескольких сотрудников "
-                                     "(логины: " + ", ".join(p.login for p in found) + ")",
-                           "логин сотрудника")
+            self.batch.bad(row, key, several, expected)
         else:
-            self.batch.bad(row, key, f"сотрудника {quoted(value)} нет в разделе "
-                                     "«Сотрудники»")
+            self.batch.bad(row, key, missing)
         return None
 
 
