@@ -396,7 +396,8 @@ def test_a_teacher_loads_their_plan_in_the_panel(browser, staffed, school):
     page = text(browser.get("/imports/"))
     assert 'id="kind-plan"' in page and 'id="kind-assignments"' not in page
     assert browser.get("/imports/template/timetable.xlsx").status_code == 404
-    assert read_table(browser.get("/imports/template/plan.xlsx").data, "t.xlsx")[0] == PLAN
+    assert read_table(browser.get("/imports/template/plan.xlsx").data, "t.xlsx")[0] == [
+        *PLAN, "Учитель"]
 
     def upload(rows):
         browser.get("/imports/?kind=plan")
@@ -418,3 +419,22 @@ def test_a_teacher_loads_their_plan_in_the_panel(browser, staffed, school):
     token = re.search(r'name="token" value="([^"]+)"', body).group(1)
     assert browser.post("/imports/confirm", {"token": token}).status_code == 200
     assert plan_rows() == [("5А", "Математика", 1, "<b>Дроби</b>", 1, None)]
+
+
+def test_a_journal_two_teachers_share_names_its_teacher(school, staffed):
+    """Two teachers each with their own КТП of one journal: the deputy's file names whose
+    topic it is; without it the row is refused with their logins."""
+    TeachingAssignment.create(school_class=school.c5, subject=school.math,
+                              teacher=staffed.ivanova)
+    rows = [PLAN + ["Учитель"], ["5А", "Математика", "", 1, "Дроби", 1, "", ""]]
+    refused = load(plan_kind, rows, "csv;", staffed.deputy)
+    assert lines(refused) == [
+        "строка 2: журнал 5А, Математика ведут несколько учителей (Учителева А.П., teacher.aa, "
+        "Иванова М.П., ivanova.mp): укажите, чей это КТП. Ожидалось: нужен, только когда "
+        "журнал ведут несколько учителей: логин или ФИО того, чей это КТП."]
+    rows[1][7] = "Иванова Мария Петровна"
+    assert load(plan_kind, rows, "csv;", staffed.deputy).ok
+    assert PlanTopic.get().assignment.teacher_id == staffed.ivanova.id
+    # Her colleague loads their own КТП of the journal without naming anyone.
+    assert load(plan_kind, rows[:1] + [rows[1][:7]], "csv;", staffed.teacher).ok
+    assert PlanTopic.select().count() == 2

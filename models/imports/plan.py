@@ -29,6 +29,9 @@ FIELDS = (
     Field("planned_date", "Дата", False, "02.09.2026",
           "плановая дата ДД.ММ.ГГГГ в учебном году (можно пусто)",
           ("Плановая дата", "Дата проведения")),
+    Field("teacher", "Учитель", False, "",
+          "нужен, только когда журнал ведут несколько учителей: логин или ФИО того, чей это "
+          "КТП"),
 )
 
 
@@ -55,11 +58,13 @@ class Journals:
             self.allowed[assignment_id] = plans_assignment(self.batch.user, assignment_id)
         return self.allowed[assignment_id]
 
-    def assignment(self, row: Row, school_class, subject, subgroup
+    def assignment(self, row: Row, school_class, subject, subgroup, teacher
                    ) -> TeachingAssignment | None:
-        """The journal the row plans, if the importing user may plan it (reported if not)."""
-        found = self.by_key.get((school_class.id, subject.id, subgroup.id if subgroup
-                                 else None), [])
+        """The journal the row plans (of `teacher`, when named), if the importing user may
+        plan it (reported if not)."""
+        found = [a for a in self.by_key.get((school_class.id, subject.id, subgroup.id
+                                             if subgroup else None), [])
+                 if teacher is None or a.teacher_id == teacher.id]
         user = self.batch.user
         mine = [a for a in found if user is None or self.plans(a.id)]
         group = f" ({subgroup.name})" if subgroup else ""
@@ -68,14 +73,16 @@ class Journals:
             return mine[0]
         if mine:
             self.batch.bad(row, "", f"журнал {journal} ведут несколько учителей ("
-                           + ", ".join(a.teacher.short_name for a in mine) + "): загрузите "
-                           "КТП в разделе «КТП»")
+                           + ", ".join(f"{a.teacher.short_name}, {a.teacher.login}"
+                                       for a in mine) + "): укажите, чей это КТП",
+                           self.batch.kind.field("teacher").expected)
         elif found:
             self.batch.bad(row, "", f"журнал {journal} — это не ваш журнал (его ведёт "
                            + ", ".join(a.teacher.short_name for a in found) + ")",
                            "только свои журналы (свою нагрузку)")
         else:
-            self.batch.bad(row, "subject", f"в нагрузке нет журнала {journal}",
+            whose = f" учителя {teacher.short_name}" if teacher else ""
+            self.batch.bad(row, "subject", f"в нагрузке нет журнала {journal}{whose}",
                            "класс, предмет и группа из раздела «Нагрузка»")
         return None
 
@@ -97,9 +104,11 @@ def _values(batch: Batch, lookup: Lookup, journals: Journals, row: Row) -> dict 
     if day is not None and year is not None and not year.start <= day <= year.end:
         batch.bad(row, "planned_date", f"{day:%d.%m.%Y} — не в учебном году {year.name} "
                                        f"({year.start:%d.%m.%Y}–{year.end:%d.%m.%Y})")
-    if school_class is None or subject is None or not known:
+    teacher = lookup.teacher(row) if row["teacher"] else None
+    if school_class is None or subject is None or not known or (row["teacher"]
+                                                                and teacher is None):
         return None
-    assignment = journals.assignment(row, school_class, subject, subgroup)
+    assignment = journals.assignment(row, school_class, subject, subgroup, teacher)
     if len(batch.problems) > before:
         return None
     values = {"assignment": assignment, "number": number, "title": title}
