@@ -438,3 +438,14 @@ def test_a_journal_two_teachers_share_names_its_teacher(school, staffed):
     # Her colleague loads their own КТП of the journal without naming anyone.
     assert load(plan_kind, rows[:1] + [rows[1][:7]], "csv;", staffed.teacher).ok
     assert PlanTopic.select().count() == 2
+
+
+def test_a_slot_loaded_before_a_later_change_ends_where_it_begins(school, staffed):
+    """A change already entered from a later date stays: the loaded slot lasts until then."""
+    later = school.today + 14 * DAY
+    TimetableSlot.create(school_class=school.c5, subject=school.math, teacher=staffed.petrov,
+                         weekday=1, number=1, valid_from=later)
+    done = load(timetable_kind, timetable_file()[:2], "csv;", staffed.deputy)
+    assert done.counts == {CREATE: 1, UPDATE: 0, SKIP: 0}, lines(done)
+    assert ("5А", 1, 1, "Математика", "", "teacher.aa", "12") in week(later - DAY)
+    assert ("5А", 1, 1, "Математика", "", "petrov.oi", "") in week(later)

@@ -4,8 +4,9 @@ from a date on (TimetableSlot).
 A slot already in force on that date at that hour with the same subject, teacher and room
 is left alone; a different one is changed from that date: the old slot ends the day before
 (or, starting that very day, is changed in place) and the new one takes its place until
-the old one's end. Every slot is saved through TimetableSlot.validate, the panel's clash
-checks: a clash is the row's problem, naming the other row of the file or the stored slot.
+the old one's end; a new one lasts until a change entered for a later date, if any. Every
+slot is saved through TimetableSlot.validate, the panel's clash checks: a clash is the
+row's problem, naming the other row of the file or the stored slot.
 """
 from __future__ import annotations
 
@@ -130,9 +131,11 @@ class Stored:
         self.written[slot.id] = row.number
         return action
 
-    @staticmethod
-    def _save(old: TimetableSlot | None, slot: TimetableSlot) -> str:
-        if old is None:
+    def _save(self, old: TimetableSlot | None, slot: TimetableSlot) -> str:
+        if old is None:  # until the next change already entered at that hour, if any
+            later = [s.valid_from for s in self.slots[self.hour(slot)]
+                     if s.valid_from > slot.valid_from]
+            slot.valid_to = min(later) - DAY if later else None
             slot.save()
             return CREATE
         if old.valid_from == slot.valid_from:  # changed on its first day: in place
