@@ -67,15 +67,15 @@ def school_class_arg() -> SchoolClass:
 
 
 def journal_args(school_class: SchoolClass) -> tuple[Subject | None, Subgroup | None]:
-    """The subject (None: every subject) and the class's subgroup the query names."""
+    """The subject (None: every subject) and the class's subgroup of it the query names."""
     subject_id, subgroup_id = given_id("subject_id"), given_id("subgroup_id")
     subject = Subject.get_or_none(Subject.id == subject_id) if subject_id else None
     subgroup = Subgroup.get_or_none((Subgroup.id == subgroup_id)
                                     & (Subgroup.school_class == school_class.id)) \
         if subgroup_id else None
-    if (subject_id and subject is None) or (subgroup_id and subgroup is None) \
-            or (subgroup and subject is None):
-        abort(404)
+    if (subject_id and subject is None) or (subgroup_id and subgroup is None) or (
+            subgroup and (subject is None or subgroup.subject_id != subject.id)):
+        abort(404)  # a group is one subject's: 5А's English group has no maths journal
     return subject, subgroup
 
 

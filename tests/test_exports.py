@@ -379,6 +379,9 @@ def test_ids_that_name_nothing_are_not_found(browser, people, school):
                 # 6А's group is no subgroup of 5А.
                 f"/exports/plan?class_id={c5}&subject_id={school.english.id}&subgroup_id="
                 f"{Subgroup.get(Subgroup.school_class == school.c6).id}",
+                # 5А's English group has no maths journal.
+                f"/exports/journal?class_id={c5}&subject_id={math}&subgroup_id="
+                f"{school.group1.id}",
                 f"/exports/plan?class_id={c5}", "/exports/pupils?class_id=999999",
                 "/exports/?class_id=999999"):
         assert browser.get(url).status_code == 404, url
