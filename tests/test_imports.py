@@ -369,3 +369,24 @@ def test_a_pupil_typed_without_a_birth_date_is_found_by_name_and_given_it(school
     assert "дата рождения" in result.outcomes[0].summary
     assert Student.select().count() == count
     assert Student.get_by_id(school.pupils5[1].id).birth_date == dt.date(2014, 3, 2)
+
+
+def test_a_kept_upload_is_gone_after_an_hour(browser, people, school, app):
+    import os
+    browser.login(people.deputy.login)
+    preview = upload(browser, "pupils", write_table(None, pupils_file(), "xlsx"), "a.xlsx")
+    token = re.search(r'name="token" value="([^"]+)"', text(preview)).group(1)
+    for path in (Path(app.instance_path) / "imports").iterdir():
+        os.utime(path, (0, 0))  # written long ago (in 1970): far more than an hour
+    late = browser.post("/imports/confirm", {"token": token})
+    assert late.status_code == 410 and "прошло больше часа" in text(late)
+    assert not list((Path(app.instance_path) / "imports").iterdir())
+    assert Student.select().where(Student.last_name == "Ёлкина").count() == 0
+
+
+def test_a_long_bad_value_is_quoted_cut(school, people):
+    file = [HEADER[:7], ["Петров", "Олег", "", "1" * 500, "м", "5А", ""]]
+    result = run(PUPILS, people.deputy, write_table(None, file, "csv;"), "a.csv",
+                 school.today, commit=True)
+    assert str(result.problems[0]).startswith(
+        f"строка 2, столбец «Дата рождения»: «{'1' * 40}…» — не дата.")

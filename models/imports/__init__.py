@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from ..auditing import acting_as, stating
 from ..base import RuleError, db, write_transaction
 from ..cli_types import DATE_HINT, read_date
+from ..texts import quoted
 
 CREATE, UPDATE, SKIP = "create", "update", "skip"
 ACTIONS = {CREATE: "будет создано", UPDATE: "будет обновлено", SKIP: "без изменений"}
@@ -154,7 +155,7 @@ class Batch:
         try:
             return read_date(value)
         except ValueError:
-            self.bad(row, key, f"«{value}» — не дата", self.kind.field(key).expected
+            self.bad(row, key, f"{quoted(value)} — не дата", self.kind.field(key).expected
                      or DATE_HINT)
             return None
 
@@ -166,7 +167,7 @@ class Batch:
         try:
             return kind(value.replace(",", ".").replace(" ", ""))
         except ValueError:
-            self.bad(row, key, f"«{value}» — не число")
+            self.bad(row, key, f"{quoted(value)} — не число")
             return None
 
     def choice(self, row: Row, key: str, choices: dict[str, object]) -> object | None:
@@ -178,7 +179,7 @@ class Batch:
         folded = {fold(k): v for k, v in choices.items()}
         if fold(value) in folded:
             return folded[fold(value)]
-        self.bad(row, key, f"«{value}» — нет такого значения",
+        self.bad(row, key, f"{quoted(value)} — нет такого значения",
                  "одно из: " + ", ".join(f"«{k}»" for k in choices))
         return None
 

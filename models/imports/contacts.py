@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..people import fold_name
+from ..texts import quoted
 
 PHONE = re.compile(r"[0-9+()\- ]+")
 PHONE_DIGITS = (5, 15)
@@ -23,13 +24,13 @@ def phone_problem(phone: str) -> str:
     """What is wrong with a typed phone ('' when nothing)."""
     digits = re.sub(r"\D", "", phone)
     if not PHONE.fullmatch(phone) or not PHONE_DIGITS[0] <= len(digits) <= PHONE_DIGITS[1]:
-        return f"«{phone}» — не номер телефона"
+        return f"{quoted(phone)} — не номер телефона"
     return ""
 
 
 def email_problem(email: str) -> str:
     """What is wrong with a typed e-mail ('' when nothing)."""
-    return "" if EMAIL.fullmatch(email) else f"«{email}» — не адрес электронной почты"
+    return "" if EMAIL.fullmatch(email) else f"{quoted(email)} — не адрес электронной почты"
 
 
 def phone_key(phone: str) -> str:

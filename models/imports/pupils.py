@@ -27,7 +27,7 @@ from ..base import RuleError
 from ..classes import Movement, SchoolClass
 from ..people import Guardian, Person, Student, StudentGuardian, check_birth_date
 from ..school import AcademicYear, check_year_open
-from ..texts import check_text
+from ..texts import check_text, quoted
 from . import CREATE, SKIP, UPDATE, Batch, Field, Kind, Row
 from .contacts import (
     EMAIL_EXPECTED,
@@ -179,7 +179,7 @@ def _guardian_cells(batch: Batch, row: Row, n: int) -> GuardianCells | None:
         return None
     name = split_name(row[keys[0]])
     if name is None:
-        batch.bad(row, keys[0], f"«{row[keys[0]]}» — нет имени" if row[keys[0]]
+        batch.bad(row, keys[0], f"{quoted(row[keys[0]])} — нет имени" if row[keys[0]]
                   else "не заполнено, а другие столбцы родителя заполнены")
     phone, email = row[keys[2]], row[keys[3]]
     if phone and phone_problem(phone):
@@ -202,7 +202,7 @@ def _class(batch: Batch, row: Row, found: Lookups) -> SchoolClass | None:
     if school_class is None:
         known = ", ".join(c.name for c in sorted(found.classes.values(),
                                                  key=lambda c: (c.grade, c.letter)))
-        batch.bad(row, "school_class", f"«{value}» — нет такого класса в "
+        batch.bad(row, "school_class", f"{quoted(value)} — нет такого класса в "
                   f"{found.year.name} учебном году",
                   f"один из классов: {known}" if known else "сначала создайте классы")
     return school_class
@@ -215,7 +215,7 @@ def _enrolment(batch: Batch, row: Row, year: AcademicYear | None) -> dt.date | N
     if day is None:
         return None if row["enrolled"] else year.start
     if not year.start <= day <= year.end:
-        batch.bad(row, "enrolled", f"«{row['enrolled']}» — вне учебного года {year.name}",
+        batch.bad(row, "enrolled", f"{quoted(row['enrolled'])} — вне учебного года {year.name}",
                   f"дата с {year.start:%d.%m.%Y} по {year.end:%d.%m.%Y}")
         return None
     return day
@@ -227,7 +227,7 @@ def _birth_date(batch: Batch, row: Row) -> dt.date | None:
         try:
             check_birth_date(day, batch.today)
         except RuleError as exc:
-            batch.bad(row, "birth_date", f"«{row['birth_date']}» — невозможная дата "
+            batch.bad(row, "birth_date", f"{quoted(row['birth_date'])} — невозможная дата "
                       f"рождения", exc.message.split(": ", 1)[-1].rstrip("."))
             return None
     return day

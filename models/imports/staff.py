@@ -11,6 +11,7 @@ from __future__ import annotations
 from .. import access
 from ..base import RuleError
 from ..people import ROLES, Staff
+from ..texts import quoted
 from . import CREATE, SKIP, UPDATE, Batch, Field, Kind, Row, fold
 from .contacts import EMAIL_EXPECTED, PHONE_EXPECTED, email_problem, name_key, phone_problem
 
@@ -46,8 +47,8 @@ def _roles(batch: Batch, row: Row) -> str:
     parts = [fold(p) for p in value.replace(";", ",").split(",") if p.strip()]
     unknown = [p for p in parts if p not in ROLE_NAMES]
     if unknown or not parts:
-        batch.bad(row, "roles", f"«{value}» — нет такой роли"
-                  + (f": «{unknown[0]}»" if unknown and len(parts) > 1 else ""))
+        batch.bad(row, "roles", f"{quoted(value)} — нет такой роли"
+                  + (f": {quoted(unknown[0])}" if unknown and len(parts) > 1 else ""))
         return ""
     keys = {ROLE_NAMES[p] for p in parts}
     return ",".join(k for k in ROLES if k in keys)
@@ -79,8 +80,8 @@ def _match(batch: Batch, row: Row, accounts: Accounts, login: str, key: str):
         found = accounts.by_login.get(login.casefold())
         namesakes = [s for s in accounts.by_name.get(key, []) if s is not found]
         if found is None and namesakes:
-            batch.bad(row, "login", f"логина «{login}» нет, но сотрудник с таким ФИО уже есть "
-                      f"под логином «{namesakes[0].login}»",
+            batch.bad(row, "login", f"логина {quoted(login)} нет, но сотрудник с таким ФИО "
+                      f"уже есть под логином «{namesakes[0].login}»",
                       "его логин, чтобы обновить запись, или пустая ячейка")
             return False
         return found
