@@ -8,7 +8,6 @@ class or journal is 403, an id that names nothing 404.
 """
 from __future__ import annotations
 
-import dataclasses
 import io
 
 from flask import abort, request, send_file
@@ -28,23 +27,12 @@ from models.cli_types import read_date
 from models.exports import journal_export, plan_export, pupils_export
 from models.reports import Report
 
-from .base import SecureView, expose, row_id, spreadsheet_text, staff
+from .base import SecureView, expose, row_id, staff
 from .report_files import XLSX_TYPE, file_name, report_xlsx
 
 
-def neutralised(report: Report) -> Report:
-    """The report with every text cell and column title that a spreadsheet would read as a
-    formula (a teacher's topic «=HYPERLINK(…)») turned into plain text."""
-    tables = [dataclasses.replace(
-        table, columns=[dataclasses.replace(c, title=spreadsheet_text(c.title))
-                        for c in table.columns],
-        rows=[dataclasses.replace(row, cells=[spreadsheet_text(v) for v in row.cells])
-              for row in table.rows]) for table in report.tables]
-    return dataclasses.replace(report, tables=tables)
-
-
 def xlsx(report: Report):
-    return send_file(io.BytesIO(report_xlsx(neutralised(report))), mimetype=XLSX_TYPE,
+    return send_file(io.BytesIO(report_xlsx(report)), mimetype=XLSX_TYPE,
                      as_attachment=True, download_name=file_name(report, "xlsx"))
 
 

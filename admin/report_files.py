@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from models.reports import Report, Table
 from site_builder.printing.engine import render_html, render_pdf
 
+from .base import FORMULA_STARTS
 from .charts import chart_svg
 
 NBSP = "\u00a0"
@@ -98,8 +99,10 @@ def report_xlsx(report: Report) -> bytes:
     book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False,
                                      "strings_to_urls": False})
     title = book.add_format({"bold": True, "font_size": 13})
-    header = book.add_format({"bold": True, "border": 1, "text_wrap": True,
-                              "valign": "top", "bg_color": "#EEEEEE"})
+    head_spec = {"bold": True, "border": 1, "text_wrap": True, "valign": "top",
+                 "bg_color": "#EEEEEE"}
+    header = book.add_format(head_spec)
+    quoted_header = book.add_format({**head_spec, "quote_prefix": True})
     formats = {}
     for bold in (False, True):
         for kind, number in (("text", None), ("int", "0"), ("number", "0.00"),
@@ -108,6 +111,11 @@ def report_xlsx(report: Report) -> bytes:
             if number:
                 spec["num_format"] = number
             formats[kind, bold] = book.add_format(spec)
+        # Text a spreadsheet would take for a formula (a teacher's topic «=HYPERLINK(…)»,
+        # a phone «+7 …») carries Excel's own text mark, the quote prefix: shown as typed,
+        # never evaluated, not even when the cell is edited and entered again.
+        formats["quoted", bold] = book.add_format({"border": 1, "bold": bold,
+                                                   "quote_prefix": True})
     notes = book.add_format({"italic": True})
     for table, name in zip(report.tables, sheet_names(report.tables), strict=True):
         sheet = book.add_worksheet(name)
@@ -118,7 +126,8 @@ def report_xlsx(report: Report) -> bytes:
         head = 3
         widths = [len(c.title) for c in table.columns]
         for col, column in enumerate(table.columns):
-            sheet.write_string(head, col, column.title, header)
+            sheet.write_string(head, col, column.title, quoted_header
+                               if column.title.startswith(FORMULA_STARTS) else header)
         for r, row in enumerate(table.rows, head + 1):
             for col, (value, column) in enumerate(zip(row.cells, table.columns, strict=False)):
                 kind = column.kind
@@ -131,7 +140,9 @@ def report_xlsx(report: Report) -> bytes:
                     sheet.write_number(r, col, value, style)
                     widths[col] = max(widths[col], len(cell_text(value, kind)))
                 else:
-                    sheet.write_string(r, col, str(value), formats["text", row.level > 0])
+                    text = str(value)
+                    quoted = "quoted" if text.startswith(FORMULA_STARTS) else "text"
+                    sheet.write_string(r, col, text, formats[quoted, row.level > 0])
                     widths[col] = max(widths[col], len(str(value)))
         for col, width in enumerate(widths):
             sheet.set_column(col, col, min(max(width, 4), 60) + 2)

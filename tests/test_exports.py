@@ -181,9 +181,12 @@ def test_a_topic_typed_as_a_formula_comes_back_as_text(browser, people, school, 
     book = workbook(browser.get(journal_url(school)))
     header, rows = table(book["Темы уроков"])
     assert header[:4] == ["Дата", "№ урока", "Тема", "Вид работы"]
-    assert [r[2] for r in rows] == ["Дроби", "Контрольная работа", "'" + HYPERLINK, "Проценты"]
-    cell = next(c for c in book["Темы уроков"]["C"] if c.value == "'" + HYPERLINK)
-    assert cell.data_type == "s"  # a string, never a formula Excel would run
+    assert [r[2] for r in rows] == ["Дроби", "Контрольная работа", HYPERLINK, "Проценты"]
+    cell = next(c for c in book["Темы уроков"]["C"] if c.value == HYPERLINK)
+    # A string, never a formula Excel would run, with Excel's own text mark (the quote
+    # prefix) so it stays text even when the cell is edited and entered again.
+    assert cell.data_type == "s" and cell.quotePrefix
+    assert not next(c for c in book["Темы уроков"]["C"] if c.value == "Дроби").quotePrefix
     assert rows[0][4] == "№ 12" and rows[1][3] == "Контрольная работа"
 
 
@@ -254,12 +257,14 @@ def test_the_class_list_with_guardians(browser, people, school, guardians):
     assert rows == [
         [1, "Иванов Тест", "12.03.2015", "М", "Иванов Пётр", "отец", "8 900 000 00 02",
          None, "нет"],
-        # Text a spreadsheet would read as a formula is kept as text, as in the CSV export.
-        [None, None, None, None, "Иванова Мария Ивановна", "мать", "'+7 900 000-00-01",
-         "'=cmd|' /C calc'!A0", "да"],
+        # Text a spreadsheet would read as a formula is kept as typed, marked as text.
+        [None, None, None, None, "Иванова Мария Ивановна", "мать", "+7 900 000-00-01",
+         "=cmd|' /C calc'!A0", "да"],
         [2, "Петрова Тест", None, None, "Петров Олег", "опекун", None, None, "нет"],
         [3, "Сидоров Тест", None, None, None, None, None, None, None]]
     assert book.active["A2"].value == f"5А, на {school.today:%d.%m.%Y}"
+    email = next(c for c in book.active["H"] if c.value == "=cmd|' /C calc'!A0")
+    assert email.data_type == "s" and email.quotePrefix
 
 
 def test_the_class_list_on_a_date_and_who_left(browser, people, school, guardians):
@@ -318,7 +323,7 @@ def test_the_plan_of_a_journal(browser, people, school):
     week_ago, six = school.today - 7 * DAY, school.today - 6 * DAY
     assert rows == [
         [1, "Дроби", 2, f"{week_ago:%d.%m.%Y}", f"{week_ago:%d.%m.%Y}, {six:%d.%m.%Y}"],
-        [2, "'+ и − дробей", 1, f"{school.today + 7 * DAY:%d.%m.%Y}", None],
+        [2, "+ и − дробей", 1, f"{school.today + 7 * DAY:%d.%m.%Y}", None],
         [3, "Проценты", 1, None, None],
         [None, "Всего часов", 4, None, None]]
     assert book["КТП"]["A1"].value == "Календарно-тематическое планирование"
