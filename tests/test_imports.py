@@ -19,7 +19,7 @@ from models import (
     Staff,
     Student,
 )
-from models.imports import CREATE, SKIP, UPDATE, read_table, run
+from models.imports import CREATE, SKIP, UPDATE, Problem, read_table, run
 from models.imports.registry import KINDS
 from tests.panel import rows, text
 from tests.spreadsheets import FORMATS, filename, write_table
@@ -390,3 +390,12 @@ def test_a_long_bad_value_is_quoted_cut(school, people):
                  school.today, commit=True)
     assert str(result.problems[0]).startswith(
         f"строка 2, столбец «Дата рождения»: «{'1' * 40}…» — не дата.")
+
+
+def test_a_problem_reads_as_one_russian_sentence():
+    """A model's refusal ends with its own full stop; the report adds none after it."""
+    assert str(Problem(7, "", "Учебный год 2025/2026 закрыт.")) == \
+        "строка 7: Учебный год 2025/2026 закрыт."
+    problem = Problem(3, "Класс", "«5Я» — нет такого класса", "класс этого года, «5А».")
+    assert str(problem) == ("строка 3, столбец «Класс»: «5Я» — нет такого класса. "
+                            "Ожидалось: класс этого года, «5А».")

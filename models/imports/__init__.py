@@ -70,8 +70,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"строка {self.row}" + (f", столбец «{self.column}»" if self.column else "")
-        tail = f" Ожидалось: {self.expected}." if self.expected else ""
-        return f"{where}: {self.message}.{tail}"
+        # A model's refusal ends with its own full stop: one is enough.
+        tail = f" Ожидалось: {self.expected.rstrip('.')}." if self.expected else ""
+        return f"{where}: {self.message.rstrip('.')}.{tail}"
 
 
 @dataclass(frozen=True)
