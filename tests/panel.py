@@ -8,12 +8,17 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from models import ALL_MODELS, Staff, Subgroup, TeachingAssignment
-from models.people import PASSWORD_METHOD
 from tests.school import SmallSchool, staff
 
 PASSWORD = "correct-horse-9"
-# Hashed once: scrypt at the production cost takes a noticeable moment per hash.
-_HASH = generate_password_hash(PASSWORD, method=PASSWORD_METHOD)
+# The tests' people carry a cheap hash of the same scheme (as Django's test settings swap
+# in a fast hasher): a login checks it through the same check_password_hash, which reads
+# the cost from the hash, in milliseconds instead of 0.27 s at the production cost — a
+# third of the suite's time was logins. The production cost is checked where it matters:
+# every password the product sets (test_database: PASSWORD_METHOD's scrypt), the unknown
+# login's dummy hash, and the login races (tests/served.py) whose window it makes.
+TEST_HASH_METHOD = "scrypt:1024:8:1"
+_HASH = generate_password_hash(PASSWORD, method=TEST_HASH_METHOD)
 _CSRF = re.compile(r'name="csrf[-_]token" (?:value|content)="([^"]+)"')
 CYRILLIC = re.compile("[А-Яа-яЁё]")  # an answer in Russian has some
 
