@@ -26,7 +26,8 @@ def csp_hash(text: str) -> str:
 
 
 def panel_pages(browser: Browser, limit: int = 80):
-    """(url, response) for the pages reachable from the start page by links."""
+    """(url, response) for the pages reachable from the start page by links; a download
+    (a template, an XLSX) is fetched but is no page."""
     seen, queue = set(), ["/"]
     while queue and len(seen) < limit:
         url = queue.pop(0)
@@ -34,11 +35,11 @@ def panel_pages(browser: Browser, limit: int = 80):
             continue
         seen.add(url)
         response = browser.get(url)
-        yield url, response
         if response.mimetype == "text/html":
+            yield url, response
             for link in re.findall(r'href="(/[^"#]*)"', response.get_data(as_text=True)):
                 link = link.replace("&amp;", "&")
-                if not any(part in link for part in ("logout", "/static/", "export", "delete")):
+                if not any(part in link for part in ("logout", "/static/", "/export/", "delete")):
                     queue.append(link)
 
 
