@@ -13,6 +13,7 @@ from flask import abort, flash, redirect, request, send_file, url_for
 
 from models import AcademicYear, Period, RuleError, SchoolSettings, access
 from models import archive as arc
+from site_builder import background
 from site_builder.archive_cli import render
 from site_builder.printing.files import write_pending
 
@@ -48,9 +49,12 @@ class ArchiveView(SecureView):
         prints: dict = {}
         entries = [(e, arc.status(e, folder, prints) if folder else arc.MISSING)
                    for e in arc.registry()]
+        job = background.ARCHIVE.state()
+        settings = SchoolSettings.current()
         return self.render("admin/archive.html", entries=entries, fine=arc.FINE,
                            periods=_lockable_periods(today) if may_archive else [],
-                           may_archive=may_archive)
+                           may_archive=may_archive, job=job,
+                           job_finished=job.finished and settings.local_time(job.finished))
 
     @expose("/file/<int:id>")
     def download(self, id: int):
@@ -69,7 +73,10 @@ class ArchiveView(SecureView):
 
     @expose("/run", methods=("POST",))
     def run(self):
-        if not access.may_archive_now(staff()):
+        """«Архивировать сейчас»: checked here, written in the background (a school's
+        PDFs take minutes, longer than a request may); the page shows how far it is."""
+        user = staff()
+        if not access.may_archive_now(user):
             abort(403, "Период архивирует заместитель директора.")
         period = Period.get_or_none(Period.id == row_id(request.form.get("period_id")))
         if period is None:
@@ -77,15 +84,26 @@ class ArchiveView(SecureView):
             return redirect(url_for(".index"))
         today = SchoolSettings.current().today()
         try:
-            outcomes = list(arc.archive_period(period, render, write_pending, staff(),
-                                               today))
+            classes = arc.archivable(period, today)
+            arc.archive_folder()
         except RuleError as exc:
             flash(exc.message, "error")
             return redirect(url_for(".index"))
-        written = sum(o.status == "written" for o in outcomes)
-        flash(f"Архив за {period.accusative}: записано файлов {written}, без изменений "
-              f"{sum(o.status == 'unchanged' for o in outcomes)}, не закрыто "
-              f"{sum(o.status == 'open' for o in outcomes)}.", "success")
+
+        def work(step) -> str:
+            outcomes = []
+            for school_class in classes:
+                outcomes.append(arc.archive_class(school_class, period, render, write_pending,
+                                                  user, today))
+                step(1)
+            return arc.summary(period, outcomes)
+
+        if background.ARCHIVE.start(work, len(classes), user.short_name,
+                                    (user.id, request.remote_addr or "")):
+            flash(f"Архивирование за {period.accusative} началось: классов {len(classes)}. "
+                  "Обновите страницу, чтобы увидеть, сколько готово.", "info")
+        else:
+            flash("Архивирование уже идёт; дождитесь его окончания.", "error")
         return redirect(url_for(".index"))
 
 

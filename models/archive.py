@@ -253,10 +253,10 @@ def archive_class(school_class: SchoolClass, period: Period, render: Render, sta
     return Outcome(school_class, "written", entry)
 
 
-def archive_period(period: Period, render: Render, stage: Stage, by: Staff | None,
-                   today: dt.date, only: SchoolClass | None = None):
-    """Archive every class of the period (or one); yields each class's Outcome. Refused
-    when no class's journal of the period is locked yet."""
+def archivable(period: Period, today: dt.date, only: SchoolClass | None = None
+               ) -> list[SchoolClass]:
+    """The classes of the period (or the one) to archive; refused when there is none or no
+    class's journal of the period is locked yet."""
     classes = classes_of(period, only)
     if not classes:
         raise RuleError(f"Нет классов, которые учатся по периодам «{period}».")
@@ -264,8 +264,22 @@ def archive_period(period: Period, render: Render, stage: Stage, by: Staff | Non
         raise RuleError(f"Журнал за {period.accusative} ещё не закрыт (закрывается "
                         f"{SchoolCalendar.of(period.year_id).locks_on(period):%d.%m.%Y}): "
                         "архивируются только закрытые периоды.")
-    for school_class in classes:
+    return classes
+
+
+def archive_period(period: Period, render: Render, stage: Stage, by: Staff | None,
+                   today: dt.date, only: SchoolClass | None = None):
+    """Archive every class of the period (or one); yields each class's Outcome. Refused
+    (at the first step) when no class's journal of the period is locked yet."""
+    for school_class in archivable(period, today, only):
         yield archive_class(school_class, period, render, stage, by, today)
+
+
+def summary(period: Period, outcomes: list[Outcome]) -> str:
+    """One line of what archiving the period did."""
+    counted = {s: sum(o.status == s for o in outcomes) for s in ("written", "unchanged", "open")}
+    return (f"Архив за {period.accusative}: записано файлов {counted['written']}, без "
+            f"изменений {counted['unchanged']}, не закрыто {counted['open']}.")
 
 
 def due(today: dt.date) -> list[tuple[SchoolClass, Period]]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import threading
+import time
 
 import pytest
 
@@ -14,6 +16,7 @@ from journal_cli import main
 from models import ArchiveFile, AuditEntry, Mark, Period, Reopening, database
 from models import archive as arc
 from models.calendar import lock_lifted
+from site_builder import background
 from tests.panel import Browser, text
 
 DAY = dt.timedelta(days=1)
@@ -165,14 +168,28 @@ def test_the_registry_prints_to_a_pdf(locked, runner, tmp_path):
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
 
 
+def wait_for_the_archive() -> background.BuildState:
+    for _ in range(600):
+        state = background.ARCHIVE.state()
+        if not state.running:
+            return state
+        time.sleep(0.1)
+    raise AssertionError("the panel's archiving did not finish in a minute")
+
+
 def test_the_deputy_archives_from_the_panel_and_the_director_downloads(locked, people, app):
     deputy = Browser(app.test_client())
     deputy.login(people.deputy.login)
     page = text(deputy.get("/archive/"))
     assert "В реестре пока нет файлов." in page and "Архивировать сейчас" in page
-    done = text(deputy.post("/archive/run", {"period_id": locked.period.id},
-                            follow_redirects=True))
-    assert "Архив за 1-ю четверть: записано файлов 3" in done
+    started = text(deputy.post("/archive/run", {"period_id": locked.period.id},
+                               follow_redirects=True))
+    # Written in the background: a school's PDFs take longer than a request may.
+    assert "Архивирование за 1-ю четверть началось: классов 3." in started
+    assert wait_for_the_archive().outcome == ("Архив за 1-ю четверть: записано файлов 3, "
+                                              "без изменений 0, не закрыто 0.")
+    page = text(deputy.get("/archive/"))
+    assert "Архив за 1-ю четверть: записано файлов 3" in page and "Идёт архивирование" not in page
     entry = ArchiveFile.get(ArchiveFile.file_name == "Тестовый-год_1-четверть_5А.pdf")
     assert entry.created_by_id == people.deputy.id
     logged = AuditEntry.get((AuditEntry.table_name == "archive_file")
@@ -205,6 +222,27 @@ def test_the_archive_is_closed_to_everyone_else(locked, people, app, runner, rol
     assert browser.get("/archive/").status_code == 403
     assert browser.get(f"/archive/file/{entry.id}").status_code == 403
     assert browser.post("/archive/run", {"period_id": locked.period.id}).status_code == 403
+
+
+def test_one_archiving_at_a_time_and_the_page_says_how_far_it_is(locked, people, app):
+    """While the panel's archiving runs, the page shows its progress, the button is off and
+    a second start is refused with nothing started."""
+    release = threading.Event()
+    assert background.ARCHIVE.start(lambda step: release.wait(10) and "готово", 3, "Тестов Т.",
+                                    (people.deputy.id, ""))
+    try:
+        deputy = Browser(app.test_client())
+        deputy.login(people.deputy.login)
+        page = deputy.get("/archive/").get_data(as_text=True)
+        assert "Идёт архивирование (начал Тестов Т.): готово классов 0 из 3." in page
+        assert re.search(r"<button[^>]*disabled[^>]*>Архивировать сейчас", page)
+        again = text(deputy.post("/archive/run", {"period_id": locked.period.id},
+                                 follow_redirects=True))
+        assert "Архивирование уже идёт" in again
+    finally:
+        release.set()
+    assert wait_for_the_archive().outcome == "готово"
+    assert ArchiveFile.select().count() == 0
 
 
 def test_the_panel_refuses_an_unlocked_period(school, people, app):
