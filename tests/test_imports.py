@@ -155,6 +155,34 @@ def test_a_missing_column_and_an_empty_file_are_reported_at_the_header(school, p
         "строка 1, столбец «Класс»: нет обязательного столбца."]
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_regional_list_with_a_title_above_its_table(school, people, fmt):
+    """A regional system's list has its title and an empty line above the header: the
+    header is found under them, and a bad row is reported by the number the sheet shows."""
+    titled = [["Список обучающихся, 5А, 1А и 6А классы, на 01.09.2026"], [],
+              *pupils_file(["Зайцев", "Олег", "", "31.02.2014", "м", "5А"])]
+    result = run(PUPILS, people.deputy, write_table(None, titled, fmt), filename(fmt),
+                 school.today, commit=True)
+    assert [str(p) for p in result.problems] == [
+        "строка 7, столбец «Дата рождения»: «31.02.2014» — не дата. Ожидалось: дата вида "
+        "05.03.2015."]
+    titled.pop()
+    result = run(PUPILS, people.deputy, write_table(None, titled, fmt), filename(fmt),
+                 school.today, commit=True)
+    assert result.ok and result.counts[CREATE] == 3, [str(p) for p in result.problems]
+    assert "Ёлкина Анна Сергеевна" in pupils_of(school.c5)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_a_row_is_numbered_as_the_sheet_shows_it_below_empty_rows(school, people, fmt):
+    """A sheet whose table starts on row 3: its rows keep the sheet's numbers (the reader
+    used to drop the empty rows above and report row 2 for row 4)."""
+    sheet = [[], [], HEADER[:6], ["Зайцев", "Олег", "", "31.02.2014", "м", "5А"]]
+    result = run(PUPILS, people.deputy, write_table(None, sheet, fmt), filename(fmt),
+                 school.today, commit=False)
+    assert [p.row for p in result.problems] == [4]
+
+
 STAFF_HEADER = ["Фамилия", "Имя", "Отчество", "Логин", "Роли", "Телефон", "E-mail"]
 
 

@@ -36,8 +36,8 @@ CREATE, UPDATE, SKIP = "create", "update", "skip"
 ACTIONS = {CREATE: "будет создано", UPDATE: "будет обновлено", SKIP: "без изменений"}
 DONE = {CREATE: "создано", UPDATE: "обновлено", SKIP: "без изменений"}
 FORMATS = {"xlsx": "XLSX", "ods": "ODS", "csv": "CSV"}
-# Whole-file problems are reported against this row number (the header's).
-HEADER_ROW = 1
+# The header row is looked for among the file's first rows (a title may stand above it).
+HEADER_SEARCH = 10
 MAX_ROWS = 20_000
 
 
@@ -60,7 +60,7 @@ class Field:
 
 @dataclass(frozen=True)
 class Problem:
-    """A bad row: its number as the spreadsheet shows it (the header is row 1), the
+    """A bad row: its number as the spreadsheet shows it (titles and the header counted), the
     column's header ('' for the row as a whole), what is wrong and what was expected."""
 
     row: int
@@ -264,8 +264,9 @@ def _decode(data: bytes) -> str:
 
 def _read_csv(data: bytes) -> list[list[str]]:
     text = _decode(data)
-    first = text.splitlines()[0] if text else ""
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    # Counted over the first lines, not the first alone: a title may stand above the table.
+    head = "\n".join(text.splitlines()[:HEADER_SEARCH])
+    delimiter = ";" if head.count(";") >= head.count(",") else ","
     return [[_cell(c) for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
@@ -274,7 +275,9 @@ def _read_workbook(data: bytes) -> list[list[str]]:
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return [[_cell(c) for c in row] for row in book.get_sheet_by_index(0).to_python()]
+        # Empty rows above the data kept, so a row's number is the one the sheet shows.
+        sheet = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        return [[_cell(c) for c in row] for row in sheet]
     except (CalamineError, ValueError, OSError) as exc:
         raise RuleError(f"Файл не читается как таблица: {exc}") from exc
 
@@ -288,45 +291,63 @@ def file_format(filename: str) -> str:
 
 
 def read_table(data: bytes, filename: str) -> list[list[str]]:
-    """The first sheet (or the CSV) as rows of text, the header row first, with trailing
-    empty rows dropped."""
+    """The first sheet (or the CSV) as rows of text, row i being the sheet's row i + 1
+    (empty rows above kept), with trailing empty rows dropped."""
     rows = _read_csv(data) if file_format(filename) == "csv" else _read_workbook(data)
     while rows and not any(rows[-1]):
         rows.pop()
     if not rows:
-        raise RuleError("Файл пуст: в первой строке должны быть заголовки столбцов.")
+        raise RuleError("Файл пуст: в нём должна быть строка заголовков столбцов, как в "
+                        "шаблоне, и строки с данными под ней.")
     if len(rows) > MAX_ROWS:
         raise RuleError(f"В файле {len(rows)} строк; за один раз загружается не больше "
                         f"{MAX_ROWS}.")
     return rows
 
 
+def header_index(kind: Kind, table: list[list[str]]) -> int:
+    """Which row holds the column headers: the first of the first HEADER_SEARCH rows that
+    names every required column (a regional system's list has a title above its table),
+    else the first row that is not empty."""
+    names = {fold(h): f for f in kind.fields for h in (f.header, *f.aliases)}
+    required = {f for f in kind.fields if f.required}
+    for i, cells in enumerate(table[:HEADER_SEARCH]):
+        if required <= {names.get(fold(c)) for c in cells if c}:
+            return i
+    return next(i for i, cells in enumerate(table) if any(cells))
+
+
 def data_rows(kind: Kind, table: list[list[str]]
               ) -> tuple[list[Row], list[Problem], list[str]]:
-    """The table's rows by field key; the header's problems (a missing required column, a
-    repeated one) reported against row 1; the headers not in the template, ignored (a
-    regional system's export has more columns). Empty rows are skipped."""
+    """The rows under the header row by field key; the header's problems (a missing
+    required column, a repeated one) reported against its row; the headers not in the
+    template, ignored (a regional system's export has more columns). Empty rows are
+    skipped; no data row at all is a problem."""
     names = {fold(h): f for f in kind.fields for h in (f.header, *f.aliases)}
+    head = header_index(kind, table)
+    header_row = head + 1
     columns: dict[int, Field] = {}
     problems = []
     ignored = []
-    for i, header in enumerate(table[0]):
+    for i, header in enumerate(table[head]):
         if not header:
             continue
         found = names.get(fold(header))
         if found is None:
             ignored.append(header)
         elif found in columns.values():
-            problems.append(Problem(HEADER_ROW, header, "столбец повторяется"))
+            problems.append(Problem(header_row, header, "столбец повторяется"))
         else:
             columns[i] = found
     for missing in (f for f in kind.fields if f.required and f not in columns.values()):
-        problems.append(Problem(HEADER_ROW, missing.header, "нет обязательного столбца"))
+        problems.append(Problem(header_row, missing.header, "нет обязательного столбца"))
     rows = []
-    for number, cells in enumerate(table[1:], start=HEADER_ROW + 1):
+    for number, cells in enumerate(table[head + 1:], start=header_row + 1):
         if any(cells):
             rows.append(Row(number, {f.key: cells[i] if i < len(cells) else ""
                                      for i, f in columns.items()}))
+    if not rows and not problems:
+        problems.append(Problem(header_row + 1, "", "в файле нет ни одной строки с данными"))
     return rows, problems, ignored
 
 
@@ -345,8 +366,6 @@ def run(kind: Kind, user, data: bytes, filename: str, today: dt.date, commit: bo
     if user is not None and not kind.allowed(user):
         raise RuleError("Загрузка этих данных вам недоступна.")
     rows, problems, ignored = data_rows(kind, read_table(data, filename))
-    if not rows and not problems:
-        problems.append(Problem(HEADER_ROW + 1, "", "в файле нет ни одной строки с данными"))
     batch = Batch(kind, user, today, rows, problems=problems, progress=progress)
     if not problems:
         try:
