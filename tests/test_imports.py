@@ -427,3 +427,17 @@ def test_a_problem_reads_as_one_russian_sentence():
     problem = Problem(3, "Класс", "«5Я» — нет такого класса", "класс этого года, «5А».")
     assert str(problem) == ("строка 3, столбец «Класс»: «5Я» — нет такого класса. "
                             "Ожидалось: класс этого года, «5А».")
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize("key", list(KINDS))
+def test_a_template_sent_back_with_its_example_row_loads_nothing(school, key, fmt):
+    """Every kind's template reads back as its own (every column known), and its example
+    row, left in by mistake, is refused, not loaded as «Иванов Пётр» or a lesson of his."""
+    from models.imports.template import template_file
+    data = template_file(KINDS[key], fmt)
+    result = run(KINDS[key], None, data, f"шаблон.{fmt}", school.today, commit=True)
+    assert not result.ignored
+    assert [str(p) for p in result.problems] == [
+        "строка 2: это строка-пример из шаблона, а не данные. Ожидалось: удалите её из файла "
+        "или впишите вместо неё свои данные."]

@@ -346,6 +346,10 @@ def data_rows(kind: Kind, table: list[list[str]]
         if any(cells):
             rows.append(Row(number, {f.key: cells[i] if i < len(cells) else ""
                                      for i, f in columns.items()}))
+    examples = {f.key: fold(f.example) for f in columns.values()}
+    problems += [Problem(row.number, "", "это строка-пример из шаблона, а не данные",
+                         "удалите её из файла или впишите вместо неё свои данные")
+                 for row in rows if {k: fold(v) for k, v in row.values.items()} == examples]
     if not rows and not problems:
         problems.append(Problem(header_row + 1, "", "в файле нет ни одной строки с данными"))
     return rows, problems, ignored
