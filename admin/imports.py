@@ -23,6 +23,7 @@ from models import RuleError, SchoolSettings, access
 from models.imports import ACTIONS, DONE, run
 from models.imports.registry import KINDS
 from models.imports.template import TEMPLATE_FORMATS, template_file, template_name
+from site_builder.printing.files import write_pending
 
 from .base import SecureView, expose, staff
 
@@ -46,10 +47,9 @@ def _folder() -> Path:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """A new file only its owner reads (0600), whatever the umask."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
+    """A file only its owner reads (0600, whatever the umask), whole or not at all: the
+    printouts' private temporary file renamed into place."""
+    os.replace(write_pending(path, data), path)
 
 
 def _forget_old(folder: Path) -> None:
